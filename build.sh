@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+#
+# Build, test and run the comment moderation module.
+#
+#   ./build.sh [build]   build the nginx module, comment-check and unit tests
+#   ./build.sh deps      install the Debian packages that are missing
+#   ./build.sh test      build, then run every test (unit and integration)
+#   ./build.sh run       build, then start the demo site on loopback
+#   ./build.sh quality   measure the shipped rules on ../shared/data/corpus
+#   ./build.sh bench     print engine speed on a 1 KB comment
+#   ./build.sh clean
+#
+# The module is built against Debian's nginx-dev tree, which is copied
+# first: nginx's configure writes into the directory it runs in, and
+# /usr/share/nginx/src must stay untouched.
+
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")" && pwd)
+build=$top/build
+nginx_src=/usr/share/nginx/src
+
+CC=${CC:-cc}
+CFLAGS=${CFLAGS:--O2 -g}
+WARN="-Wall -Wextra -Wno-unused-parameter -Wpointer-arith -Werror"
+LIBS="-lpcre2-8 -lutf8proc"
+
+packages=(nginx nginx-dev libpcre2-dev libhiredis-dev libutf8proc-dev
+          redis-server perl make gcc pkg-config curl)
+
+say() { printf '%s\n' "$*" >&2; }
+
+
+deps() {
+    local missing=() p
+
+    for p in "${packages[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null \
+            | grep -q 'install ok installed' || missing+=("$p")
+    done
+
+    [ ${#missing[@]} -eq 0 ] && return 0
+
+    say "installing: ${missing[*]}"
+
+    if [ "$(id -u)" -ne 0 ]; then
+        say "need root to install packages: sudo $0 deps"
+        exit 1
+    fi
+
+    # installing nginx or redis must not start their system services
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' RETURN
+
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+
+build_engine() {
+    local src obj objs=()
+
+    mkdir -p "$build/engine" "$build/unit"
+
+    for src in "$top"/module/engine/*.c; do
+        obj=$build/engine/$(basename "${src%.c}").o
+        if [ ! -e "$obj" ] || [ "$src" -nt "$obj" ] \
+           || [ "$top/module/engine/cm_engine.h" -nt "$obj" ] \
+           || [ -n "$(find "$top/module/engine" -name '*.h' -newer "$obj")" ]
+        then
+            $CC $CFLAGS $WARN -std=gnu99 -fPIC -c "$src" -o "$obj"
+        fi
+        objs+=("$obj")
+    done
+
+    rm -f "$build/libcmengine.a"
+    ar rcs "$build/libcmengine.a" "${objs[@]}"
+}
+
+
+build_cli() {
+    $CC $CFLAGS $WARN -std=gnu99 -I"$top/module/engine" \
+        "$top"/module/cli/*.c "$build/libcmengine.a" $LIBS \
+        -o "$build/comment-check"
+}
+
+
+build_unit() {
+    local src
+
+    for src in "$top"/t/unit/*_test.c; do
+        [ -e "$src" ] || continue
+        $CC $CFLAGS $WARN -std=gnu99 -I"$top/module/engine" -I"$top/t/unit" \
+            "$src" "$build/libcmengine.a" $LIBS \
+            -o "$build/unit/$(basename "${src%.c}")"
+    done
+}
+
+
+build_module() {
+    local objs=$build/nginx-objs
+
+    mkdir -p "$build"
+
+    # a private copy of the headers-only tree, refreshed when Debian's is
+    if [ ! -f "$build/nginx-src/configure" ] \
+       || [ "$nginx_src/conf_flags" -nt "$build/nginx-src/configure" ]; then
+        rm -rf "$build/nginx-src"
+        cp -a "$nginx_src" "$build/nginx-src"
+        touch "$build/nginx-src/configure"
+    fi
+
+    if [ ! -f "$objs/Makefile" ] || [ "$top/module/config" -nt "$objs/Makefile" ]
+    then
+        (
+            cd "$build/nginx-src"
+            # shellcheck disable=SC1091
+            . ./conf_flags
+            ./configure "${NGX_CONF_FLAGS[@]}" --with-compat \
+                --builddir="$objs" \
+                --add-dynamic-module="$top/module" > "$build/configure.log" 2>&1 \
+                || { tail -20 "$build/configure.log" >&2; exit 1; }
+        )
+    fi
+
+    make -s -C "$build/nginx-src" -f "$objs/Makefile" modules \
+        > "$build/make.log" 2>&1 || { cat "$build/make.log" >&2; exit 1; }
+
+    cp "$objs/ngx_http_comment_moderation_module.so" "$build/"
+}
+
+
+do_build() {
+    deps
+    build_engine
+    build_cli
+    build_unit
+    build_module
+    say "built: build/ngx_http_comment_moderation_module.so build/comment-check"
+}
+
+
+do_test() {
+    local rc=0
+
+    do_build
+
+    say "== unit tests"
+    prove -e '' "$build"/unit/*_test || rc=1
+
+    say "== integration tests"
+    prove -r "$top/t" || rc=1
+
+    return $rc
+}
+
+
+case "${1:-build}" in
+    deps)     deps ;;
+    build)    do_build ;;
+    engine)   build_engine; build_cli; build_unit ;;
+    test)     do_test ;;
+    run)      do_build; exec "$top/config/demo.sh" ;;
+    quality)  do_build >/dev/null; exec "$top/t/quality.sh" ;;
+    bench)    build_engine; build_cli; exec "$build/comment-check" \
+                  -r "$top/rules/main.rules" --bench ;;
+    clean)    rm -rf "$build" ;;
+    *)        say "usage: $0 [deps|build|test|run|quality|bench|clean]"; exit 2 ;;
+esac

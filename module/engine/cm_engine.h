@@ -1,0 +1,209 @@
+
+/*
+ * Comment moderation engine: body parsing, normalisation, rule loading,
+ * matching and scoring.
+ *
+ * Plain C, no nginx headers: the nginx module, comment-check, the unit
+ * tests and the fuzzers all call this one header.  The engine never logs
+ * and never allocates behind its caller's back: per-comment memory comes
+ * from the cm_alloc_t the caller passes (nginx passes r->pool), and errors
+ * are written into a buffer the caller owns.
+ */
+
+
+#ifndef _CM_ENGINE_H_INCLUDED_
+#define _CM_ENGINE_H_INCLUDED_
+
+
+#include <stddef.h>
+#include <stdint.h>
+
+
+#define CM_OK          0
+#define CM_ERROR      -1
+#define CM_DECLINED   -2     /* input malformed; partial result, see err */
+
+#define CM_ERRLEN      512   /* a sensible size for error buffers */
+
+
+typedef enum {
+    CM_PASS = 0,
+    CM_HOLD,
+    CM_REJECT
+} cm_decision_e;
+
+
+/*
+ * Allocator hooks.  "free" may be NULL when the memory is released as a
+ * whole by its owner (an nginx pool, the CLI's arena): the engine then
+ * never frees, and must not rely on freeing for correctness.
+ */
+
+typedef struct {
+    void   *(*alloc)(void *data, size_t size);
+    void    (*free)(void *data, void *p);
+    void     *data;
+} cm_alloc_t;
+
+/* malloc(3)/free(3); for long-lived objects such as rule sets */
+extern const cm_alloc_t  cm_alloc_malloc;
+
+
+/* body parsing: cm_parse.c */
+
+typedef struct {
+    const unsigned char  *name;      /* "comment", "a.b" for nested JSON */
+    size_t                name_len;
+    const unsigned char  *value;     /* decoded, not NUL-terminated */
+    size_t                value_len;
+} cm_field_t;
+
+typedef struct {
+    cm_field_t           *elts;
+    size_t                nelts;
+    size_t                nalloc;
+} cm_fields_t;
+
+typedef enum {
+    CM_BODY_RAW = 0,                 /* unknown type: whole body, "body" */
+    CM_BODY_FORM,                    /* application/x-www-form-urlencoded */
+    CM_BODY_MULTIPART,               /* multipart/form-data */
+    CM_BODY_JSON                     /* application/json, +json */
+} cm_body_type_e;
+
+cm_body_type_e cm_body_type(const unsigned char *ct, size_t len);
+
+/*
+ * Adds a field to "fields" (the array grows through "a").  Name and value
+ * are referenced, not copied.  Returns CM_OK or CM_ERROR (no memory).
+ */
+int cm_fields_add(const cm_alloc_t *a, cm_fields_t *fields,
+    const unsigned char *name, size_t name_len,
+    const unsigned char *value, size_t value_len);
+
+/*
+ * Splits a request body into fields by its Content-Type ("ct" may be NULL).
+ *
+ *   form:       name=value pairs split on '&'; '+' is a space; %XX decoded;
+ *               a malformed escape is kept as it is.
+ *   multipart:  parts without a filename; file parts are skipped.  The
+ *               boundary comes from "ct".
+ *   json:       every string value, escapes decoded (\uXXXX, surrogate
+ *               pairs; a lone surrogate becomes U+FFFD), named by its key
+ *               path joined with '.'; array elements take the name of the
+ *               array.  Numbers, booleans and null are not fields.
+ *   raw:        the whole body as one field named "body".
+ *
+ * Returns CM_OK; CM_DECLINED when the body is malformed (the fields parsed
+ * so far are kept and "err" says what and where; callers then inspect the
+ * raw body too, so nothing slips past); CM_ERROR on allocation failure.
+ * Values may point into "body" or into memory from "a".
+ */
+int cm_parse_body(const cm_alloc_t *a, const unsigned char *ct,
+    size_t ct_len, const unsigned char *body, size_t len,
+    cm_fields_t *fields, char *err, size_t errlen);
+
+
+/* normalisation: cm_norm.c */
+
+/*
+ * A view of a field's text that rules match against.  The text is always
+ * valid UTF-8 without NUL bytes.  map[i] is the offset in the original
+ * value of the byte that produced text[i]; map[len] is the original length.
+ */
+
+typedef struct {
+    unsigned char        *text;
+    size_t                len;
+    uint32_t             *map;
+} cm_view_t;
+
+/*
+ * raw view: the value with invalid UTF-8 sequences and NUL bytes removed
+ * (so they cannot split a word), otherwise unchanged.
+ */
+int cm_view_raw(const cm_alloc_t *a, const unsigned char *p, size_t len,
+    cm_view_t *view);
+
+/*
+ * normalised view, the default for rules: the raw view with HTML entities
+ * decoded, NFKC, case folding, combining marks and invisible characters
+ * removed, look-alike letters mapped to Latin.
+ */
+int cm_view_norm(const cm_alloc_t *a, const unsigned char *p, size_t len,
+    cm_view_t *view);
+
+
+/* rules: cm_rules.c (loading), cm_match.c (matching) */
+
+typedef struct cm_ruleset_s  cm_ruleset_t;
+typedef struct cm_scratch_s  cm_scratch_t;
+
+/*
+ * Loading: create, add one or more files (each may include others), then
+ * compile.  Errors are "FILE:LINE: message", or "FILE:LINE:COLUMN: message"
+ * for a PCRE2 compile error; the ruleset is still to be freed after an
+ * error.
+ */
+cm_ruleset_t *cm_ruleset_create(const cm_alloc_t *a);
+int cm_ruleset_add_file(cm_ruleset_t *rs, const char *path, char *err,
+    size_t errlen);
+int cm_ruleset_compile(cm_ruleset_t *rs, char *err, size_t errlen);
+void cm_ruleset_free(cm_ruleset_t *rs);
+
+size_t cm_ruleset_nrules(const cm_ruleset_t *rs);
+
+typedef struct {
+    unsigned              id;
+    int                   score;
+    const char           *tag;       /* NUL-terminated, "" when none */
+    const char           *msg;       /* NUL-terminated, "" when none */
+    const char           *file;      /* where the rule was defined */
+    unsigned              line;
+} cm_rule_info_t;
+
+int cm_ruleset_rule(const cm_ruleset_t *rs, size_t i, cm_rule_info_t *info);
+
+/*
+ * Per-worker scratch space: PCRE2 match data, match context with the
+ * limits, JIT stack.  One per thread of matching; not shared.
+ * 0 for a limit means the engine's default (100000 / 1000).
+ */
+cm_scratch_t *cm_scratch_create(const cm_alloc_t *a, uint32_t match_limit,
+    uint32_t depth_limit);
+void cm_scratch_free(cm_scratch_t *s);
+
+
+typedef struct {
+    unsigned              id;
+    int                   score;
+    const char           *tag;
+    const char           *msg;
+    size_t                field;     /* index into the fields matched */
+    size_t                start;     /* first match, offsets in the */
+    size_t                end;       /* original field value */
+    unsigned              count;     /* matches in that field */
+} cm_hit_t;
+
+typedef struct {
+    int                   score;     /* sum of the hits' scores */
+    cm_hit_t             *hits;      /* in rule order */
+    size_t                nhits;
+    unsigned             *limited;   /* ids of rules that hit a match */
+    size_t                nlimited;  /* limit: counted as not matched */
+} cm_result_t;
+
+/*
+ * Matches every rule against every field it applies to.  A rule counts
+ * once, whatever the number of fields it matches; its hit reports the
+ * first field.  Memory for the result and the views comes from "a".
+ */
+int cm_match(const cm_ruleset_t *rs, cm_scratch_t *s, const cm_alloc_t *a,
+    const cm_field_t *fields, size_t nfields, cm_result_t *res,
+    char *err, size_t errlen);
+
+cm_decision_e cm_decide(int score, int hold, int reject);
+const char *cm_decision_name(cm_decision_e d);
+
+
+#endif /* _CM_ENGINE_H_INCLUDED_ */

@@ -1,0 +1,1053 @@
+
+/*
+ * ngx_http_comment_moderation_module: inspects comment submissions against
+ * moderator-edited rules and passes, holds or rejects them before they
+ * reach the backend.
+ *
+ * This file is the nginx glue: directives, the pre-access phase handler,
+ * body reading and the answers.  Parsing, normalisation and matching live
+ * in engine/, which has no nginx headers.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "cm_engine.h"
+
+
+#define NGX_HTTP_CM_ENFORCE  0
+#define NGX_HTTP_CM_DETECT   1
+
+
+typedef struct {
+    ngx_uint_t                 match_limit;
+    cm_scratch_t              *scratch;
+} ngx_http_cm_main_conf_t;
+
+
+typedef struct {
+    ngx_flag_t                 enable;
+    cm_ruleset_t              *rules;
+    ngx_array_t               *fields;          /* of ngx_str_t */
+    ngx_int_t                  hold;
+    ngx_int_t                  reject;
+    ngx_uint_t                 mode;
+    ngx_uint_t                 reject_status;
+    ngx_str_t                  reject_message;
+} ngx_http_cm_loc_conf_t;
+
+
+typedef struct {
+    ngx_int_t                  status;          /* the phase handler's rc */
+    ngx_int_t                  score;
+    ngx_str_t                  rules;
+    ngx_str_t                  decision;
+} ngx_http_cm_ctx_t;
+
+
+typedef enum {
+    NGX_HTTP_CM_VAR_DECISION = 0,
+    NGX_HTTP_CM_VAR_SCORE,
+    NGX_HTTP_CM_VAR_RULES
+} ngx_http_cm_var_e;
+
+
+static ngx_int_t ngx_http_cm_handler(ngx_http_request_t *r);
+static void ngx_http_cm_body_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_cm_inspect(ngx_http_request_t *r,
+    ngx_http_cm_ctx_t *ctx);
+static ngx_int_t ngx_http_cm_read_body(ngx_http_request_t *r, u_char **body,
+    size_t *len);
+static ngx_int_t ngx_http_cm_fields(ngx_http_request_t *r,
+    const cm_alloc_t *a, u_char *body, size_t len, cm_fields_t *fields);
+static ngx_uint_t ngx_http_cm_field_wanted(ngx_http_cm_loc_conf_t *lcf,
+    cm_field_t *f);
+static ngx_int_t ngx_http_cm_record(ngx_http_request_t *r,
+    ngx_http_cm_ctx_t *ctx, cm_fields_t *fields, cm_result_t *res,
+    cm_decision_e decision);
+static ngx_int_t ngx_http_cm_reject(ngx_http_request_t *r,
+    ngx_http_cm_ctx_t *ctx);
+static ngx_uint_t ngx_http_cm_wants_json(ngx_http_request_t *r);
+static ngx_int_t ngx_http_cm_send_answer(ngx_http_request_t *r,
+    ngx_uint_t status, ngx_str_t *title, ngx_str_t *decision,
+    ngx_int_t score, ngx_str_t *message);
+static u_char *ngx_http_cm_escape_json(u_char *dst, ngx_str_t *src);
+static void *ngx_http_cm_palloc(void *data, size_t size);
+static void ngx_http_cm_pfree(void *data, void *p);
+
+static ngx_int_t ngx_http_cm_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+
+static char *ngx_http_cm_rules(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static void ngx_http_cm_cleanup_rules(void *data);
+static void ngx_http_cm_cleanup_scratch(void *data);
+static ngx_int_t ngx_http_cm_add_variables(ngx_conf_t *cf);
+static void *ngx_http_cm_create_main_conf(ngx_conf_t *cf);
+static char *ngx_http_cm_init_main_conf(ngx_conf_t *cf, void *conf);
+static void *ngx_http_cm_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_cm_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static ngx_int_t ngx_http_cm_init(ngx_conf_t *cf);
+
+
+static ngx_conf_enum_t  ngx_http_cm_modes[] = {
+    { ngx_string("enforce"), NGX_HTTP_CM_ENFORCE },
+    { ngx_string("detect"), NGX_HTTP_CM_DETECT },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_conf_num_bounds_t  ngx_http_cm_status_bounds = {
+    ngx_conf_check_num_bounds, 400, 599
+};
+
+
+static ngx_command_t  ngx_http_cm_commands[] = {
+
+    { ngx_string("comment_moderation"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_cm_loc_conf_t, enable),
+      NULL },
+
+    { ngx_string("comment_moderation_rules"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_cm_rules,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("comment_moderation_fields"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_conf_set_str_array_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_cm_loc_conf_t, fields),
+      NULL },
+
+    { ngx_string("comment_moderation_hold"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_cm_loc_conf_t, hold),
+      NULL },
+
+    { ngx_string("comment_moderation_reject"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_cm_loc_conf_t, reject),
+      NULL },
+
+    { ngx_string("comment_moderation_mode"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_cm_loc_conf_t, mode),
+      &ngx_http_cm_modes },
+
+    { ngx_string("comment_moderation_reject_status"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_cm_loc_conf_t, reject_status),
+      &ngx_http_cm_status_bounds },
+
+    { ngx_string("comment_moderation_reject_message"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_cm_loc_conf_t, reject_message),
+      NULL },
+
+    { ngx_string("comment_moderation_match_limit"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_cm_main_conf_t, match_limit),
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_cm_module_ctx = {
+    ngx_http_cm_add_variables,             /* preconfiguration */
+    ngx_http_cm_init,                      /* postconfiguration */
+
+    ngx_http_cm_create_main_conf,          /* create main configuration */
+    ngx_http_cm_init_main_conf,            /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_http_cm_create_loc_conf,           /* create location configuration */
+    ngx_http_cm_merge_loc_conf             /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_comment_moderation_module = {
+    NGX_MODULE_V1,
+    &ngx_http_cm_module_ctx,               /* module context */
+    ngx_http_cm_commands,                  /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_http_variable_t  ngx_http_cm_vars[] = {
+
+    { ngx_string("comment_moderation_decision"), NULL,
+      ngx_http_cm_variable, NGX_HTTP_CM_VAR_DECISION,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("comment_moderation_score"), NULL,
+      ngx_http_cm_variable, NGX_HTTP_CM_VAR_SCORE,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("comment_moderation_rules"), NULL,
+      ngx_http_cm_variable, NGX_HTTP_CM_VAR_RULES,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+      ngx_http_null_variable
+};
+
+
+#define NGX_HTTP_CM_DEFAULT_MESSAGE                                          \
+    "Komentar Anda tidak dapat dimuat karena melanggar pedoman komunitas "   \
+    "kami. Silakan perbaiki lalu kirim ulang."
+
+static ngx_str_t  ngx_http_cm_decisions[] = {
+    ngx_string("pass"),
+    ngx_string("hold"),
+    ngx_string("reject")
+};
+
+
+static ngx_int_t
+ngx_http_cm_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                rc;
+    ngx_http_cm_ctx_t       *ctx;
+    ngx_http_cm_loc_conf_t  *lcf;
+
+    lcf = ngx_http_get_module_loc_conf(r, ngx_http_comment_moderation_module);
+
+    if (!lcf->enable || r != r->main || r->method != NGX_HTTP_POST) {
+        return NGX_DECLINED;
+    }
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_comment_moderation_module);
+
+    if (ctx) {
+        return ctx->status;
+    }
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_cm_ctx_t));
+    if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->status = NGX_DONE;
+
+    ngx_http_set_ctx(r, ctx, ngx_http_comment_moderation_module);
+
+    rc = ngx_http_read_client_request_body(r, ngx_http_cm_body_handler);
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    /* balances the count taken by reading the body, as the mirror does */
+
+    ngx_http_finalize_request(r, NGX_DONE);
+    return NGX_DONE;
+}
+
+
+static void
+ngx_http_cm_body_handler(ngx_http_request_t *r)
+{
+    ngx_int_t           rc;
+    ngx_http_cm_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_comment_moderation_module);
+
+    rc = ngx_http_cm_inspect(r, ctx);
+
+    if (rc == NGX_DECLINED) {
+        ctx->status = NGX_DECLINED;
+        r->write_event_handler = ngx_http_core_run_phases;
+        ngx_http_core_run_phases(r);
+        return;
+    }
+
+    ctx->status = NGX_DONE;
+    ngx_http_finalize_request(r, rc);
+}
+
+
+/*
+ * Returns NGX_DECLINED to let the request go on to the backend, or what
+ * ngx_http_finalize_request() is to be called with.
+ */
+
+static ngx_int_t
+ngx_http_cm_inspect(ngx_http_request_t *r, ngx_http_cm_ctx_t *ctx)
+{
+    size_t                    len;
+    u_char                   *body;
+    cm_alloc_t                a;
+    cm_fields_t               fields;
+    cm_result_t               res;
+    cm_decision_e             decision;
+    ngx_http_cm_loc_conf_t   *lcf;
+    ngx_http_cm_main_conf_t  *mcf;
+    u_char                    err[CM_ERRLEN];
+
+    lcf = ngx_http_get_module_loc_conf(r, ngx_http_comment_moderation_module);
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_comment_moderation_module);
+
+    a.alloc = ngx_http_cm_palloc;
+    a.free = ngx_http_cm_pfree;
+    a.data = r->pool;
+
+    if (ngx_http_cm_read_body(r, &body, &len) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memzero(&fields, sizeof(cm_fields_t));
+
+    if (ngx_http_cm_fields(r, &a, body, len, &fields) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memzero(&res, sizeof(cm_result_t));
+
+    if (cm_match(lcf->rules, mcf->scratch, &a, fields.elts, fields.nelts,
+                 &res, (char *) err, sizeof(err))
+        != CM_OK)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "comment moderation: %s", err);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    decision = cm_decide(res.score, (int) lcf->hold, (int) lcf->reject);
+
+    if (ngx_http_cm_record(r, ctx, &fields, &res, decision) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (decision == CM_REJECT && lcf->mode == NGX_HTTP_CM_ENFORCE) {
+        return ngx_http_cm_reject(r, ctx);
+    }
+
+    return NGX_DECLINED;
+}
+
+
+/*
+ * The whole body in one buffer from r->pool, whether nginx kept it in
+ * memory buffers, in a temp file, or both.  The chain itself is left as
+ * it is, so the backend gets exactly what the client sent.
+ */
+
+static ngx_int_t
+ngx_http_cm_read_body(ngx_http_request_t *r, u_char **body, size_t *len)
+{
+    off_t         size;
+    u_char       *p;
+    ssize_t       n;
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
+    *body = NULL;
+    *len = 0;
+
+    if (r->request_body == NULL || r->request_body->bufs == NULL) {
+        return NGX_OK;
+    }
+
+    size = 0;
+
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        size += ngx_buf_size(cl->buf);
+    }
+
+    if (size == 0) {
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(r->pool, (size_t) size);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    *body = p;
+    *len = (size_t) size;
+
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        b = cl->buf;
+
+        if (!b->in_file) {
+            p = ngx_cpymem(p, b->pos, b->last - b->pos);
+            continue;
+        }
+
+        size = b->file_last - b->file_pos;
+
+        n = ngx_read_file(b->file, p, (size_t) size, b->file_pos);
+
+        if (n == NGX_ERROR) {
+            return NGX_ERROR;
+        }
+
+        if (n != size) {
+            ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                          "comment moderation: read only %z of %O bytes "
+                          "from \"%V\"", n, size, &b->file->name);
+            return NGX_ERROR;
+        }
+
+        p += n;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * The fields to inspect.  A body that does not parse as its type says is
+ * inspected whole as well, so breaking the syntax hides nothing.
+ */
+
+static ngx_int_t
+ngx_http_cm_fields(ngx_http_request_t *r, const cm_alloc_t *a, u_char *body,
+    size_t len, cm_fields_t *fields)
+{
+    int                      rc;
+    size_t                   i, n;
+    ngx_str_t               *ct;
+    cm_fields_t              all;
+    ngx_http_cm_loc_conf_t  *lcf;
+    u_char                   err[CM_ERRLEN];
+
+    static u_char            raw_name[] = "body";
+
+    lcf = ngx_http_get_module_loc_conf(r, ngx_http_comment_moderation_module);
+
+    ct = r->headers_in.content_type ? &r->headers_in.content_type->value
+                                    : NULL;
+
+    ngx_memzero(&all, sizeof(cm_fields_t));
+
+    rc = cm_parse_body(a, ct ? ct->data : NULL, ct ? ct->len : 0, body, len,
+                       &all, (char *) err, sizeof(err));
+
+    if (rc == CM_ERROR) {
+        return NGX_ERROR;
+    }
+
+    n = 0;
+
+    for (i = 0; i < all.nelts; i++) {
+        if (!ngx_http_cm_field_wanted(lcf, &all.elts[i])) {
+            continue;
+        }
+
+        if (cm_fields_add(a, fields, all.elts[i].name, all.elts[i].name_len,
+                          all.elts[i].value, all.elts[i].value_len)
+            != CM_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        n++;
+    }
+
+    if (rc == CM_DECLINED) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "comment moderation: malformed body (%s), "
+                      "inspecting it raw", err);
+
+        if (cm_fields_add(a, fields, raw_name, sizeof(raw_name) - 1,
+                          body, len)
+            != CM_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_uint_t
+ngx_http_cm_field_wanted(ngx_http_cm_loc_conf_t *lcf, cm_field_t *f)
+{
+    ngx_str_t   *name;
+    ngx_uint_t   i;
+
+    if (lcf->fields == NULL) {
+        return 1;
+    }
+
+    name = lcf->fields->elts;
+
+    for (i = 0; i < lcf->fields->nelts; i++) {
+        if (name[i].len == f->name_len
+            && ngx_strncmp(name[i].data, f->name, f->name_len) == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* sets the variables and writes the decision's log line */
+
+static ngx_int_t
+ngx_http_cm_record(ngx_http_request_t *r, ngx_http_cm_ctx_t *ctx,
+    cm_fields_t *fields, cm_result_t *res, cm_decision_e decision)
+{
+    u_char                  *p;
+    size_t                   i;
+    ngx_str_t                field;
+    cm_hit_t                *top;
+    ngx_http_cm_loc_conf_t  *lcf;
+
+    static ngx_str_t         none = ngx_string("-");
+
+    lcf = ngx_http_get_module_loc_conf(r, ngx_http_comment_moderation_module);
+
+    ctx->score = res->score;
+    ctx->decision = ngx_http_cm_decisions[decision];
+
+    p = ngx_pnalloc(r->pool, res->nhits * (NGX_INT_T_LEN + 1) + 1);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->rules.data = p;
+    top = NULL;
+
+    for (i = 0; i < res->nhits; i++) {
+        p = ngx_sprintf(p, i ? ",%ui" : "%ui", (ngx_uint_t) res->hits[i].id);
+
+        if (top == NULL || res->hits[i].score > top->score) {
+            top = &res->hits[i];
+        }
+    }
+
+    ctx->rules.len = p - ctx->rules.data;
+
+    for (i = 0; i < res->nlimited; i++) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "comment moderation: rule %ui hit the PCRE2 match "
+                      "limit, counted as not matched",
+                      (ngx_uint_t) res->limited[i]);
+    }
+
+    if (top) {
+        field.data = (u_char *) fields->elts[top->field].name;
+        field.len = fields->elts[top->field].name_len;
+
+    } else {
+        field = none;
+    }
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "comment moderation: decision=%V score=%i rules=%V "
+                  "field=%V mode=%s",
+                  &ctx->decision, ctx->score,
+                  ctx->rules.len ? &ctx->rules : &none, &field,
+                  lcf->mode == NGX_HTTP_CM_ENFORCE ? "enforce" : "detect");
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_cm_reject(ngx_http_request_t *r, ngx_http_cm_ctx_t *ctx)
+{
+    ngx_uint_t                 i;
+    ngx_http_err_page_t       *err_page;
+    ngx_http_cm_loc_conf_t    *lcf;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    static ngx_str_t           title = ngx_string("Komentar ditolak");
+
+    lcf = ngx_http_get_module_loc_conf(r, ngx_http_comment_moderation_module);
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    /* an error_page for the status is the operator's own answer */
+
+    if (clcf->error_pages) {
+        err_page = clcf->error_pages->elts;
+
+        for (i = 0; i < clcf->error_pages->nelts; i++) {
+            if (err_page[i].status == (ngx_int_t) lcf->reject_status) {
+                return lcf->reject_status;
+            }
+        }
+    }
+
+    return ngx_http_cm_send_answer(r, lcf->reject_status, &title,
+                                   &ctx->decision, ctx->score,
+                                   &lcf->reject_message);
+}
+
+
+static ngx_uint_t
+ngx_http_cm_wants_json(ngx_http_request_t *r)
+{
+    ngx_str_t        *ct;
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    ct = r->headers_in.content_type ? &r->headers_in.content_type->value
+                                    : NULL;
+
+    if (ct && cm_body_type(ct->data, ct->len) == CM_BODY_JSON) {
+        return 1;
+    }
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == sizeof("Accept") - 1
+            && ngx_strncasecmp(h[i].key.data, (u_char *) "Accept",
+                               sizeof("Accept") - 1) == 0
+            && ngx_strlcasestrn(h[i].value.data,
+                                h[i].value.data + h[i].value.len,
+                                (u_char *) "application/json",
+                                sizeof("application/json") - 1 - 1)
+               != NULL)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * A short answer for the reader: a JSON object for clients that asked
+ * for JSON, else a small HTML page in the site's language.
+ */
+
+static ngx_int_t
+ngx_http_cm_send_answer(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *title, ngx_str_t *decision, ngx_int_t score,
+    ngx_str_t *message)
+{
+    size_t        len;
+    u_char       *p;
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    ngx_uint_t    json;
+    ngx_chain_t   out;
+
+    json = ngx_http_cm_wants_json(r);
+
+    if (json) {
+        len = sizeof("{\"decision\":\"\",\"score\":,\"reason\":\"\"}\n") - 1
+              + decision->len + NGX_INT_T_LEN + message->len * 6;
+
+    } else {
+        len = sizeof("<!DOCTYPE html>\n<html lang=\"id\"><head>"
+                     "<meta charset=\"utf-8\"><title></title></head>\n"
+                     "<body><h1></h1>\n<p></p></body></html>\n") - 1
+              + title->len * 2
+              + message->len + ngx_escape_html(NULL, message->data,
+                                               message->len);
+    }
+
+    b = ngx_create_temp_buf(r->pool, len);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (json) {
+        p = ngx_sprintf(b->pos, "{\"decision\":\"%V\",\"score\":%i,"
+                        "\"reason\":\"", decision, score);
+        p = ngx_http_cm_escape_json(p, message);
+        p = ngx_cpymem(p, "\"}\n", 3);
+
+        ngx_str_set(&r->headers_out.content_type, "application/json");
+
+    } else {
+        p = ngx_sprintf(b->pos, "<!DOCTYPE html>\n<html lang=\"id\"><head>"
+                        "<meta charset=\"utf-8\"><title>%V</title></head>\n"
+                        "<body><h1>%V</h1>\n<p>", title, title);
+        p = (u_char *) ngx_escape_html(p, message->data, message->len);
+        p = ngx_cpymem(p, "</p></body></html>\n",
+                       sizeof("</p></body></html>\n") - 1);
+
+        ngx_str_set(&r->headers_out.content_type, "text/html; charset=utf-8");
+    }
+
+    b->last = p;
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    r->headers_out.status = status;
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    r->headers_out.content_length_n = b->last - b->pos;
+
+    ngx_http_clear_accept_ranges(r);
+    ngx_http_clear_last_modified(r);
+    ngx_http_clear_etag(r);
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+/* at most 6 bytes out for each byte in */
+
+static u_char *
+ngx_http_cm_escape_json(u_char *dst, ngx_str_t *src)
+{
+    u_char      c, *p, *last;
+
+    static u_char  hex[] = "0123456789abcdef";
+
+    p = src->data;
+    last = p + src->len;
+
+    while (p < last) {
+        c = *p++;
+
+        if (c == '"' || c == '\\') {
+            *dst++ = '\\';
+            *dst++ = c;
+
+        } else if (c < 0x20) {
+            dst = ngx_cpymem(dst, "\\u00", 4);
+            *dst++ = hex[c >> 4];
+            *dst++ = hex[c & 0xf];
+
+        } else {
+            *dst++ = c;
+        }
+    }
+
+    return dst;
+}
+
+
+static void *
+ngx_http_cm_palloc(void *data, size_t size)
+{
+    return ngx_palloc(data, size);
+}
+
+
+static void
+ngx_http_cm_pfree(void *data, void *p)
+{
+    (void) ngx_pfree(data, p);
+}
+
+
+static ngx_int_t
+ngx_http_cm_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
+    uintptr_t data)
+{
+    u_char             *p;
+    ngx_http_cm_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_comment_moderation_module);
+
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+    v->len = 0;
+    v->data = (u_char *) "";
+
+    if (ctx == NULL || ctx->decision.len == 0) {
+        return NGX_OK;
+    }
+
+    switch (data) {
+
+    case NGX_HTTP_CM_VAR_DECISION:
+        v->len = ctx->decision.len;
+        v->data = ctx->decision.data;
+        break;
+
+    case NGX_HTTP_CM_VAR_SCORE:
+        p = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        v->len = ngx_sprintf(p, "%i", ctx->score) - p;
+        v->data = p;
+        break;
+
+    default: /* NGX_HTTP_CM_VAR_RULES */
+        v->len = ctx->rules.len;
+        v->data = ctx->rules.data;
+        break;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * Rules are loaded as each directive is read, so an error names the file
+ * and line of the rule and nginx adds the directive's own place.  All the
+ * files of one block form one rule set: ids are unique across them.
+ */
+
+static char *
+ngx_http_cm_rules(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_cm_loc_conf_t *lcf = conf;
+
+    ngx_str_t           *value, path;
+    ngx_pool_cleanup_t  *cln;
+    u_char               err[CM_ERRLEN];
+
+    value = cf->args->elts;
+    path = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (lcf->rules == NULL) {
+        lcf->rules = cm_ruleset_create(&cm_alloc_malloc);
+        if (lcf->rules == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        cln = ngx_pool_cleanup_add(cf->pool, 0);
+        if (cln == NULL) {
+            cm_ruleset_free(lcf->rules);
+            return NGX_CONF_ERROR;
+        }
+
+        cln->handler = ngx_http_cm_cleanup_rules;
+        cln->data = lcf->rules;
+    }
+
+    /* ngx_conf_full_name() leaves the path NUL-terminated */
+
+    if (cm_ruleset_add_file(lcf->rules, (char *) path.data, (char *) err,
+                            sizeof(err))
+        != CM_OK)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%s", err);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static void
+ngx_http_cm_cleanup_rules(void *data)
+{
+    cm_ruleset_free(data);
+}
+
+
+static void
+ngx_http_cm_cleanup_scratch(void *data)
+{
+    cm_scratch_free(data);
+}
+
+
+static ngx_int_t
+ngx_http_cm_add_variables(ngx_conf_t *cf)
+{
+    ngx_http_variable_t  *var, *v;
+
+    for (v = ngx_http_cm_vars; v->name.len; v++) {
+        var = ngx_http_add_variable(cf, &v->name, v->flags);
+        if (var == NULL) {
+            return NGX_ERROR;
+        }
+
+        var->get_handler = v->get_handler;
+        var->data = v->data;
+    }
+
+    return NGX_OK;
+}
+
+
+static void *
+ngx_http_cm_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_cm_main_conf_t  *mcf;
+
+    mcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_cm_main_conf_t));
+    if (mcf == NULL) {
+        return NULL;
+    }
+
+    mcf->match_limit = NGX_CONF_UNSET_UINT;
+
+    return mcf;
+}
+
+
+static char *
+ngx_http_cm_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_http_cm_main_conf_t *mcf = conf;
+
+    ngx_pool_cleanup_t  *cln;
+
+    ngx_conf_init_uint_value(mcf->match_limit, 100000);
+
+    /* made in the master and copied into each worker by fork() */
+
+    mcf->scratch = cm_scratch_create(&cm_alloc_malloc,
+                                     (uint32_t) mcf->match_limit, 0);
+    if (mcf->scratch == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "comment moderation: cannot allocate PCRE2 "
+                           "match data");
+        return NGX_CONF_ERROR;
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        cm_scratch_free(mcf->scratch);
+        return NGX_CONF_ERROR;
+    }
+
+    cln->handler = ngx_http_cm_cleanup_scratch;
+    cln->data = mcf->scratch;
+
+    return NGX_CONF_OK;
+}
+
+
+static void *
+ngx_http_cm_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_cm_loc_conf_t  *lcf;
+
+    lcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_cm_loc_conf_t));
+    if (lcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     lcf->rules = NULL;
+     *     lcf->reject_message = { 0, NULL };
+     */
+
+    lcf->enable = NGX_CONF_UNSET;
+    lcf->fields = NGX_CONF_UNSET_PTR;
+    lcf->hold = NGX_CONF_UNSET;
+    lcf->reject = NGX_CONF_UNSET;
+    lcf->mode = NGX_CONF_UNSET_UINT;
+    lcf->reject_status = NGX_CONF_UNSET_UINT;
+
+    return lcf;
+}
+
+
+static char *
+ngx_http_cm_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_cm_loc_conf_t *prev = parent;
+    ngx_http_cm_loc_conf_t *conf = child;
+
+    u_char  err[CM_ERRLEN];
+
+    ngx_conf_merge_value(conf->enable, prev->enable, 0);
+    ngx_conf_merge_ptr_value(conf->fields, prev->fields, NULL);
+    ngx_conf_merge_value(conf->hold, prev->hold, 5);
+    ngx_conf_merge_value(conf->reject, prev->reject, 10);
+    ngx_conf_merge_uint_value(conf->mode, prev->mode, NGX_HTTP_CM_ENFORCE);
+    ngx_conf_merge_uint_value(conf->reject_status, prev->reject_status,
+                              NGX_HTTP_FORBIDDEN);
+    ngx_conf_merge_str_value(conf->reject_message, prev->reject_message,
+                             NGX_HTTP_CM_DEFAULT_MESSAGE);
+
+    if (conf->rules == NULL) {
+        conf->rules = prev->rules;
+    }
+
+    if (conf->rules && cm_ruleset_compile(conf->rules, (char *) err,
+                                          sizeof(err))
+                       != CM_OK)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%s", err);
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->enable && conf->rules == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"comment_moderation\" is on "
+                           "but no \"comment_moderation_rules\" are set");
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_cm_init(ngx_conf_t *cf)
+{
+    ngx_http_handler_pt        *h;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_PREACCESS_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_cm_handler;
+
+    return NGX_OK;
+}

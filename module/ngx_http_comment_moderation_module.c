@@ -14,6 +14,7 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include "ngx_http_comment_moderation.h"
 #include "cm_engine.h"
 
 
@@ -70,9 +71,6 @@ static ngx_int_t ngx_http_cm_record(ngx_http_request_t *r,
 static ngx_int_t ngx_http_cm_reject(ngx_http_request_t *r,
     ngx_http_cm_ctx_t *ctx);
 static ngx_uint_t ngx_http_cm_wants_json(ngx_http_request_t *r);
-static ngx_int_t ngx_http_cm_send_answer(ngx_http_request_t *r,
-    ngx_uint_t status, ngx_str_t *title, ngx_str_t *decision,
-    ngx_int_t score, ngx_str_t *message);
 static u_char *ngx_http_cm_escape_json(u_char *dst, ngx_str_t *src);
 static void *ngx_http_cm_palloc(void *data, size_t size);
 static void ngx_http_cm_pfree(void *data, void *p);
@@ -657,12 +655,50 @@ ngx_http_cm_wants_json(ngx_http_request_t *r)
 }
 
 
+ngx_flag_t
+ngx_http_cm_enabled(ngx_http_request_t *r)
+{
+    ngx_http_cm_loc_conf_t  *lcf;
+
+    lcf = ngx_http_get_module_loc_conf(r, ngx_http_comment_moderation_module);
+
+    return lcf->enable;
+}
+
+
+ngx_int_t
+ngx_http_cm_set_decision(ngx_http_request_t *r, ngx_str_t *decision,
+    ngx_int_t score)
+{
+    ngx_http_cm_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_comment_moderation_module);
+
+    if (ctx == NULL) {
+        ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_cm_ctx_t));
+        if (ctx == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_http_set_ctx(r, ctx, ngx_http_comment_moderation_module);
+    }
+
+    /* no phase of ours is to run for this request any more */
+
+    ctx->status = NGX_DONE;
+    ctx->decision = *decision;
+    ctx->score = score;
+
+    return NGX_OK;
+}
+
+
 /*
  * A short answer for the reader: a JSON object for clients that asked
  * for JSON, else a small HTML page in the site's language.
  */
 
-static ngx_int_t
+ngx_int_t
 ngx_http_cm_send_answer(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *title, ngx_str_t *decision, ngx_int_t score,
     ngx_str_t *message)

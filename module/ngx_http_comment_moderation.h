@@ -1,0 +1,37 @@
+
+/*
+ * What the comment moderation module shares with its companion modules
+ * in the same shared object (the Redis rate limiter).
+ */
+
+
+#ifndef _NGX_HTTP_COMMENT_MODERATION_H_INCLUDED_
+#define _NGX_HTTP_COMMENT_MODERATION_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+
+/* whether "comment_moderation on" applies to this request's location */
+ngx_flag_t ngx_http_cm_enabled(ngx_http_request_t *r);
+
+/* sets $comment_moderation_decision (and the score) for this request */
+ngx_int_t ngx_http_cm_set_decision(ngx_http_request_t *r,
+    ngx_str_t *decision, ngx_int_t score);
+
+/*
+ * Sends the reader-facing answer: a JSON object {"decision", "score",
+ * "reason"} when the client asked for JSON, else a small HTML page with
+ * "title" and "message".  Returns what ngx_http_finalize_request() takes.
+ */
+ngx_int_t ngx_http_cm_send_answer(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *title, ngx_str_t *decision, ngx_int_t score,
+    ngx_str_t *message);
+
+
+extern ngx_module_t  ngx_http_comment_moderation_module;
+
+
+#endif /* _NGX_HTTP_COMMENT_MODERATION_H_INCLUDED_ */

@@ -1,0 +1,729 @@
+/*
+ * Views of a field's text for matching.
+ *
+ * The raw view only makes the text safe to match: invalid UTF-8 and NUL
+ * bytes are dropped, so they can neither split a word nor hide the text
+ * after them.  The normalised view also undoes the disguises of spam:
+ * HTML entities, styled letters (NFKC), case, combining marks, invisible
+ * characters, look-alike letters of other scripts, runs of blanks.  Every
+ * output byte keeps the offset of the input character it came from, so
+ * that a match can be reported in the original text.
+ */
+
+
+#include <string.h>
+
+#include <utf8proc.h>
+
+#include "cm_engine.h"
+#include "cm_confusables.h"
+
+
+/* code points one decomposition may give: U+FDFA gives 18 */
+#define CM_NORM_DECOMP  32
+
+#define CM_NORM_NFKD    (UTF8PROC_DECOMPOSE|UTF8PROC_COMPAT                  \
+                         |UTF8PROC_STRIPMARK|UTF8PROC_IGNORE)
+#define CM_NORM_FOLD    (CM_NORM_NFKD|UTF8PROC_CASEFOLD)
+
+/* the longest entity name we look up, and the most digits of &#NNN; */
+#define CM_ENTITY_NAME  sizeof(((cm_entity_t *) 0)->name)
+#define CM_ENTITY_DIGITS  16
+
+
+typedef struct {
+    const cm_alloc_t     *alloc;
+    unsigned char        *text;
+    uint32_t             *map;
+    size_t                len;
+    size_t                size;      /* room in text and map, less one */
+    int                   space;     /* the last output byte is a space */
+} cm_norm_t;
+
+
+static size_t cm_utf8_decode(const unsigned char *p, size_t len,
+    uint32_t *cp);
+static size_t cm_entity(const unsigned char *p, size_t len, uint32_t *cp);
+static unsigned cm_hex(unsigned char ch);
+static const cm_entity_t *cm_entity_find(const unsigned char *name,
+    size_t len);
+static int cm_norm_char(cm_norm_t *n, uint32_t c, uint32_t off);
+static int cm_norm_fold(cm_norm_t *n, uint32_t c, uint32_t off);
+static int cm_norm_ascii(cm_norm_t *n, const char *s, uint32_t off);
+static int cm_norm_emit(cm_norm_t *n, uint32_t c, uint32_t off);
+static int cm_norm_space(cm_norm_t *n, uint32_t off);
+static int cm_norm_grow(cm_norm_t *n, size_t need);
+static void cm_norm_free(cm_norm_t *n);
+static const cm_confusable_t *cm_confusable(uint32_t c);
+
+
+/*
+ * &#128; to &#159; name windows-1252 characters in browsers; 0 where
+ * windows-1252 has none.
+ */
+
+static const uint16_t  cm_cp1252[32] = {
+    0x20ac, 0, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
+    0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017d, 0,
+    0, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
+    0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0, 0x017e, 0x0178
+};
+
+
+int
+cm_view_raw(const cm_alloc_t *a, const unsigned char *p, size_t len,
+    cm_view_t *view)
+{
+    size_t          i, n, k;
+    uint32_t        c;
+    uint32_t       *map;
+    unsigned char  *t;
+
+    if (len >= UINT32_MAX) {
+        return CM_ERROR;
+    }
+
+    t = a->alloc(a->data, len + 1);
+    map = a->alloc(a->data, (len + 1) * sizeof(uint32_t));
+
+    if (t == NULL || map == NULL) {
+        if (a->free) {
+            if (t) {
+                a->free(a->data, t);
+            }
+
+            if (map) {
+                a->free(a->data, map);
+            }
+        }
+
+        return CM_ERROR;
+    }
+
+    n = 0;
+    i = 0;
+
+    while (i < len) {
+        k = cm_utf8_decode(p + i, len - i, &c);
+
+        if (k == 0 || c == 0) {
+            i++;
+            continue;
+        }
+
+        while (k--) {
+            t[n] = p[i];
+            map[n++] = (uint32_t) i++;
+        }
+    }
+
+    t[n] = '\0';
+    map[n] = (uint32_t) len;
+
+    view->text = t;
+    view->len = n;
+    view->map = map;
+
+    return CM_OK;
+}
+
+
+int
+cm_view_norm(const cm_alloc_t *a, const unsigned char *p, size_t len,
+    cm_view_t *view)
+{
+    size_t     i, k;
+    uint32_t   c;
+    cm_norm_t  n;
+
+    if (len >= UINT32_MAX) {
+        return CM_ERROR;
+    }
+
+    n.alloc = a;
+    n.text = NULL;
+    n.map = NULL;
+    n.len = 0;
+    n.size = 0;
+    n.space = 0;
+
+    /* enough unless the text expands, which is rare */
+    if (cm_norm_grow(&n, len + 16) != CM_OK) {
+        return CM_ERROR;
+    }
+
+    i = 0;
+
+    while (i < len) {
+        c = p[i];
+
+        if (c == '&') {
+            k = cm_entity(p + i, len - i, &c);
+
+            if (k == 0) {
+                c = '&';
+                k = 1;
+            }
+
+        } else if (c < 0x80) {
+            k = 1;
+
+            if (c == '\0') {
+                i++;
+                continue;
+            }
+
+        } else {
+            k = cm_utf8_decode(p + i, len - i, &c);
+
+            if (k == 0) {
+                i++;
+                continue;
+            }
+        }
+
+        if (cm_norm_char(&n, c, (uint32_t) i) != CM_OK) {
+            cm_norm_free(&n);
+            return CM_ERROR;
+        }
+
+        i += k;
+    }
+
+    n.text[n.len] = '\0';
+    n.map[n.len] = (uint32_t) len;
+
+    view->text = n.text;
+    view->len = n.len;
+    view->map = n.map;
+
+    return CM_OK;
+}
+
+
+/*
+ * The length of the valid UTF-8 sequence at p, 0 if it is not one; the
+ * code point goes to *cp.
+ */
+
+static size_t
+cm_utf8_decode(const unsigned char *p, size_t len, uint32_t *cp)
+{
+    size_t    n, i;
+    uint32_t  c, min;
+
+    c = p[0];
+
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 2; c &= 0x1f; min = 0x80;
+
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3; c &= 0x0f; min = 0x800;
+
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4; c &= 0x07; min = 0x10000;
+
+    } else {
+        return 0;
+    }
+
+    if (len < n) {
+        return 0;
+    }
+
+    for (i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80) {
+            return 0;
+        }
+
+        c = (c << 6) | (p[i] & 0x3f);
+    }
+
+    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) {
+        return 0;
+    }
+
+    *cp = c;
+
+    return n;
+}
+
+
+/*
+ * An HTML character reference at p, which starts with '&': &name; or
+ * &#NNN; or &#xHH; (the ';' may be left out after digits, as browsers
+ * allow).  Returns its length and the code point, or 0 when it is not one
+ * or names no character we may decode; the text then stays as it is.
+ */
+
+static size_t
+cm_entity(const unsigned char *p, size_t len, uint32_t *cp)
+{
+    size_t              i, start;
+    uint32_t            c;
+    unsigned            d, base;
+    const cm_entity_t  *e;
+
+    if (len < 3) {
+        return 0;
+    }
+
+    if (p[1] != '#') {
+        for (i = 1; i < len && i <= CM_ENTITY_NAME; i++) {
+            if (cm_hex(p[i]) > 35) {
+                break;
+            }
+        }
+
+        if (i == 1 || i == len || p[i] != ';') {
+            return 0;
+        }
+
+        e = cm_entity_find(p + 1, i - 1);
+        if (e == NULL) {
+            return 0;
+        }
+
+        *cp = e->cp;
+
+        return i + 1;
+    }
+
+    base = 10;
+    i = 2;
+
+    if (p[i] == 'x' || p[i] == 'X') {
+        base = 16;
+        i++;
+    }
+
+    start = i;
+    c = 0;
+
+    while (i < len && i - start < CM_ENTITY_DIGITS) {
+        d = cm_hex(p[i]);
+        if (d >= base) {
+            break;
+        }
+
+        /* stays far below 2^32: anything past U+10FFFF is rejected */
+        c = c * base + d;
+        if (c > 0x10ffff) {
+            c = 0x110000;
+        }
+
+        i++;
+    }
+
+    if (i == start || (i < len && cm_hex(p[i]) < base)) {
+        return 0;
+    }
+
+    if (i < len && p[i] == ';') {
+        i++;
+    }
+
+    if (c == 0 || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) {
+        return 0;
+    }
+
+    if (c >= 0x80 && c <= 0x9f && cm_cp1252[c - 0x80]) {
+        c = cm_cp1252[c - 0x80];
+    }
+
+    *cp = c;
+
+    return i;
+}
+
+
+/* 0-9, then a-z or A-Z as 10-35; 36 for anything else */
+
+static unsigned
+cm_hex(unsigned char ch)
+{
+    if (ch >= '0' && ch <= '9') {
+        return ch - '0';
+    }
+
+    ch |= 0x20;
+
+    if (ch >= 'a' && ch <= 'z') {
+        return ch - 'a' + 10;
+    }
+
+    return 36;
+}
+
+
+static const cm_entity_t *
+cm_entity_find(const unsigned char *name, size_t len)
+{
+    int                 rc;
+    size_t              lo, hi, mid;
+    const cm_entity_t  *e;
+
+    if (len >= CM_ENTITY_NAME) {
+        return NULL;
+    }
+
+    lo = 0;
+    hi = sizeof(cm_entities) / sizeof(cm_entities[0]);
+
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+        e = &cm_entities[mid];
+
+        rc = strncmp(e->name, (const char *) name, len);
+        if (rc == 0 && e->name[len] != '\0') {
+            rc = 1;
+        }
+
+        if (rc == 0) {
+            return e;
+        }
+
+        if (rc < 0) {
+            lo = mid + 1;
+
+        } else {
+            hi = mid;
+        }
+    }
+
+    return NULL;
+}
+
+
+/*
+ * One input character.  The look-alike table is consulted before and
+ * after compatibility decomposition, and again after case folding: "Η"
+ * (Greek capital eta) reads as "h", but its folded form "η" as "n".
+ */
+
+static int
+cm_norm_char(cm_norm_t *n, uint32_t c, uint32_t off)
+{
+    int                     bound, rc;
+    uint32_t                u;
+    utf8proc_ssize_t        i, k;
+    utf8proc_int32_t        d[CM_NORM_DECOMP];
+    const cm_confusable_t  *m;
+
+    if (c < 0x80) {
+        return cm_norm_emit(n, c, off);
+    }
+
+    m = cm_confusable(c);
+    if (m) {
+        return cm_norm_ascii(n, m->to, off);
+    }
+
+    /* Hangul syllables would only fall apart into jamo */
+    if (c >= 0xac00 && c <= 0xd7a3) {
+        return cm_norm_emit(n, c, off);
+    }
+
+    bound = 0;
+    k = utf8proc_decompose_char((utf8proc_int32_t) c, d, CM_NORM_DECOMP,
+                                (utf8proc_option_t) CM_NORM_NFKD, &bound);
+
+    if (k > CM_NORM_DECOMP) {
+        k = CM_NORM_DECOMP;
+    }
+
+    for (i = 0; i < k; i++) {
+        u = (uint32_t) d[i];
+
+        if (u < 0x80) {
+            rc = cm_norm_emit(n, u, off);
+
+        } else if (u != c && (m = cm_confusable(u)) != NULL) {
+            rc = cm_norm_ascii(n, m->to, off);
+
+        } else {
+            rc = cm_norm_fold(n, u, off);
+        }
+
+        if (rc != CM_OK) {
+            return rc;
+        }
+    }
+
+    return CM_OK;
+}
+
+
+static int
+cm_norm_fold(cm_norm_t *n, uint32_t c, uint32_t off)
+{
+    int                     bound, rc;
+    uint32_t                f;
+    utf8proc_ssize_t        i, k;
+    utf8proc_int32_t        d[CM_NORM_DECOMP];
+    const cm_confusable_t  *m;
+
+    bound = 0;
+    k = utf8proc_decompose_char((utf8proc_int32_t) c, d, CM_NORM_DECOMP,
+                                (utf8proc_option_t) CM_NORM_FOLD, &bound);
+
+    if (k > CM_NORM_DECOMP) {
+        k = CM_NORM_DECOMP;
+    }
+
+    for (i = 0; i < k; i++) {
+        f = (uint32_t) d[i];
+
+        if (f != c && (m = cm_confusable(f)) != NULL) {
+            rc = cm_norm_ascii(n, m->to, off);
+
+        } else {
+            rc = cm_norm_emit(n, f, off);
+        }
+
+        if (rc != CM_OK) {
+            return rc;
+        }
+    }
+
+    return CM_OK;
+}
+
+
+static int
+cm_norm_ascii(cm_norm_t *n, const char *s, uint32_t off)
+{
+    int  rc;
+
+    for ( /* void */ ; *s; s++) {
+        rc = cm_norm_emit(n, (unsigned char) *s, off);
+        if (rc != CM_OK) {
+            return rc;
+        }
+    }
+
+    return CM_OK;
+}
+
+
+/*
+ * Appends one normalised code point: ASCII is lowered, blanks become one
+ * space, controls, format characters and marks are dropped.
+ */
+
+static int
+cm_norm_emit(cm_norm_t *n, uint32_t c, uint32_t off)
+{
+    size_t          k;
+    unsigned char  *t;
+
+    if (c < 0x80) {
+        if (c >= 'A' && c <= 'Z') {
+            c |= 0x20;
+
+        } else if (c == ' ' || (c >= '\t' && c <= '\r')) {
+            return cm_norm_space(n, off);
+
+        } else if (c < 0x20 || c == 0x7f) {
+            return CM_OK;
+        }
+
+    } else {
+        switch (utf8proc_category((utf8proc_int32_t) c)) {
+
+        case UTF8PROC_CATEGORY_ZS:
+        case UTF8PROC_CATEGORY_ZL:
+        case UTF8PROC_CATEGORY_ZP:
+            return cm_norm_space(n, off);
+
+        case UTF8PROC_CATEGORY_CC:
+            return c == 0x85 ? cm_norm_space(n, off) : CM_OK;
+
+        case UTF8PROC_CATEGORY_CF:
+        case UTF8PROC_CATEGORY_CS:
+        case UTF8PROC_CATEGORY_MN:
+        case UTF8PROC_CATEGORY_MC:
+        case UTF8PROC_CATEGORY_ME:
+            return CM_OK;
+
+        default:
+            break;
+        }
+
+        if (c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) {
+            return CM_OK;
+        }
+    }
+
+    if (n->size - n->len < 4 && cm_norm_grow(n, 4) != CM_OK) {
+        return CM_ERROR;
+    }
+
+    t = n->text + n->len;
+
+    if (c < 0x80) {
+        t[0] = (unsigned char) c;
+        k = 1;
+
+    } else if (c < 0x800) {
+        t[0] = (unsigned char) (0xc0 | (c >> 6));
+        t[1] = (unsigned char) (0x80 | (c & 0x3f));
+        k = 2;
+
+    } else if (c < 0x10000) {
+        t[0] = (unsigned char) (0xe0 | (c >> 12));
+        t[1] = (unsigned char) (0x80 | ((c >> 6) & 0x3f));
+        t[2] = (unsigned char) (0x80 | (c & 0x3f));
+        k = 3;
+
+    } else {
+        t[0] = (unsigned char) (0xf0 | (c >> 18));
+        t[1] = (unsigned char) (0x80 | ((c >> 12) & 0x3f));
+        t[2] = (unsigned char) (0x80 | ((c >> 6) & 0x3f));
+        t[3] = (unsigned char) (0x80 | (c & 0x3f));
+        k = 4;
+    }
+
+    while (k--) {
+        n->map[n->len++] = off;
+    }
+
+    n->space = 0;
+
+    return CM_OK;
+}
+
+
+static int
+cm_norm_space(cm_norm_t *n, uint32_t off)
+{
+    if (n->space) {
+        return CM_OK;
+    }
+
+    if (n->size == n->len && cm_norm_grow(n, 1) != CM_OK) {
+        return CM_ERROR;
+    }
+
+    n->text[n->len] = ' ';
+    n->map[n->len++] = off;
+    n->space = 1;
+
+    return CM_OK;
+}
+
+
+/* makes room for "need" more bytes, and one for the terminating NUL */
+
+static int
+cm_norm_grow(cm_norm_t *n, size_t need)
+{
+    size_t          size, limit;
+    uint32_t       *map;
+    unsigned char  *text;
+
+    if (n->size - n->len >= need) {
+        return CM_OK;
+    }
+
+    limit = SIZE_MAX / sizeof(uint32_t) / 2;
+
+    if (n->len >= limit || need >= limit - n->len) {
+        return CM_ERROR;
+    }
+
+    size = n->len + need;
+
+    /* doubling keeps the copies linear in the output */
+    if (n->size < limit && size < n->size * 2) {
+        size = n->size * 2;
+    }
+
+    text = n->alloc->alloc(n->alloc->data, size + 1);
+    map = n->alloc->alloc(n->alloc->data, (size + 1) * sizeof(uint32_t));
+
+    if (text == NULL || map == NULL) {
+        if (n->alloc->free) {
+            if (text) {
+                n->alloc->free(n->alloc->data, text);
+            }
+
+            if (map) {
+                n->alloc->free(n->alloc->data, map);
+            }
+        }
+
+        return CM_ERROR;
+    }
+
+    if (n->len) {
+        memcpy(text, n->text, n->len);
+        memcpy(map, n->map, n->len * sizeof(uint32_t));
+    }
+
+    cm_norm_free(n);
+
+    n->text = text;
+    n->map = map;
+    n->size = size;
+
+    return CM_OK;
+}
+
+
+static void
+cm_norm_free(cm_norm_t *n)
+{
+    if (n->alloc->free == NULL) {
+        return;
+    }
+
+    if (n->text) {
+        n->alloc->free(n->alloc->data, n->text);
+    }
+
+    if (n->map) {
+        n->alloc->free(n->alloc->data, n->map);
+    }
+
+    n->text = NULL;
+    n->map = NULL;
+}
+
+
+static const cm_confusable_t *
+cm_confusable(uint32_t c)
+{
+    size_t                  lo, hi, mid;
+    const cm_confusable_t  *m;
+
+    lo = 0;
+    hi = sizeof(cm_confusables) / sizeof(cm_confusables[0]);
+
+    if (c < cm_confusables[0].from || c > cm_confusables[hi - 1].from) {
+        return NULL;
+    }
+
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+        m = &cm_confusables[mid];
+
+        if (m->from == c) {
+            return m;
+        }
+
+        if (m->from < c) {
+            lo = mid + 1;
+
+        } else {
+            hi = mid;
+        }
+    }
+
+    return NULL;
+}

@@ -1,0 +1,1819 @@
+/*
+ * Rule files: reading, parsing and compiling them into a rule set.
+ *
+ *   re    ID SCORE /PATTERN/FLAGS [field=A,B] [count=N] [tag=T] [msg="M"]
+ *                                 [view=raw|norm]
+ *   words ID SCORE LISTFILE       [field=A,B] [tag=T] [msg="M"] [view=..]
+ *   include FILE
+ *
+ * Every allocation goes through the caller's allocator, PCRE2's included
+ * (a general context wired to it), and is linked into the rule set so
+ * that cm_ruleset_free releases all of it.
+ */
+
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cm_rules_int.h"
+
+
+#define CM_ID_MAX          4294967295LL
+#define CM_SCORE_MAX       1000000
+#define CM_COUNT_MAX       1000000
+
+#define CM_OPT_FIELD       0x01
+#define CM_OPT_COUNT       0x02
+#define CM_OPT_TAG         0x04
+#define CM_OPT_MSG         0x08
+#define CM_OPT_VIEW        0x10
+
+#define CM_WORD_GUARD      "[\\p{L}\\p{N}_]"
+
+
+typedef struct {
+    dev_t                 dev;
+    ino_t                 ino;
+} cm_file_id_t;
+
+
+/* one cm_ruleset_add_file call: the include stack and the error buffer */
+
+typedef struct {
+    cm_ruleset_t         *rs;
+    cm_file_id_t          stack[CM_INCLUDE_MAX + 1];
+    unsigned              depth;
+    char                 *err;
+    size_t                errlen;
+} cm_load_t;
+
+
+/* the line being parsed */
+
+typedef struct {
+    cm_load_t            *ld;
+    const char           *file;
+    unsigned              line;
+    const unsigned char  *start;
+    const unsigned char  *pos;
+    const unsigned char  *end;
+} cm_line_t;
+
+
+static void *cm_rs_alloc(cm_ruleset_t *rs, size_t size);
+static void cm_rs_free(cm_ruleset_t *rs, void *p);
+static char *cm_rs_strdup(cm_ruleset_t *rs, const void *p, size_t len);
+static void *cm_rs_alloc_hook(void *data, size_t size);
+static void cm_rs_free_hook(void *data, void *p);
+static int cm_load_file(cm_load_t *ld, const char *path, cm_line_t *from);
+static int cm_open_error(cm_load_t *ld, cm_line_t *from, const char *path,
+    const char *what);
+static int cm_read_file(cm_ruleset_t *rs, int fd, unsigned char **buf,
+    size_t *len);
+static char *cm_path_join(cm_ruleset_t *rs, const char *base,
+    const unsigned char *name, size_t len);
+static int cm_parse_line(cm_line_t *ln);
+static int cm_parse_include(cm_line_t *ln);
+static int cm_parse_rule(cm_line_t *ln, int words);
+static int cm_parse_pattern(cm_line_t *ln, cm_str_t *pat, uint32_t **posmap,
+    uint32_t *options);
+static int cm_parse_options(cm_line_t *ln, cm_rule_t *r, int words);
+static int cm_parse_msg(cm_line_t *ln, cm_rule_t *r);
+static int cm_parse_fields(cm_line_t *ln, cm_rule_t *r, cm_str_t *val);
+static int cm_parse_number(cm_str_t *tok, int sign, long long max,
+    long long *n);
+static int cm_next_token(cm_line_t *ln, cm_str_t *tok);
+static void cm_skip_space(cm_line_t *ln);
+static int cm_check_id(cm_line_t *ln, unsigned id);
+static cm_rule_t *cm_add_rule(cm_line_t *ln, cm_rule_t *r);
+static int cm_compile_re(cm_line_t *ln, cm_rule_t *r, cm_str_t *pat,
+    uint32_t *posmap, uint32_t options);
+static int cm_load_words(cm_line_t *ln, cm_rule_t *r, cm_str_t *name);
+static int cm_words_norm(cm_line_t *ln, cm_str_t *words, size_t *n);
+static int cm_compile_words(cm_line_t *ln, cm_rule_t *r, const char *path,
+    cm_str_t *words, size_t n);
+static size_t cm_words_prepare(cm_str_t *words, size_t n);
+static int cm_words_cmp(const void *a, const void *b);
+static unsigned char *cm_words_pattern(cm_ruleset_t *rs, cm_str_t *words,
+    size_t n, size_t *len);
+static unsigned char *cm_words_trie(unsigned char *o, cm_str_t *words,
+    size_t n, size_t d);
+static size_t cm_words_token_len(cm_str_t *w, size_t d);
+static unsigned char *cm_words_token(unsigned char *o, const unsigned char *p,
+    size_t k);
+static unsigned cm_column(cm_line_t *ln, size_t pos);
+static size_t cm_utf8_len(unsigned char c);
+static void cm_error(cm_line_t *ln, unsigned col, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+
+cm_ruleset_t *
+cm_ruleset_create(const cm_alloc_t *a)
+{
+    cm_ruleset_t  *rs;
+
+    rs = a->alloc(a->data, sizeof(cm_ruleset_t));
+    if (rs == NULL) {
+        return NULL;
+    }
+
+    memset(rs, 0, sizeof(cm_ruleset_t));
+
+    rs->alloc = *a;
+
+    rs->gctx = pcre2_general_context_create(cm_pcre2_malloc, cm_pcre2_free,
+                                            &rs->alloc);
+    if (rs->gctx == NULL) {
+        cm_ruleset_free(rs);
+        return NULL;
+    }
+
+    rs->cctx = pcre2_compile_context_create(rs->gctx);
+    if (rs->cctx == NULL) {
+        cm_ruleset_free(rs);
+        return NULL;
+    }
+
+    return rs;
+}
+
+
+int
+cm_ruleset_add_file(cm_ruleset_t *rs, const char *path, char *err,
+    size_t errlen)
+{
+    int        rc;
+    cm_load_t  ld;
+
+    if (rs->compiled) {
+        snprintf(err, errlen, "%s: rule set already compiled", path);
+        return CM_ERROR;
+    }
+
+    ld.rs = rs;
+    ld.depth = 0;
+    ld.err = err;
+    ld.errlen = errlen;
+
+    rc = cm_load_file(&ld, path, NULL);
+
+    if (rc != CM_OK) {
+        rs->failed = 1;
+    }
+
+    return rc;
+}
+
+
+/*
+ * Everything is parsed and compiled by cm_ruleset_add_file, so errors
+ * point at their line; this only adds the JIT code.  A pattern the JIT
+ * cannot take runs in the interpreter.
+ */
+
+int
+cm_ruleset_compile(cm_ruleset_t *rs, char *err, size_t errlen)
+{
+    size_t      i, k;
+    cm_rule_t  *r;
+
+    if (rs->failed) {
+        snprintf(err, errlen, "rule set has errors, not compiled");
+        return CM_ERROR;
+    }
+
+    if (rs->compiled) {
+        return CM_OK;
+    }
+
+    for (i = 0; i < rs->nrules; i++) {
+        r = &rs->rules[i];
+
+        for (k = 0; k < r->ncodes; k++) {
+            (void) pcre2_jit_compile(r->codes[k], PCRE2_JIT_COMPLETE);
+        }
+    }
+
+    rs->compiled = 1;
+
+    return CM_OK;
+}
+
+
+void
+cm_ruleset_free(cm_ruleset_t *rs)
+{
+    size_t       i, k;
+    cm_rule_t   *r;
+    cm_block_t  *b, *next;
+
+    if (rs == NULL) {
+        return;
+    }
+
+    for (i = 0; i < rs->nrules; i++) {
+        r = &rs->rules[i];
+
+        for (k = 0; k < r->ncodes; k++) {
+            pcre2_code_free(r->codes[k]);
+        }
+    }
+
+    pcre2_compile_context_free(rs->cctx);
+    pcre2_general_context_free(rs->gctx);
+
+    if (rs->alloc.free == NULL) {
+        return;
+    }
+
+    for (b = rs->blocks; b; b = next) {
+        next = b->next;
+        rs->alloc.free(rs->alloc.data, b);
+    }
+
+    rs->alloc.free(rs->alloc.data, rs);
+}
+
+
+size_t
+cm_ruleset_nrules(const cm_ruleset_t *rs)
+{
+    return rs->nrules;
+}
+
+
+int
+cm_ruleset_rule(const cm_ruleset_t *rs, size_t i, cm_rule_info_t *info)
+{
+    const cm_rule_t  *r;
+
+    if (i >= rs->nrules) {
+        return CM_ERROR;
+    }
+
+    r = &rs->rules[i];
+
+    info->id = r->id;
+    info->score = r->score;
+    info->tag = r->tag;
+    info->msg = r->msg;
+    info->file = r->file;
+    info->line = r->line;
+
+    return CM_OK;
+}
+
+
+void *
+cm_pcre2_malloc(PCRE2_SIZE size, void *data)
+{
+    cm_alloc_t  *a = data;
+
+    return a->alloc(a->data, size);
+}
+
+
+void
+cm_pcre2_free(void *p, void *data)
+{
+    cm_alloc_t  *a = data;
+
+    if (p && a->free) {
+        a->free(a->data, p);
+    }
+}
+
+
+static void *
+cm_rs_alloc(cm_ruleset_t *rs, size_t size)
+{
+    cm_block_t  *b;
+
+    b = rs->alloc.alloc(rs->alloc.data, CM_BLOCK_HDR + size);
+    if (b == NULL) {
+        return NULL;
+    }
+
+    b->prev = NULL;
+    b->next = rs->blocks;
+
+    if (rs->blocks) {
+        rs->blocks->prev = b;
+    }
+
+    rs->blocks = b;
+
+    return (unsigned char *) b + CM_BLOCK_HDR;
+}
+
+
+static void
+cm_rs_free(cm_ruleset_t *rs, void *p)
+{
+    cm_block_t  *b;
+
+    if (p == NULL || rs->alloc.free == NULL) {
+        return;
+    }
+
+    b = (cm_block_t *) ((unsigned char *) p - CM_BLOCK_HDR);
+
+    if (b->prev) {
+        b->prev->next = b->next;
+
+    } else {
+        rs->blocks = b->next;
+    }
+
+    if (b->next) {
+        b->next->prev = b->prev;
+    }
+
+    rs->alloc.free(rs->alloc.data, b);
+}
+
+
+static void *
+cm_rs_alloc_hook(void *data, size_t size)
+{
+    return cm_rs_alloc(data, size);
+}
+
+
+static void
+cm_rs_free_hook(void *data, void *p)
+{
+    cm_rs_free(data, p);
+}
+
+
+static char *
+cm_rs_strdup(cm_ruleset_t *rs, const void *p, size_t len)
+{
+    char  *s;
+
+    s = cm_rs_alloc(rs, len + 1);
+    if (s == NULL) {
+        return NULL;
+    }
+
+    memcpy(s, p, len);
+    s[len] = '\0';
+
+    return s;
+}
+
+
+/* reads one rule file; "from" is the include line, NULL for a top file */
+
+static int
+cm_load_file(cm_load_t *ld, const char *path, cm_line_t *from)
+{
+    int             fd, rc;
+    size_t          len;
+    unsigned        i;
+    cm_line_t       ln;
+    struct stat     st;
+    unsigned char  *buf, *p, *last, *eol;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd == -1) {
+        return cm_open_error(ld, from, path, "cannot open");
+    }
+
+    if (fstat(fd, &st) == -1) {
+        rc = cm_open_error(ld, from, path, "cannot stat");
+        close(fd);
+        return rc;
+    }
+
+    for (i = 0; i < ld->depth; i++) {
+        if (ld->stack[i].dev == st.st_dev && ld->stack[i].ino == st.st_ino) {
+            cm_error(from, 0, "include loop: \"%s\" is already being read",
+                     path);
+            close(fd);
+            return CM_ERROR;
+        }
+    }
+
+    if (ld->depth > CM_INCLUDE_MAX) {
+        cm_error(from, 0, "includes nested too deeply (more than %d levels)",
+                 CM_INCLUDE_MAX);
+        close(fd);
+        return CM_ERROR;
+    }
+
+    rc = cm_read_file(ld->rs, fd, &buf, &len);
+
+    if (rc != CM_OK) {
+        rc = cm_open_error(ld, from, path, "cannot read");
+        close(fd);
+        return rc;
+    }
+
+    close(fd);
+
+    ln.ld = ld;
+    ln.line = 0;
+    ln.file = cm_rs_strdup(ld->rs, path, strlen(path));
+
+    if (ln.file == NULL) {
+        snprintf(ld->err, ld->errlen, "%s: out of memory", path);
+        cm_rs_free(ld->rs, buf);
+        return CM_ERROR;
+    }
+
+    ld->stack[ld->depth].dev = st.st_dev;
+    ld->stack[ld->depth].ino = st.st_ino;
+    ld->depth++;
+
+    p = buf;
+    last = buf + len;
+
+    /* a UTF-8 byte order mark, as some editors write */
+    if (len >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) {
+        p += 3;
+    }
+
+    rc = CM_OK;
+
+    while (p < last) {
+        eol = memchr(p, '\n', last - p);
+        if (eol == NULL) {
+            eol = last;
+        }
+
+        ln.line++;
+        ln.start = p;
+        ln.pos = p;
+        ln.end = (eol > p && eol[-1] == '\r') ? eol - 1 : eol;
+
+        rc = cm_parse_line(&ln);
+        if (rc != CM_OK) {
+            break;
+        }
+
+        p = eol + 1;
+    }
+
+    ld->depth--;
+
+    cm_rs_free(ld->rs, buf);
+
+    return rc;
+}
+
+
+static int
+cm_open_error(cm_load_t *ld, cm_line_t *from, const char *path,
+    const char *what)
+{
+    int  e;
+
+    e = errno;
+
+    if (from) {
+        cm_error(from, 0, "%s \"%s\": %s", what, path, strerror(e));
+
+    } else {
+        snprintf(ld->err, ld->errlen, "%s: %s: %s", path, what, strerror(e));
+    }
+
+    return CM_ERROR;
+}
+
+
+/* the whole file into one buffer from the rule set (the caller frees it) */
+
+static int
+cm_read_file(cm_ruleset_t *rs, int fd, unsigned char **buf, size_t *len)
+{
+    size_t          size, n;
+    ssize_t         k;
+    unsigned char  *b, *nb;
+
+    size = 4096;
+    n = 0;
+
+    b = cm_rs_alloc(rs, size);
+    if (b == NULL) {
+        errno = ENOMEM;
+        return CM_ERROR;
+    }
+
+    for ( ;; ) {
+        if (n == size) {
+            nb = cm_rs_alloc(rs, size * 2);
+            if (nb == NULL) {
+                cm_rs_free(rs, b);
+                errno = ENOMEM;
+                return CM_ERROR;
+            }
+
+            memcpy(nb, b, n);
+            cm_rs_free(rs, b);
+
+            b = nb;
+            size *= 2;
+        }
+
+        k = read(fd, b + n, size - n);
+
+        if (k == -1) {
+            if (errno == EINTR) {
+                continue;
+            }
+
+            cm_rs_free(rs, b);
+            return CM_ERROR;
+        }
+
+        if (k == 0) {
+            break;
+        }
+
+        n += k;
+    }
+
+    *buf = b;
+    *len = n;
+
+    return CM_OK;
+}
+
+
+/* "name" relative to the directory of "base", unless it is absolute */
+
+static char *
+cm_path_join(cm_ruleset_t *rs, const char *base, const unsigned char *name,
+    size_t len)
+{
+    char        *path;
+    size_t       dlen;
+    const char  *slash;
+
+    slash = strrchr(base, '/');
+
+    if (len && name[0] == '/') {
+        slash = NULL;
+    }
+
+    dlen = slash ? (size_t) (slash - base) + 1 : 0;
+
+    path = cm_rs_alloc(rs, dlen + len + 1);
+    if (path == NULL) {
+        return NULL;
+    }
+
+    memcpy(path, base, dlen);
+    memcpy(path + dlen, name, len);
+    path[dlen + len] = '\0';
+
+    return path;
+}
+
+
+static int
+cm_parse_line(cm_line_t *ln)
+{
+    cm_str_t  tok;
+
+    if (!cm_next_token(ln, &tok)) {
+        return CM_OK;
+    }
+
+    if (tok.len == 2 && memcmp(tok.data, "re", 2) == 0) {
+        return cm_parse_rule(ln, 0);
+    }
+
+    if (tok.len == 5 && memcmp(tok.data, "words", 5) == 0) {
+        return cm_parse_rule(ln, 1);
+    }
+
+    if (tok.len == 7 && memcmp(tok.data, "include", 7) == 0) {
+        return cm_parse_include(ln);
+    }
+
+    cm_error(ln, 0, "unknown directive \"%.*s\"", (int) tok.len, tok.data);
+
+    return CM_ERROR;
+}
+
+
+static int
+cm_parse_include(cm_line_t *ln)
+{
+    int        rc;
+    char      *path;
+    cm_str_t   tok, extra;
+
+    if (!cm_next_token(ln, &tok)) {
+        cm_error(ln, 0, "missing file name after \"include\"");
+        return CM_ERROR;
+    }
+
+    if (cm_next_token(ln, &extra)) {
+        cm_error(ln, 0, "unexpected \"%.*s\" after the include file",
+                 (int) extra.len, extra.data);
+        return CM_ERROR;
+    }
+
+    path = cm_path_join(ln->ld->rs, ln->file, tok.data, tok.len);
+    if (path == NULL) {
+        cm_error(ln, 0, "out of memory");
+        return CM_ERROR;
+    }
+
+    rc = cm_load_file(ln->ld, path, ln);
+
+    cm_rs_free(ln->ld->rs, path);
+
+    return rc;
+}
+
+
+static int
+cm_parse_rule(cm_line_t *ln, int words)
+{
+    int         rc;
+    uint32_t    options, *posmap;
+    cm_str_t    tok, pat, list;
+    cm_rule_t   r, *rule;
+    long long   n;
+
+    memset(&r, 0, sizeof(cm_rule_t));
+
+    r.count = 1;
+    r.view = CM_VIEW_NORM;
+    r.tag = "";
+    r.msg = "";
+    r.file = ln->file;
+    r.line = ln->line;
+
+    if (!cm_next_token(ln, &tok)) {
+        cm_error(ln, 0, "missing rule id");
+        return CM_ERROR;
+    }
+
+    if (cm_parse_number(&tok, 0, CM_ID_MAX, &n) != CM_OK || n == 0) {
+        cm_error(ln, 0, "bad rule id \"%.*s\"", (int) tok.len, tok.data);
+        return CM_ERROR;
+    }
+
+    r.id = (unsigned) n;
+
+    if (cm_check_id(ln, r.id) != CM_OK) {
+        return CM_ERROR;
+    }
+
+    if (!cm_next_token(ln, &tok)) {
+        cm_error(ln, 0, "missing score");
+        return CM_ERROR;
+    }
+
+    if (cm_parse_number(&tok, 1, CM_SCORE_MAX, &n) != CM_OK) {
+        cm_error(ln, 0, "bad score \"%.*s\"", (int) tok.len, tok.data);
+        return CM_ERROR;
+    }
+
+    r.score = (int) n;
+
+    posmap = NULL;
+    options = 0;
+    list.data = NULL;
+    list.len = 0;
+    pat.data = NULL;
+    pat.len = 0;
+
+    if (words) {
+        if (!cm_next_token(ln, &list)) {
+            cm_error(ln, 0, "missing word list file");
+            return CM_ERROR;
+        }
+
+    } else if (cm_parse_pattern(ln, &pat, &posmap, &options) != CM_OK) {
+        return CM_ERROR;
+    }
+
+    if (cm_parse_options(ln, &r, words) != CM_OK) {
+        return CM_ERROR;
+    }
+
+    /* in the rule set first, so that cm_ruleset_free finds its code */
+
+    rule = cm_add_rule(ln, &r);
+    if (rule == NULL) {
+        return CM_ERROR;
+    }
+
+    if (words) {
+        return cm_load_words(ln, rule, &list);
+    }
+
+    rc = cm_compile_re(ln, rule, &pat, posmap, options);
+
+    cm_rs_free(ln->ld->rs, (void *) pat.data);
+    cm_rs_free(ln->ld->rs, posmap);
+
+    return rc;
+}
+
+
+/*
+ * /PATTERN/FLAGS: "\/" stands for "/", other escapes are left to PCRE2.
+ * posmap[i] is the offset in the line of pattern byte i (posmap[len]: the
+ * closing slash), to turn a PCRE2 error offset into a column.
+ */
+
+static int
+cm_parse_pattern(cm_line_t *ln, cm_str_t *pat, uint32_t **posmap,
+    uint32_t *options)
+{
+    size_t                n, max, len;
+    uint32_t             *pm;
+    unsigned char        *out;
+    const unsigned char  *p;
+
+    cm_skip_space(ln);
+
+    if (ln->pos == ln->end || *ln->pos == '#') {
+        cm_error(ln, 0, "missing pattern");
+        return CM_ERROR;
+    }
+
+    if (*ln->pos != '/') {
+        cm_error(ln, 0, "pattern must be written as /PATTERN/FLAGS");
+        return CM_ERROR;
+    }
+
+    max = ln->end - ln->pos;
+
+    out = cm_rs_alloc(ln->ld->rs, max);
+    pm = cm_rs_alloc(ln->ld->rs, (max + 1) * sizeof(uint32_t));
+
+    if (out == NULL || pm == NULL) {
+        cm_rs_free(ln->ld->rs, out);
+        cm_rs_free(ln->ld->rs, pm);
+        cm_error(ln, 0, "out of memory");
+        return CM_ERROR;
+    }
+
+    n = 0;
+
+    for (p = ln->pos + 1; p < ln->end && *p != '/'; p++) {
+
+        if (*p == '\\' && p + 1 < ln->end) {
+
+            if (p[1] == '/') {
+                pm[n] = p - ln->start;
+                out[n++] = '/';
+                p++;
+                continue;
+            }
+
+            pm[n] = p - ln->start;
+            out[n++] = *p++;
+        }
+
+        pm[n] = p - ln->start;
+        out[n++] = *p;
+    }
+
+    if (p == ln->end) {
+        cm_rs_free(ln->ld->rs, out);
+        cm_rs_free(ln->ld->rs, pm);
+        cm_error(ln, 0, "unterminated pattern");
+        return CM_ERROR;
+    }
+
+    pm[n] = p - ln->start;
+
+    pat->data = out;
+    pat->len = n;
+    *posmap = pm;
+    *options = 0;
+
+    for (p++; p < ln->end; p++) {
+
+        switch (*p) {
+
+        case 'i':
+            *options |= PCRE2_CASELESS;
+            continue;
+
+        case 'x':
+            *options |= PCRE2_EXTENDED;
+            continue;
+
+        case 's':
+            *options |= PCRE2_DOTALL;
+            continue;
+
+        case 'm':
+            *options |= PCRE2_MULTILINE;
+            continue;
+
+        case ' ':
+        case '\t':
+        case '#':
+            break;
+
+        default:
+            cm_rs_free(ln->ld->rs, out);
+            cm_rs_free(ln->ld->rs, pm);
+            len = cm_utf8_len(*p);
+
+            if (len > (size_t) (ln->end - p)) {
+                len = ln->end - p;
+            }
+
+            cm_error(ln, 0, "unknown pattern flag \"%.*s\"", (int) len, p);
+            return CM_ERROR;
+        }
+
+        break;
+    }
+
+    ln->pos = p;
+
+    return CM_OK;
+}
+
+
+static int
+cm_parse_options(cm_line_t *ln, cm_rule_t *r, int words)
+{
+    char                 *tag;
+    size_t                i;
+    unsigned              seen, opt;
+    cm_str_t              key, val;
+    long long             n;
+    const unsigned char  *p;
+
+    seen = 0;
+
+    for ( ;; ) {
+        cm_skip_space(ln);
+
+        if (ln->pos == ln->end || *ln->pos == '#') {
+            return CM_OK;
+        }
+
+        key.data = ln->pos;
+
+        for (p = ln->pos; p < ln->end; p++) {
+            if (*p == '=' || *p == ' ' || *p == '\t' || *p == '#') {
+                break;
+            }
+        }
+
+        key.len = p - key.data;
+
+        if (p == ln->end || *p != '=') {
+            cm_error(ln, 0, "unknown option \"%.*s\"",
+                     (int) key.len, key.data);
+            return CM_ERROR;
+        }
+
+        ln->pos = p + 1;
+
+        if (key.len == 5 && memcmp(key.data, "field", 5) == 0) {
+            opt = CM_OPT_FIELD;
+
+        } else if (key.len == 5 && memcmp(key.data, "count", 5) == 0) {
+            opt = CM_OPT_COUNT;
+
+        } else if (key.len == 3 && memcmp(key.data, "tag", 3) == 0) {
+            opt = CM_OPT_TAG;
+
+        } else if (key.len == 3 && memcmp(key.data, "msg", 3) == 0) {
+            opt = CM_OPT_MSG;
+
+        } else if (key.len == 4 && memcmp(key.data, "view", 4) == 0) {
+            opt = CM_OPT_VIEW;
+
+        } else {
+            cm_error(ln, 0, "unknown option \"%.*s\"",
+                     (int) key.len, key.data);
+            return CM_ERROR;
+        }
+
+        if (opt == CM_OPT_COUNT && words) {
+            cm_error(ln, 0, "unknown option \"count\" for a words rule");
+            return CM_ERROR;
+        }
+
+        if (seen & opt) {
+            cm_error(ln, 0, "option \"%.*s\" given twice",
+                     (int) key.len, key.data);
+            return CM_ERROR;
+        }
+
+        seen |= opt;
+
+        if (opt == CM_OPT_MSG) {
+            if (cm_parse_msg(ln, r) != CM_OK) {
+                return CM_ERROR;
+            }
+
+            continue;
+        }
+
+        val.data = ln->pos;
+
+        for (p = ln->pos; p < ln->end; p++) {
+            if (*p == ' ' || *p == '\t' || *p == '#') {
+                break;
+            }
+        }
+
+        val.len = p - val.data;
+        ln->pos = p;
+
+        switch (opt) {
+
+        case CM_OPT_FIELD:
+            if (cm_parse_fields(ln, r, &val) != CM_OK) {
+                return CM_ERROR;
+            }
+
+            break;
+
+        case CM_OPT_COUNT:
+            if (cm_parse_number(&val, 0, CM_COUNT_MAX, &n) != CM_OK
+                || n == 0)
+            {
+                cm_error(ln, 0, "bad count \"%.*s\"",
+                         (int) val.len, val.data);
+                return CM_ERROR;
+            }
+
+            r->count = (unsigned) n;
+            break;
+
+        case CM_OPT_TAG:
+            for (i = 0; i < val.len; i++) {
+                if (!((val.data[i] >= 'a' && val.data[i] <= 'z')
+                      || (val.data[i] >= 'A' && val.data[i] <= 'Z')
+                      || (val.data[i] >= '0' && val.data[i] <= '9')
+                      || val.data[i] == '_' || val.data[i] == '-'))
+                {
+                    break;
+                }
+            }
+
+            if (val.len == 0 || i < val.len) {
+                cm_error(ln, 0, "bad tag \"%.*s\"", (int) val.len, val.data);
+                return CM_ERROR;
+            }
+
+            tag = cm_rs_strdup(ln->ld->rs, val.data, val.len);
+            if (tag == NULL) {
+                cm_error(ln, 0, "out of memory");
+                return CM_ERROR;
+            }
+
+            r->tag = tag;
+            break;
+
+        default: /* CM_OPT_VIEW */
+            if (val.len == 3 && memcmp(val.data, "raw", 3) == 0) {
+                r->view = CM_VIEW_RAW;
+
+            } else if (val.len == 4 && memcmp(val.data, "norm", 4) == 0) {
+                r->view = CM_VIEW_NORM;
+
+            } else {
+                cm_error(ln, 0, "bad view \"%.*s\", must be raw or norm",
+                         (int) val.len, val.data);
+                return CM_ERROR;
+            }
+
+            break;
+        }
+    }
+}
+
+
+/* msg="TEXT" with \" and \\ escapes; ln->pos is after "msg=" */
+
+static int
+cm_parse_msg(cm_line_t *ln, cm_rule_t *r)
+{
+    char                 *msg;
+    size_t                n;
+    const unsigned char  *p;
+
+    if (ln->pos == ln->end || *ln->pos != '"') {
+        cm_error(ln, 0, "msg must be quoted: msg=\"TEXT\"");
+        return CM_ERROR;
+    }
+
+    msg = cm_rs_alloc(ln->ld->rs, ln->end - ln->pos);
+    if (msg == NULL) {
+        cm_error(ln, 0, "out of memory");
+        return CM_ERROR;
+    }
+
+    n = 0;
+
+    for (p = ln->pos + 1; p < ln->end && *p != '"'; p++) {
+        if (*p == '\\' && p + 1 < ln->end && (p[1] == '"' || p[1] == '\\')) {
+            p++;
+        }
+
+        msg[n++] = *p;
+    }
+
+    if (p == ln->end) {
+        cm_error(ln, 0, "unterminated msg");
+        return CM_ERROR;
+    }
+
+    msg[n] = '\0';
+    r->msg = msg;
+
+    p++;
+
+    if (p < ln->end && *p != ' ' && *p != '\t' && *p != '#') {
+        cm_error(ln, 0, "unexpected text after the closing quote of msg");
+        return CM_ERROR;
+    }
+
+    ln->pos = p;
+
+    return CM_OK;
+}
+
+
+static int
+cm_parse_fields(cm_line_t *ln, cm_rule_t *r, cm_str_t *val)
+{
+    size_t                n, i;
+    cm_str_t             *fields;
+    const unsigned char  *p, *q, *last;
+
+    n = 1;
+
+    for (i = 0; i < val->len; i++) {
+        if (val->data[i] == ',') {
+            n++;
+        }
+    }
+
+    fields = cm_rs_alloc(ln->ld->rs, n * sizeof(cm_str_t));
+    if (fields == NULL) {
+        cm_error(ln, 0, "out of memory");
+        return CM_ERROR;
+    }
+
+    last = val->data + val->len;
+    p = val->data;
+
+    for (i = 0; i < n; i++) {
+        q = memchr(p, ',', last - p);
+        if (q == NULL) {
+            q = last;
+        }
+
+        if (q == p) {
+            cm_error(ln, 0, "bad field list \"%.*s\"",
+                     (int) val->len, val->data);
+            return CM_ERROR;
+        }
+
+        fields[i].data = (unsigned char *) cm_rs_strdup(ln->ld->rs, p, q - p);
+        if (fields[i].data == NULL) {
+            cm_error(ln, 0, "out of memory");
+            return CM_ERROR;
+        }
+
+        fields[i].len = q - p;
+        p = q + 1;
+    }
+
+    r->fields = fields;
+    r->nfields = n;
+
+    return CM_OK;
+}
+
+
+/* a decimal number, with a sign when "sign" is set, |n| <= max */
+
+static int
+cm_parse_number(cm_str_t *tok, int sign, long long max, long long *n)
+{
+    size_t     i;
+    long long  v, neg;
+
+    i = 0;
+    neg = 1;
+
+    if (sign && tok->len && (tok->data[0] == '-' || tok->data[0] == '+')) {
+        neg = (tok->data[0] == '-') ? -1 : 1;
+        i++;
+    }
+
+    if (i == tok->len) {
+        return CM_ERROR;
+    }
+
+    v = 0;
+
+    for ( /* void */ ; i < tok->len; i++) {
+        if (tok->data[i] < '0' || tok->data[i] > '9') {
+            return CM_ERROR;
+        }
+
+        v = v * 10 + (tok->data[i] - '0');
+
+        if (v > max) {
+            return CM_ERROR;
+        }
+    }
+
+    *n = neg * v;
+
+    return CM_OK;
+}
+
+
+/* the next word up to a space or a "#" comment; 0 at the end of the line */
+
+static int
+cm_next_token(cm_line_t *ln, cm_str_t *tok)
+{
+    const unsigned char  *p;
+
+    cm_skip_space(ln);
+
+    if (ln->pos == ln->end || *ln->pos == '#') {
+        return 0;
+    }
+
+    for (p = ln->pos; p < ln->end; p++) {
+        if (*p == ' ' || *p == '\t' || *p == '#') {
+            break;
+        }
+    }
+
+    tok->data = ln->pos;
+    tok->len = p - ln->pos;
+
+    ln->pos = p;
+
+    return 1;
+}
+
+
+static void
+cm_skip_space(cm_line_t *ln)
+{
+    while (ln->pos < ln->end && (*ln->pos == ' ' || *ln->pos == '\t')) {
+        ln->pos++;
+    }
+}
+
+
+static int
+cm_check_id(cm_line_t *ln, unsigned id)
+{
+    size_t         i;
+    cm_ruleset_t  *rs;
+
+    rs = ln->ld->rs;
+
+    for (i = 0; i < rs->nrules; i++) {
+        if (rs->rules[i].id == id) {
+            cm_error(ln, 0, "duplicate rule id %u (first defined at %s:%u)",
+                     id, rs->rules[i].file, rs->rules[i].line);
+            return CM_ERROR;
+        }
+    }
+
+    return CM_OK;
+}
+
+
+static cm_rule_t *
+cm_add_rule(cm_line_t *ln, cm_rule_t *r)
+{
+    size_t         n;
+    cm_rule_t     *rules;
+    cm_ruleset_t  *rs;
+
+    rs = ln->ld->rs;
+
+    if (rs->nrules == rs->nalloc) {
+        n = rs->nalloc ? rs->nalloc * 2 : 64;
+
+        rules = cm_rs_alloc(rs, n * sizeof(cm_rule_t));
+        if (rules == NULL) {
+            cm_error(ln, 0, "out of memory");
+            return NULL;
+        }
+
+        if (rs->nrules) {
+            memcpy(rules, rs->rules, rs->nrules * sizeof(cm_rule_t));
+        }
+
+        cm_rs_free(rs, rs->rules);
+
+        rs->rules = rules;
+        rs->nalloc = n;
+    }
+
+    rs->rules[rs->nrules] = *r;
+
+    return &rs->rules[rs->nrules++];
+}
+
+
+static int
+cm_compile_re(cm_line_t *ln, cm_rule_t *r, cm_str_t *pat, uint32_t *posmap,
+    uint32_t options)
+{
+    int                rc;
+    PCRE2_SIZE         off;
+    pcre2_code        *code;
+    unsigned char      msg[256];
+    cm_ruleset_t      *rs;
+
+    rs = ln->ld->rs;
+
+    r->codes = cm_rs_alloc(rs, sizeof(pcre2_code *));
+    if (r->codes == NULL) {
+        cm_error(ln, 0, "out of memory");
+        return CM_ERROR;
+    }
+
+    /* \C could leave a match in the middle of a UTF-8 character */
+
+    code = pcre2_compile(pat->data, pat->len,
+                         options | PCRE2_UTF | PCRE2_UCP
+                         | PCRE2_NEVER_BACKSLASH_C,
+                         &rc, &off, rs->cctx);
+
+    if (code == NULL) {
+        pcre2_get_error_message(rc, msg, sizeof(msg));
+
+        if (off > pat->len) {
+            off = pat->len;
+        }
+
+        cm_error(ln, cm_column(ln, posmap[off]), "%s", msg);
+
+        return CM_ERROR;
+    }
+
+    r->codes[0] = code;
+    r->ncodes = 1;
+
+    return CM_OK;
+}
+
+
+static int
+cm_load_words(cm_line_t *ln, cm_rule_t *r, cm_str_t *name)
+{
+    int             fd, rc;
+    char           *path;
+    size_t          len, n, nlines, i;
+    cm_str_t       *words;
+    cm_ruleset_t   *rs;
+    unsigned char  *buf, *p, *last, *eol, *s, *e;
+
+    rs = ln->ld->rs;
+
+    path = cm_path_join(rs, ln->file, name->data, name->len);
+    if (path == NULL) {
+        cm_error(ln, 0, "out of memory");
+        return CM_ERROR;
+    }
+
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    if (fd == -1) {
+        cm_error(ln, 0, "cannot open \"%s\": %s", path, strerror(errno));
+        cm_rs_free(rs, path);
+        return CM_ERROR;
+    }
+
+    rc = cm_read_file(rs, fd, &buf, &len);
+
+    if (rc != CM_OK) {
+        cm_error(ln, 0, "cannot read \"%s\": %s", path, strerror(errno));
+        close(fd);
+        cm_rs_free(rs, path);
+        return CM_ERROR;
+    }
+
+    close(fd);
+
+    last = buf + len;
+    nlines = 1;
+
+    for (p = buf; p < last; p++) {
+        if (*p == '\n') {
+            nlines++;
+        }
+    }
+
+    words = cm_rs_alloc(rs, nlines * sizeof(cm_str_t));
+    if (words == NULL) {
+        cm_error(ln, 0, "out of memory");
+        cm_rs_free(rs, buf);
+        cm_rs_free(rs, path);
+        return CM_ERROR;
+    }
+
+    n = 0;
+    p = buf;
+
+    if (len >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) {
+        p += 3;
+    }
+
+    for ( /* void */ ; p < last; p = eol + 1) {
+        eol = memchr(p, '\n', last - p);
+        if (eol == NULL) {
+            eol = last;
+        }
+
+        e = memchr(p, '#', eol - p);
+        if (e == NULL) {
+            e = eol;
+        }
+
+        for (s = p; s < e && (*s == ' ' || *s == '\t'); s++) {
+            /* void */
+        }
+
+        while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r')) {
+            e--;
+        }
+
+        if (e > s) {
+            words[n].data = s;
+            words[n].len = e - s;
+            n++;
+        }
+    }
+
+    rc = CM_OK;
+
+    if (r->view == CM_VIEW_NORM) {
+        rc = cm_words_norm(ln, words, &n);
+    }
+
+    if (rc == CM_OK && n == 0) {
+        cm_error(ln, 0, "word list \"%s\" is empty", path);
+        rc = CM_ERROR;
+    }
+
+    if (rc == CM_OK) {
+        rc = cm_compile_words(ln, r, path, words, n);
+    }
+
+    if (r->view == CM_VIEW_NORM) {
+        for (i = 0; i < n; i++) {
+            cm_rs_free(rs, (void *) words[i].data);
+        }
+    }
+
+    cm_rs_free(rs, words);
+    cm_rs_free(rs, buf);
+    cm_rs_free(rs, path);
+
+    return rc;
+}
+
+
+/*
+ * Entries of a list for normalised text are normalised the same way, so
+ * that "café" still matches once the text has lost its accents.  Entries
+ * then point to memory of their own, which the caller frees.
+ */
+
+static int
+cm_words_norm(cm_line_t *ln, cm_str_t *words, size_t *n)
+{
+    size_t      i, k;
+    cm_view_t   v;
+    cm_alloc_t  a;
+
+    a.alloc = cm_rs_alloc_hook;
+    a.free = cm_rs_free_hook;
+    a.data = ln->ld->rs;
+
+    for (i = 0, k = 0; i < *n; i++) {
+        if (cm_view_norm(&a, words[i].data, words[i].len, &v) != CM_OK) {
+            /* the entries from k on still point into the file */
+            *n = k;
+            cm_error(ln, 0, "out of memory");
+            return CM_ERROR;
+        }
+
+        cm_rs_free(ln->ld->rs, v.map);
+
+        while (v.len && v.text[v.len - 1] == ' ') {
+            v.len--;
+        }
+
+        for (v.map = NULL; v.len && v.text[0] == ' '; v.len--) {
+            memmove(v.text, v.text + 1, v.len - 1);
+        }
+
+        if (v.len == 0) {
+            cm_rs_free(ln->ld->rs, v.text);
+            continue;
+        }
+
+        words[k].data = v.text;
+        words[k].len = v.len;
+        k++;
+    }
+
+    *n = k;
+
+    return CM_OK;
+}
+
+
+/*
+ * One regex for the whole list; should it be too large for PCRE2, the list
+ * is split in halves until each part compiles.
+ */
+
+static int
+cm_compile_words(cm_line_t *ln, cm_rule_t *r, const char *path,
+    cm_str_t *words, size_t n)
+{
+    int             rc;
+    size_t          i, k, len;
+    PCRE2_SIZE      off;
+    pcre2_code     *code;
+    cm_ruleset_t   *rs;
+    unsigned char  *pat, msg[256];
+
+    rs = ln->ld->rs;
+
+    n = cm_words_prepare(words, n);
+
+    r->codes = cm_rs_alloc(rs, n * sizeof(pcre2_code *));
+    if (r->codes == NULL) {
+        cm_error(ln, 0, "out of memory");
+        return CM_ERROR;
+    }
+
+    i = 0;
+    k = n;
+
+    while (i < n) {
+        if (k > n - i) {
+            k = n - i;
+        }
+
+        pat = cm_words_pattern(rs, words + i, k, &len);
+        if (pat == NULL) {
+            cm_error(ln, 0, "out of memory");
+            return CM_ERROR;
+        }
+
+        code = pcre2_compile(pat, len,
+                             PCRE2_CASELESS | PCRE2_UTF | PCRE2_UCP
+                             | PCRE2_NEVER_BACKSLASH_C,
+                             &rc, &off, rs->cctx);
+
+        cm_rs_free(rs, pat);
+
+        if (code == NULL) {
+            if (rc == PCRE2_ERROR_PATTERN_TOO_LARGE && k > 1) {
+                k /= 2;
+                continue;
+            }
+
+            pcre2_get_error_message(rc, msg, sizeof(msg));
+            cm_error(ln, 0, "word list \"%s\": %s", path, msg);
+
+            return CM_ERROR;
+        }
+
+        r->codes[r->ncodes++] = code;
+        i += k;
+    }
+
+    return CM_OK;
+}
+
+
+/*
+ * Word lists to regex.
+ *
+ * The list becomes one regex
+ *
+ *     (?<![\p{L}\p{N}_])(?:slot\s+gacor|maxwin|...)(?![\p{L}\p{N}_])
+ *
+ * matched caseless, so that a word never matches inside another word.
+ * Each entry is literal, but a run of blanks in a phrase matches any run
+ * of white space.  The alternatives are factored into a trie on common
+ * prefixes, "s(?:lot\s+gacor|itus\s+gacor)", so PCRE2 tries one branch
+ * per character instead of every word: several times faster on long
+ * lists.  Look-alike spellings (leetspeak, separators, stretched letters)
+ * are for cm_words_token() to match.
+ */
+
+static size_t
+cm_words_prepare(cm_str_t *words, size_t n)
+{
+    size_t          i, j, k;
+    cm_str_t        w;
+    unsigned char  *p;
+
+    /* ASCII lower case and single blanks, so equal prefixes look equal */
+
+    for (i = 0; i < n; i++) {
+        p = (unsigned char *) words[i].data;
+
+        for (j = 0, k = 0; j < words[i].len; j++) {
+            if (p[j] == ' ' || p[j] == '\t') {
+                if (k && p[k - 1] == ' ') {
+                    continue;
+                }
+
+                p[k++] = ' ';
+                continue;
+            }
+
+            p[k++] = (p[j] >= 'A' && p[j] <= 'Z') ? p[j] + 32 : p[j];
+        }
+
+        words[i].len = k;
+    }
+
+    qsort(words, n, sizeof(cm_str_t), cm_words_cmp);
+
+    /* duplicates are moved behind the unique words, to be freed later */
+
+    for (i = 0, k = 0; i < n; i++) {
+        if (k && cm_words_cmp(&words[k - 1], &words[i]) == 0) {
+            continue;
+        }
+
+        w = words[k];
+        words[k++] = words[i];
+        words[i] = w;
+    }
+
+    return k;
+}
+
+
+static int
+cm_words_cmp(const void *a, const void *b)
+{
+    int              rc;
+    const cm_str_t  *x = a, *y = b;
+
+    rc = memcmp(x->data, y->data, x->len < y->len ? x->len : y->len);
+
+    if (rc) {
+        return rc;
+    }
+
+    return (x->len > y->len) - (x->len < y->len);
+}
+
+
+/* "words" as cm_words_prepare leaves them: sorted, unique */
+
+static unsigned char *
+cm_words_pattern(cm_ruleset_t *rs, cm_str_t *words, size_t n, size_t *len)
+{
+    size_t              i, size;
+    unsigned char      *pat, *o;
+    static const char   head[] = "(?<!" CM_WORD_GUARD ")(?:";
+    static const char   tail[] = ")(?!" CM_WORD_GUARD ")";
+
+    /* a byte gives at most 3 ("\\s+"); a word at most "(?:", "|", ")?" */
+
+    size = sizeof(head) + sizeof(tail);
+
+    for (i = 0; i < n; i++) {
+        size += words[i].len * 3 + 6;
+    }
+
+    pat = cm_rs_alloc(rs, size);
+    if (pat == NULL) {
+        return NULL;
+    }
+
+    memcpy(pat, head, sizeof(head) - 1);
+    o = pat + sizeof(head) - 1;
+
+    o = cm_words_trie(o, words, n, 0);
+
+    memcpy(o, tail, sizeof(tail) - 1);
+    o += sizeof(tail) - 1;
+
+    *len = o - pat;
+
+    return pat;
+}
+
+
+/* words[0..n) share their first "d" bytes; writes what may follow */
+
+static unsigned char *
+cm_words_trie(unsigned char *o, cm_str_t *words, size_t n, size_t d)
+{
+    size_t  i, j, k, groups;
+    int     end;
+
+    end = 0;
+
+    /* sorted, so a word that ends here is the first */
+
+    if (n && words[0].len == d) {
+        end = 1;
+        words++;
+        n--;
+    }
+
+    if (n == 0) {
+        return o;
+    }
+
+    groups = 0;
+
+    for (i = 0; i < n; i = j) {
+        k = cm_words_token_len(&words[i], d);
+
+        for (j = i + 1; j < n; j++) {
+            if (words[j].len < d + k
+                || memcmp(words[j].data + d, words[i].data + d, k) != 0)
+            {
+                break;
+            }
+        }
+
+        groups++;
+    }
+
+    if (groups == 1 && !end) {
+        k = cm_words_token_len(&words[0], d);
+        o = cm_words_token(o, words[0].data + d, k);
+
+        return cm_words_trie(o, words, n, d + k);
+    }
+
+    *o++ = '('; *o++ = '?'; *o++ = ':';
+
+    for (i = 0; i < n; i = j) {
+        k = cm_words_token_len(&words[i], d);
+
+        for (j = i + 1; j < n; j++) {
+            if (words[j].len < d + k
+                || memcmp(words[j].data + d, words[i].data + d, k) != 0)
+            {
+                break;
+            }
+        }
+
+        if (i) {
+            *o++ = '|';
+        }
+
+        o = cm_words_token(o, words[i].data + d, k);
+        o = cm_words_trie(o, words + i, j - i, d + k);
+    }
+
+    *o++ = ')';
+
+    if (end) {
+        *o++ = '?';
+    }
+
+    return o;
+}
+
+
+/* the bytes of the character at byte "d" of a word */
+
+static size_t
+cm_words_token_len(cm_str_t *w, size_t d)
+{
+    size_t  k;
+
+    k = cm_utf8_len(w->data[d]);
+
+    return (k > w->len - d) ? w->len - d : k;
+}
+
+
+/* one character of a word as regex */
+
+static unsigned char *
+cm_words_token(unsigned char *o, const unsigned char *p, size_t k)
+{
+    unsigned char  c;
+
+    c = p[0];
+
+    if (k == 1 && c == ' ') {
+        *o++ = '\\'; *o++ = 's'; *o++ = '+';
+        return o;
+    }
+
+    /* any ASCII punctuation escaped is itself in PCRE2 */
+
+    if (k == 1 && c < 0x80 && !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+                                || (c >= '0' && c <= '9')))
+    {
+        *o++ = '\\';
+    }
+
+    memcpy(o, p, k);
+
+    return o + k;
+}
+
+
+/* 1-based column, in characters, of byte "pos" of the line */
+
+static unsigned
+cm_column(cm_line_t *ln, size_t pos)
+{
+    size_t    i;
+    unsigned  col;
+
+    col = 1;
+
+    for (i = 0; i < pos && ln->start + i < ln->end; i++) {
+        if ((ln->start[i] & 0xc0) != 0x80) {
+            col++;
+        }
+    }
+
+    return col;
+}
+
+
+static size_t
+cm_utf8_len(unsigned char c)
+{
+    if (c >= 0xf0) {
+        return 4;
+    }
+
+    if (c >= 0xe0) {
+        return 3;
+    }
+
+    if (c >= 0xc0) {
+        return 2;
+    }
+
+    return 1;
+}
+
+
+/* "FILE:LINE: message" or "FILE:LINE:COLUMN: message" when col is set */
+
+static void
+cm_error(cm_line_t *ln, unsigned col, const char *fmt, ...)
+{
+    int       n;
+    size_t    len;
+    char     *err;
+    va_list   args;
+
+    err = ln->ld->err;
+    len = ln->ld->errlen;
+
+    if (len == 0) {
+        return;
+    }
+
+    if (col) {
+        n = snprintf(err, len, "%s:%u:%u: ", ln->file, ln->line, col);
+
+    } else {
+        n = snprintf(err, len, "%s:%u: ", ln->file, ln->line);
+    }
+
+    if (n < 0 || (size_t) n >= len) {
+        return;
+    }
+
+    va_start(args, fmt);
+    vsnprintf(err + n, len - n, fmt, args);
+    va_end(args);
+}

@@ -1,0 +1,178 @@
+#!/usr/bin/perl
+
+# comment-check, the moderators' tool: --lint, one comment, --batch,
+# --list, --bench, exit statuses.
+
+use strict;
+use warnings;
+
+use FindBin;
+use File::Temp qw(tempdir);
+use IPC::Open3;
+use Symbol qw(gensym);
+use Test::More;
+
+my $top = "$FindBin::Bin/..";
+my $bin = "$top/build/comment-check";
+
+plan skip_all => "$bin not built (./build.sh engine)" unless -x $bin;
+
+my $dir = tempdir(CLEANUP => 1);
+
+sub write_file {
+    my ($name, $text) = @_;
+    open my $fh, '>', "$dir/$name" or die "$dir/$name: $!";
+    print $fh $text;
+    close $fh;
+    return "$dir/$name";
+}
+
+# runs comment-check; returns (exit status, stdout, stderr)
+sub run {
+    my ($stdin, @args) = @_;
+    my $err = gensym;
+
+    my $pid = open3(my $in, my $out, $err, $bin, @args);
+
+    print $in $stdin if defined $stdin;
+    close $in;
+
+    my $stdout = do { local $/; <$out> };
+    my $stderr = do { local $/; <$err> };
+
+    waitpid $pid, 0;
+
+    return ($? >> 8, $stdout // '', $stderr // '');
+}
+
+write_file('words.txt', "slot gacor\njudi online\nasu\n");
+
+my $rules = write_file('test.rules', <<'END');
+# test rules
+words 1001 8 words.txt tag=gambling msg="Promosi judi online"
+re 1002 4 /\b(?:wa|whatsapp)\b\W{0,3}08\d{8,11}/i tag=contact msg="Nomor WA"
+re 1003 -2 /berita/ msg="Berita"
+re 1004 6 /spam/ field=title msg="Spam di judul"
+END
+
+my ($rc, $out, $err);
+
+# --lint
+
+($rc, $out, $err) = run(undef, '-r', $rules, '--lint');
+is($rc, 0, 'lint: exit 0');
+is($out, "4 rules OK\n", 'lint: rule count');
+is($err, '', 'lint: nothing on stderr');
+
+my $bad = write_file('bad.rules', "re 1 1 /a/\nre 2 1 /(b/\n");
+
+($rc, $out, $err) = run(undef, '-r', $bad, '--lint');
+is($rc, 1, 'lint error: exit 1');
+is($out, '', 'lint error: nothing on stdout');
+like($err, qr/\Q$bad\E:2:11: missing closing parenthesis/,
+     'lint error: file:line:column');
+
+($rc, $out, $err) = run(undef, '-r', "$dir/none.rules", '--lint');
+is($rc, 1, 'missing file: exit 1');
+like($err, qr/none\.rules: cannot open: No such file/, 'missing file error');
+
+($rc, $out, $err) = run(undef, '-r', $rules, '-r', $bad, '--lint');
+is($rc, 1, 'several files: an error in the second');
+
+my $more = write_file('more.rules', "re 2001 1 /x/\n");
+($rc, $out) = run(undef, '-r', $rules, '-r', $more, '--lint');
+is($out, "5 rules OK\n", 'several files');
+
+($rc, $out, $err) = run(undef, '-r', $rules, '-r', $rules, '--lint');
+like($err, qr/duplicate rule id 1001 \(first defined at \Q$rules\E:2\)/,
+     'the same file twice: duplicate ids');
+
+# the shipped rules load
+
+($rc, $out) = run(undef, '-r', "$top/rules/main.rules", '--lint');
+is($rc, 0, 'rules/main.rules loads');
+like($out, qr/^\d+ rules OK$/, 'rules/main.rules: count');
+
+# one comment
+
+($rc, $out, $err) = run(undef, '-r', $rules,
+                        'Ayo main di SLOT  GACOR, hubungi WA 081234567890');
+is($rc, 3, 'reject: exit 3');
+is($out, <<'END', 'reject: output');
+decision: reject
+score: 12
+rule 1001  +8  gambling  "Promosi judi online"  matched "SLOT  GACOR" at 12
+rule 1002  +4  contact  "Nomor WA"  matched "WA 081234567890" at 33
+END
+
+($rc, $out) = run(undef, '-r', $rules, 'berita', 'judi', 'online');
+is($rc, 2, 'hold: exit 2 (arguments joined)');
+like($out, qr/^decision: hold\nscore: 6\n/, 'hold: decision and score');
+like($out, qr/^rule 1003  -2  -  "Berita"  matched "berita" at 0$/m,
+     'negative score, no tag');
+
+($rc, $out) = run(undef, '-r', $rules, 'kasus di pantai');
+is($rc, 0, 'pass: exit 0');
+is($out, "decision: pass\nscore: 0\n", 'pass: output');
+
+($rc, $out) = run(undef, '-r', $rules, '--hold', '3', '--reject', '4',
+                  'wa 081234567890');
+is($rc, 3, '--hold and --reject');
+
+# stdin, field names, offsets in the original bytes
+
+($rc, $out) = run("baris satu\n\xff\xfeslot gacor \"x\"\n", '-r', $rules);
+is($rc, 2, 'comment from stdin');
+like($out, qr/matched "slot gacor" at 13$/m, 'offset in the original bytes');
+
+($rc, $out) = run(undef, '-r', $rules, 'spam');
+is($out, "decision: pass\nscore: 0\n", 'field= rule, other field');
+
+($rc, $out) = run(undef, '-r', $rules, '--field', 'title', 'spam');
+like($out, qr/^rule 1004  \+6  -  "Spam di judul"  matched "spam" at 0$/m,
+     '--field');
+
+# --batch
+
+($rc, $out) = run("judi online\nhalo\r\nberita\nwa 081234567890 slot gacor\n"
+                  . "\nasu" . (' x' x 50000) . "\n",
+                  '-r', $rules, '--batch');
+is($rc, 0, 'batch: exit 0');
+is($out, "hold\t8\t1001\npass\t0\t-\npass\t-2\t1003\n"
+         . "reject\t12\t1001,1002\npass\t0\t-\nhold\t8\t1001\n",
+   'batch output, long line');
+
+# --list
+
+($rc, $out) = run(undef, '-r', $rules, '--list');
+is($rc, 0, 'list: exit 0');
+like($out, qr/^1001  \+8  gambling  \Q$rules\E:2  "Promosi judi online"$/m,
+     'list: a rule');
+is(scalar(() = $out =~ /\n/g), 4, 'list: every rule');
+
+# --bench, --help, usage errors
+
+($rc, $out) = run(undef, '-r', $rules, '--bench', '50');
+is($rc, 0, 'bench: exit 0');
+like($out, qr/^bench: \d+\.\d us per comment \(1024-byte comment, 4 rules\)$/,
+     'bench output');
+
+($rc, $out) = run(undef, '-r', $rules, '--bench=20');
+like($out, qr/^bench: /, '--bench=N');
+
+($rc, $out) = run(undef, '--help');
+is($rc, 0, 'help: exit 0');
+like($out, qr/Exit status: 0 pass, 1 error, 2 hold, 3 reject/,
+     'help documents exit statuses');
+
+($rc, $out, $err) = run(undef, 'text');
+is($rc, 1, 'no rules: exit 1');
+like($err, qr/-r FILE/, 'no rules: message');
+
+($rc, $out, $err) = run(undef, '-r', $rules, '--bogus');
+is($rc, 1, 'unknown option: exit 1');
+
+($rc, $out, $err) = run(undef, '-r', $rules, '--hold', 'x', 'text');
+is($rc, 1, 'bad threshold: exit 1');
+
+done_testing();

@@ -128,7 +128,9 @@ build_module() {
     make -s -C "$build/nginx-src" -f "$objs/Makefile" modules \
         > "$build/make.log" 2>&1 || { cat "$build/make.log" >&2; exit 1; }
 
-    cp "$objs/ngx_http_comment_moderation_module.so" "$build/"
+    # a new file, renamed over the old: a running nginx keeps its mapping
+    cp "$objs/ngx_http_comment_moderation_module.so" "$build/.module.so.new"
+    mv -f "$build/.module.so.new" "$build/ngx_http_comment_moderation_module.so"
 }
 
 

@@ -56,6 +56,9 @@ typedef enum {
 
 
 static ngx_int_t ngx_http_cm_handler(ngx_http_request_t *r);
+static ngx_http_cm_ctx_t *ngx_http_cm_create_ctx(ngx_http_request_t *r);
+static ngx_http_cm_ctx_t *ngx_http_cm_get_ctx(ngx_http_request_t *r);
+static void ngx_http_cm_cleanup_ctx(void *data);
 static void ngx_http_cm_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_cm_inspect(ngx_http_request_t *r,
     ngx_http_cm_ctx_t *ctx);
@@ -80,6 +83,8 @@ static ngx_int_t ngx_http_cm_variable(ngx_http_request_t *r,
 
 static char *ngx_http_cm_rules(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_cm_fields_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 static void ngx_http_cm_cleanup_rules(void *data);
 static void ngx_http_cm_cleanup_scratch(void *data);
 static ngx_int_t ngx_http_cm_add_variables(ngx_conf_t *cf);
@@ -121,9 +126,9 @@ static ngx_command_t  ngx_http_cm_commands[] = {
 
     { ngx_string("comment_moderation_fields"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
-      ngx_conf_set_str_array_slot,
+      ngx_http_cm_fields_directive,
       NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_cm_loc_conf_t, fields),
+      0,
       NULL },
 
     { ngx_string("comment_moderation_hold"),
@@ -245,20 +250,18 @@ ngx_http_cm_handler(ngx_http_request_t *r)
         return NGX_DECLINED;
     }
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_comment_moderation_module);
+    ctx = ngx_http_cm_get_ctx(r);
 
     if (ctx) {
         return ctx->status;
     }
 
-    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_cm_ctx_t));
+    ctx = ngx_http_cm_create_ctx(r);
     if (ctx == NULL) {
         return NGX_ERROR;
     }
 
     ctx->status = NGX_DONE;
-
-    ngx_http_set_ctx(r, ctx, ngx_http_comment_moderation_module);
 
     rc = ngx_http_read_client_request_body(r, ngx_http_cm_body_handler);
     if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
@@ -272,24 +275,81 @@ ngx_http_cm_handler(ngx_http_request_t *r)
 }
 
 
+/*
+ * The ctx lives in a pool cleanup too, as realip's does: an internal
+ * redirect (error_page after a reject) clears module contexts, and the
+ * decision must survive it for the variables and so that the comment is
+ * not inspected twice.
+ */
+
+static ngx_http_cm_ctx_t *
+ngx_http_cm_create_ctx(ngx_http_request_t *r)
+{
+    ngx_pool_cleanup_t  *cln;
+
+    cln = ngx_pool_cleanup_add(r->pool, sizeof(ngx_http_cm_ctx_t));
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    ngx_memzero(cln->data, sizeof(ngx_http_cm_ctx_t));
+    cln->handler = ngx_http_cm_cleanup_ctx;
+
+    ngx_http_set_ctx(r, cln->data, ngx_http_comment_moderation_module);
+
+    return cln->data;
+}
+
+
+static ngx_http_cm_ctx_t *
+ngx_http_cm_get_ctx(ngx_http_request_t *r)
+{
+    ngx_pool_cleanup_t  *cln;
+    ngx_http_cm_ctx_t   *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_comment_moderation_module);
+
+    if (ctx == NULL && (r->internal || r->filter_finalize)) {
+        for (cln = r->pool->cleanup; cln; cln = cln->next) {
+            if (cln->handler == ngx_http_cm_cleanup_ctx) {
+                ctx = cln->data;
+                ngx_http_set_ctx(r, ctx, ngx_http_comment_moderation_module);
+                break;
+            }
+        }
+    }
+
+    return ctx;
+}
+
+
+static void
+ngx_http_cm_cleanup_ctx(void *data)
+{
+    /* only a marker for ngx_http_cm_get_ctx() */
+}
+
+
 static void
 ngx_http_cm_body_handler(ngx_http_request_t *r)
 {
     ngx_int_t           rc;
     ngx_http_cm_ctx_t  *ctx;
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_comment_moderation_module);
+    ctx = ngx_http_cm_get_ctx(r);
 
     rc = ngx_http_cm_inspect(r, ctx);
 
+    /* decided: a later pass through the phases, if any, goes on */
+
+    ctx->status = NGX_DECLINED;
+
     if (rc == NGX_DECLINED) {
-        ctx->status = NGX_DECLINED;
         r->write_event_handler = ngx_http_core_run_phases;
         ngx_http_core_run_phases(r);
         return;
     }
 
-    ctx->status = NGX_DONE;
     ngx_http_finalize_request(r, rc);
 }
 
@@ -672,20 +732,18 @@ ngx_http_cm_set_decision(ngx_http_request_t *r, ngx_str_t *decision,
 {
     ngx_http_cm_ctx_t  *ctx;
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_comment_moderation_module);
+    ctx = ngx_http_cm_get_ctx(r);
 
     if (ctx == NULL) {
-        ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_cm_ctx_t));
+        ctx = ngx_http_cm_create_ctx(r);
         if (ctx == NULL) {
             return NGX_ERROR;
         }
-
-        ngx_http_set_ctx(r, ctx, ngx_http_comment_moderation_module);
     }
 
-    /* no phase of ours is to run for this request any more */
+    /* decided: the content rules are not to run for this request */
 
-    ctx->status = NGX_DONE;
+    ctx->status = NGX_DECLINED;
     ctx->decision = *decision;
     ctx->score = score;
 
@@ -828,7 +886,7 @@ ngx_http_cm_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
     u_char             *p;
     ngx_http_cm_ctx_t  *ctx;
 
-    ctx = ngx_http_get_module_ctx(r->main, ngx_http_comment_moderation_module);
+    ctx = ngx_http_cm_get_ctx(r->main);
 
     v->valid = 1;
     v->no_cacheable = 1;
@@ -913,6 +971,39 @@ ngx_http_cm_rules(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%s", err);
         return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_cm_fields_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_cm_loc_conf_t *lcf = conf;
+
+    ngx_str_t   *value, *name;
+    ngx_uint_t   i;
+
+    /* the directive may repeat: the names add up */
+
+    if (lcf->fields == NGX_CONF_UNSET_PTR) {
+        lcf->fields = ngx_array_create(cf->pool, cf->args->nelts - 1,
+                                       sizeof(ngx_str_t));
+        if (lcf->fields == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        name = ngx_array_push(lcf->fields);
+        if (name == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *name = value[i];
     }
 
     return NGX_CONF_OK;

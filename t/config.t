@@ -1,0 +1,274 @@
+#!/usr/bin/perl
+
+# Configuration: nginx -t reports each kind of rule error with FILE:LINE
+# (and the column for a regex); directive errors; relative rule paths
+# resolve like include, against the directory of nginx.conf; a reload
+# with broken rules keeps the old rules serving.
+
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+
+use Test::More;
+use CMTest;
+
+
+# nginx -t: one instance, rewritten for each case
+
+my $t = CMTest->new;
+my $d = $t->dir;
+
+sub conf_with {
+    my ($directives, $loc) = @_;
+    $loc //= '';
+    $t->write_config(<<"END");
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        $directives
+        location / {
+            comment_moderation on;
+            $loc
+            return 204;
+        }
+    }
+END
+}
+
+# writes a rules file with a comment header, so the bad line is not line 1
+sub rules_file {
+    my ($name, @lines) = @_;
+    return $t->write_rules($name, join '', map { "$_\n" } @lines);
+}
+
+sub config_fails {
+    my ($re, $name) = @_;
+
+    my ($rc, $out) = $t->test_config;
+
+    subtest $name => sub {
+        isnt($rc, 0, 'nginx -t fails');
+        like($out, qr/\[emerg\]/, 'an emerg message');
+        like($out, $re, 'message names the place');
+    } or diag($out);
+
+    return $out;
+}
+
+sub config_ok {
+    my ($name) = @_;
+    my ($rc, $out) = $t->test_config;
+    is($rc, 0, $name) or diag($out);
+    return $out;
+}
+
+
+my $good = rules_file('good.rules',
+    '# a valid file',
+    '',
+    're 1 5 /slot gacor/i tag=gambling msg="slot \"gacor\""',
+    "words 2 3 $d/words.txt field=comment,title",
+    're 3 12 /judi\s+online/ count=1');
+$t->write_file('words.txt', "bandar\nbokep\n");
+
+conf_with("comment_moderation_rules $good;");
+config_ok('valid rules: nginx -t passes');
+
+
+# rule file errors, each at a known line
+
+my $f = rules_file('regex.rules',
+    '# bad regex on line 4',
+    're 1 5 /casino/',
+    '',
+    're 2 5 /slot(gacor/');
+conf_with("comment_moderation_rules $f;");
+my $out = config_fails(qr/\Q$f\E:4:\d+:/, 'bad regex: FILE:LINE:COLUMN');
+
+$f = rules_file('option.rules',
+    '# unknown option on line 3',
+    're 1 5 /casino/',
+    're 2 5 /slot/ colour=red');
+conf_with("comment_moderation_rules $f;");
+config_fails(qr/\Q$f\E:3:/, 'unknown option: FILE:LINE');
+
+$f = rules_file('keyword.rules',
+    '# unknown rule type on line 2',
+    'regex 1 5 /casino/');
+conf_with("comment_moderation_rules $f;");
+config_fails(qr/\Q$f\E:2:/, 'unknown rule type: FILE:LINE');
+
+$f = rules_file('score.rules',
+    '',
+    '',
+    're 1 five /casino/');
+conf_with("comment_moderation_rules $f;");
+config_fails(qr/\Q$f\E:3:/, 'score not a number: FILE:LINE');
+
+$f = rules_file('dup.rules',
+    '# duplicate id on line 5',
+    're 1 5 /casino/',
+    're 2 5 /slot/',
+    '# comment',
+    're 1 5 /togel/');
+conf_with("comment_moderation_rules $f;");
+config_fails(qr/\Q$f\E:5:/, 'duplicate id: FILE:LINE of the second');
+
+my $f1 = rules_file('dup1.rules', 're 7 5 /casino/');
+my $f2 = rules_file('dup2.rules', '# line 1', 're 7 5 /togel/');
+conf_with("comment_moderation_rules $f1;\n"
+          . "        comment_moderation_rules $f2;");
+config_fails(qr/\Q$f2\E:2:/, 'duplicate id across files of one block');
+
+$f = rules_file('noinc.rules',
+    're 1 5 /casino/',
+    "include $d/does-not-exist.rules");
+conf_with("comment_moderation_rules $f;");
+config_fails(qr/\Q$f\E:2:.*does-not-exist\.rules/,
+             'missing include: FILE:LINE and the missing name');
+
+$f = rules_file('nowords.rules',
+    '# missing word list on line 2',
+    "words 1 5 $d/no-such-list.txt");
+conf_with("comment_moderation_rules $f;");
+config_fails(qr/\Q$f\E:2:.*no-such-list\.txt/,
+             'missing word list: FILE:LINE and the missing name');
+
+conf_with('comment_moderation_rules no-such-file.rules;');
+config_fails(qr/no-such-file\.rules.*nginx\.conf:\d+/s,
+             'missing rules file: name and nginx.conf line');
+
+my $la = "$d/loop-a.rules";
+my $lb = "$d/loop-b.rules";
+rules_file('loop-a.rules', '# a includes b', "include $lb");
+rules_file('loop-b.rules', 're 1 5 /casino/', '# b includes a', "include $la");
+conf_with("comment_moderation_rules $la;");
+config_fails(qr/loop-[ab]\.rules:\d+:/, 'include loop: FILE:LINE');
+
+$f = rules_file('self.rules', 're 1 5 /casino/', "include $d/self.rules");
+conf_with("comment_moderation_rules $f;");
+config_fails(qr/\Q$f\E:2:/, 'file including itself: FILE:LINE');
+
+my $inner = rules_file('inner.rules',
+    '# the error is in the included file, line 3',
+    're 5 5 /x/',
+    're 6 5 /a(/');
+$f = rules_file('outer.rules', 're 1 5 /casino/', "include $inner");
+conf_with("comment_moderation_rules $f;");
+config_fails(qr/\Q$inner\E:3:\d+:/,
+             'error in an included file names that file');
+
+$f = rules_file('dupinc.rules', 're 5 5 /x/', "include $inner");
+rules_file('inner.rules', 're 6 5 /y/', 're 5 5 /z/');
+conf_with("comment_moderation_rules $f;");
+config_fails(qr/\Q$inner\E:2:/, 'duplicate id through include');
+
+
+# directive errors
+
+conf_with("comment_moderation_rules $good;", 'comment_moderation_mode block;');
+config_fails(qr/"block".*nginx\.conf:\d+/, 'comment_moderation_mode: bad value');
+
+conf_with("comment_moderation_rules $good;",
+          'comment_moderation_reject_status 200;');
+config_fails(qr/nginx\.conf:\d+/, 'comment_moderation_reject_status 200');
+
+conf_with("comment_moderation_rules $good;", 'comment_moderation_hold lots;');
+config_fails(qr/nginx\.conf:\d+/, 'comment_moderation_hold: not a number');
+
+conf_with('', '');
+config_fails(qr/comment_moderation_rules/,
+             'comment_moderation on without rules');
+
+conf_with("comment_moderation_rules $good;",
+          "comment_moderation_fields comment title;\n"
+          . "            comment_moderation_reject_status 422;\n"
+          . "            comment_moderation_mode detect;");
+config_ok('valid directives pass nginx -t');
+
+
+# relative paths resolve against the directory of nginx.conf, like include
+
+my $r = CMTest->new(conf_dir => 'conf');
+$r->write_file('conf/rel/site.rules', "re 40 12 /relatif/\n");
+$r->write_file('rel/site.rules', "re 41 12 /prefix/\n");    # a decoy
+$r->write_config(<<'END');
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        comment_moderation_rules rel/site.rules;
+        location / {
+            comment_moderation on;
+            %%PROXY%%
+        }
+    }
+END
+$r->run;
+
+my ($status, $h) = CMTest::parse_response($r->http_post('/',
+    'comment=relatif', 'Content-Type' => 'application/x-www-form-urlencoded'));
+is($status, 403, 'relative path: file next to nginx.conf loaded');
+is($h->{'x-rules'}, '40', 'relative path: its rule matched');
+
+($status, $h) = CMTest::parse_response($r->http_post('/',
+    'comment=prefix', 'Content-Type' => 'application/x-www-form-urlencoded'));
+is($status, 200, 'relative path: not resolved against the prefix');
+$r->stop;
+
+
+# a failed reload keeps the old rules serving
+
+my $s = CMTest->new;
+$s->expect_emerg;
+my $rules = $s->write_file('site.rules', "# v1\nre 1 12 /judi online/\n");
+$s->write_config(<<'END');
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        comment_moderation_rules site.rules;
+        location / {
+            comment_moderation on;
+            %%PROXY%%
+        }
+    }
+END
+$s->run;
+
+sub spost {
+    my ($text) = @_;
+    my ($st, $hh) = CMTest::parse_response($s->http_post('/',
+        "comment=$text", 'Content-Type' => 'application/x-www-form-urlencoded'));
+    return ($st, $hh->{'x-decision'} // '');
+}
+
+is((spost('judi+online'))[0], 403, 'v1: judi online rejected');
+is((spost('casino'))[0], 200, 'v1: casino passes');
+
+my $workers = join ',', $s->worker_pids;
+
+$s->write_file('site.rules', "# v2, broken\nre 1 12 /judi online/\n"
+               . "re 2 12 /casino(/\n");
+my $mark = $s->log_mark;
+is($s->reload, 0, 'reload with a broken rule fails');
+like($s->error_log_since($mark), qr/\[emerg\].*\Q$rules\E:3:\d+:/,
+     'failed reload: FILE:LINE:COLUMN in error.log');
+is(join(',', $s->worker_pids), $workers, 'failed reload: old workers stay');
+is((spost('judi+online'))[0], 403, 'failed reload: old rules still reject');
+is((spost('casino'))[0], 200, 'failed reload: broken new rule not used');
+
+my ($rc, $cmd_out) = $s->signal_cmd('reload');
+isnt($rc, 0, 'nginx -s reload with broken rules exits non-zero');
+like($cmd_out, qr/\Q$rules\E:3:\d+:/, 'nginx -s reload names FILE:LINE:COLUMN');
+is((spost('judi+online'))[0], 403, 'after nginx -s reload: old rules serve');
+
+unlink $rules;
+$mark = $s->log_mark;
+is($s->reload, 0, 'reload with the rules file gone fails');
+is((spost('judi+online'))[0], 403, 'rules file gone: old rules still serve');
+
+$s->write_file('site.rules', "# v3\nre 2 12 /casino/\n");
+is($s->reload, 1, 'reload with fixed rules succeeds');
+is((spost('casino'))[0], 403, 'v3: casino rejected');
+is((spost('judi+online'))[0], 200, 'v3: judi online passes');
+$s->stop;
+
+$t->done_testing;

@@ -9,12 +9,13 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 demo=$top/build/demo
 nginx=${NGINX:-/usr/sbin/nginx}
 pids=()
+nginx_pid=
 
 stop() {
     trap - INT TERM EXIT
     echo
     echo "stopping the demo"
-    [ -f "$demo/nginx.pid" ] && kill -QUIT "$(cat "$demo/nginx.pid")" 2>/dev/null
+    if [ -n "$nginx_pid" ]; then kill -QUIT "$nginx_pid" 2>/dev/null || true; fi
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
     wait 2>/dev/null || true
 }
@@ -39,11 +40,11 @@ pids+=($!)
 
 "$nginx" -p "$demo/" -c "$top/config/nginx.conf" -e "$demo/error.log" \
     -g 'daemon off;' &
-pids+=($!)
+nginx_pid=$!
 
 sleep 1
 
-for p in "${pids[@]}"; do
+for p in "${pids[@]}" "$nginx_pid"; do
     kill -0 "$p" 2>/dev/null || { echo "demo: a service failed to start;" \
         "see $demo/*.log" >&2; exit 1; }
 done

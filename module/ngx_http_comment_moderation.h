@@ -14,10 +14,17 @@
 #include <ngx_http.h>
 
 
+#define NGX_HTTP_CM_NDECISIONS  4     /* pass, hold, reject, limit */
+
+
 /* whether "comment_moderation on" applies to this request's location */
 ngx_flag_t ngx_http_cm_enabled(ngx_http_request_t *r);
 
-/* sets $comment_moderation_decision (and the score) for this request */
+/*
+ * Sets $comment_moderation_decision (and the score) for this request, and
+ * counts the decision in the statistics that comment_moderation_status
+ * shows.
+ */
 ngx_int_t ngx_http_cm_set_decision(ngx_http_request_t *r,
     ngx_str_t *decision, ngx_int_t score);
 

@@ -18,13 +18,38 @@
 #include "cm_engine.h"
 
 
-#define NGX_HTTP_CM_ENFORCE  0
-#define NGX_HTTP_CM_DETECT   1
+#define NGX_HTTP_CM_ENFORCE     0
+#define NGX_HTTP_CM_DETECT      1
+
+#define NGX_HTTP_CM_RULE_SLOTS  4096
+#define NGX_HTTP_CM_RULE_PROBES 64
+
+
+/*
+ * Counters shared by all workers, kept across reloads.  Rule ids go into
+ * an open-addressing table that is claimed slot by slot with CAS.
+ */
+
+typedef struct {
+    ngx_atomic_t               id;
+    ngx_atomic_t               hits;
+} ngx_http_cm_rule_stat_t;
+
+typedef struct {
+    ngx_atomic_t               decisions[NGX_HTTP_CM_NDECISIONS];
+    ngx_atomic_t               detect_only;
+    ngx_atomic_t               malformed;
+    ngx_atomic_t               match_limit;
+    ngx_atomic_t               errors;
+    ngx_atomic_t               rules_untracked;
+    ngx_http_cm_rule_stat_t    rules[NGX_HTTP_CM_RULE_SLOTS];
+} ngx_http_cm_stats_t;
 
 
 typedef struct {
     ngx_uint_t                 match_limit;
     cm_scratch_t              *scratch;
+    ngx_shm_zone_t            *zone;
 } ngx_http_cm_main_conf_t;
 
 
@@ -80,6 +105,13 @@ static void ngx_http_cm_pfree(void *data, void *p);
 
 static ngx_int_t ngx_http_cm_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+
+static ngx_http_cm_stats_t *ngx_http_cm_stats(ngx_http_request_t *r);
+static void ngx_http_cm_count_rule(ngx_http_cm_stats_t *st, ngx_uint_t id);
+static ngx_int_t ngx_http_cm_status_handler(ngx_http_request_t *r);
+static char *ngx_http_cm_status(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static ngx_int_t ngx_http_cm_init_zone(ngx_shm_zone_t *shm_zone, void *data);
 
 static char *ngx_http_cm_rules(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
@@ -166,6 +198,13 @@ static ngx_command_t  ngx_http_cm_commands[] = {
       offsetof(ngx_http_cm_loc_conf_t, reject_message),
       NULL },
 
+    { ngx_string("comment_moderation_status"),
+      NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_cm_status,
+      0,
+      0,
+      NULL },
+
     { ngx_string("comment_moderation_match_limit"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_num_slot,
@@ -233,8 +272,11 @@ static ngx_http_variable_t  ngx_http_cm_vars[] = {
 static ngx_str_t  ngx_http_cm_decisions[] = {
     ngx_string("pass"),
     ngx_string("hold"),
-    ngx_string("reject")
+    ngx_string("reject"),
+    ngx_string("limit")
 };
+
+static ngx_str_t  ngx_http_cm_zone_name = ngx_string("comment_moderation");
 
 
 static ngx_int_t
@@ -333,12 +375,20 @@ ngx_http_cm_cleanup_ctx(void *data)
 static void
 ngx_http_cm_body_handler(ngx_http_request_t *r)
 {
-    ngx_int_t           rc;
-    ngx_http_cm_ctx_t  *ctx;
+    ngx_int_t             rc;
+    ngx_http_cm_ctx_t    *ctx;
+    ngx_http_cm_stats_t  *st;
 
     ctx = ngx_http_cm_get_ctx(r);
 
     rc = ngx_http_cm_inspect(r, ctx);
+
+    if (rc == NGX_HTTP_INTERNAL_SERVER_ERROR) {
+        st = ngx_http_cm_stats(r);
+        if (st) {
+            (void) ngx_atomic_fetch_add(&st->errors, 1);
+        }
+    }
 
     /* decided: a later pass through the phases, if any, goes on */
 
@@ -497,6 +547,7 @@ ngx_http_cm_fields(ngx_http_request_t *r, const cm_alloc_t *a, u_char *body,
     size_t                   i, n;
     ngx_str_t               *ct;
     cm_fields_t              all;
+    ngx_http_cm_stats_t     *st;
     ngx_http_cm_loc_conf_t  *lcf;
     u_char                   err[CM_ERRLEN];
 
@@ -537,6 +588,11 @@ ngx_http_cm_fields(ngx_http_request_t *r, const cm_alloc_t *a, u_char *body,
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "comment moderation: malformed body (%s), "
                       "inspecting it raw", err);
+
+        st = ngx_http_cm_stats(r);
+        if (st) {
+            (void) ngx_atomic_fetch_add(&st->malformed, 1);
+        }
 
         if (cm_fields_add(a, fields, raw_name, sizeof(raw_name) - 1,
                           body, len)
@@ -584,6 +640,7 @@ ngx_http_cm_record(ngx_http_request_t *r, ngx_http_cm_ctx_t *ctx,
     size_t                   i;
     ngx_str_t                field;
     cm_hit_t                *top;
+    ngx_http_cm_stats_t     *st;
     ngx_http_cm_loc_conf_t  *lcf;
 
     static ngx_str_t         none = ngx_string("-");
@@ -624,6 +681,21 @@ ngx_http_cm_record(ngx_http_request_t *r, ngx_http_cm_ctx_t *ctx,
 
     } else {
         field = none;
+    }
+
+    st = ngx_http_cm_stats(r);
+
+    if (st) {
+        (void) ngx_atomic_fetch_add(&st->decisions[decision], 1);
+        (void) ngx_atomic_fetch_add(&st->match_limit, res->nlimited);
+
+        if (decision == CM_REJECT && lcf->mode == NGX_HTTP_CM_DETECT) {
+            (void) ngx_atomic_fetch_add(&st->detect_only, 1);
+        }
+
+        for (i = 0; i < res->nhits; i++) {
+            ngx_http_cm_count_rule(st, res->hits[i].id);
+        }
     }
 
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
@@ -730,7 +802,9 @@ ngx_int_t
 ngx_http_cm_set_decision(ngx_http_request_t *r, ngx_str_t *decision,
     ngx_int_t score)
 {
-    ngx_http_cm_ctx_t  *ctx;
+    ngx_uint_t            i;
+    ngx_http_cm_ctx_t    *ctx;
+    ngx_http_cm_stats_t  *st;
 
     ctx = ngx_http_cm_get_ctx(r);
 
@@ -746,6 +820,17 @@ ngx_http_cm_set_decision(ngx_http_request_t *r, ngx_str_t *decision,
     ctx->status = NGX_DECLINED;
     ctx->decision = *decision;
     ctx->score = score;
+
+    st = ngx_http_cm_stats(r);
+
+    for (i = 0; st && i < NGX_HTTP_CM_NDECISIONS; i++) {
+        if (decision->len == ngx_http_cm_decisions[i].len
+            && ngx_strncmp(decision->data, ngx_http_cm_decisions[i].data,
+                           decision->len) == 0)
+        {
+            (void) ngx_atomic_fetch_add(&st->decisions[i], 1);
+        }
+    }
 
     return NGX_OK;
 }
@@ -925,6 +1010,197 @@ ngx_http_cm_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
 }
 
 
+static ngx_http_cm_stats_t *
+ngx_http_cm_stats(ngx_http_request_t *r)
+{
+    ngx_http_cm_main_conf_t  *mcf;
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_comment_moderation_module);
+
+    return mcf->zone ? mcf->zone->data : NULL;
+}
+
+
+static void
+ngx_http_cm_count_rule(ngx_http_cm_stats_t *st, ngx_uint_t id)
+{
+    ngx_uint_t                i, n;
+    ngx_http_cm_rule_stat_t  *slot;
+
+    i = (id * 2654435761u) % NGX_HTTP_CM_RULE_SLOTS;
+
+    for (n = 0; n < NGX_HTTP_CM_RULE_PROBES; n++) {
+        slot = &st->rules[(i + n) % NGX_HTTP_CM_RULE_SLOTS];
+
+        if (slot->id == id
+            || (slot->id == 0 && ngx_atomic_cmp_set(&slot->id, 0, id))
+            || slot->id == id)
+        {
+            (void) ngx_atomic_fetch_add(&slot->hits, 1);
+            return;
+        }
+    }
+
+    (void) ngx_atomic_fetch_add(&st->rules_untracked, 1);
+}
+
+
+/* the counters, in Prometheus' text format */
+
+static ngx_int_t
+ngx_http_cm_status_handler(ngx_http_request_t *r)
+{
+    size_t                len;
+    ngx_int_t             rc;
+    ngx_uint_t            i;
+    ngx_buf_t            *b;
+    ngx_chain_t           out;
+    ngx_http_cm_stats_t  *st;
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    st = ngx_http_cm_stats(r);
+    if (st == NULL) {
+        return NGX_HTTP_NOT_FOUND;
+    }
+
+    len = 1024 + NGX_HTTP_CM_NDECISIONS * (64 + NGX_ATOMIC_T_LEN)
+          + 5 * (64 + NGX_ATOMIC_T_LEN);
+
+    for (i = 0; i < NGX_HTTP_CM_RULE_SLOTS; i++) {
+        if (st->rules[i].id) {
+            len += 64 + 2 * NGX_ATOMIC_T_LEN;
+        }
+    }
+
+    b = ngx_create_temp_buf(r->pool, len);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->last = ngx_cpymem(b->last,
+        "# HELP comment_moderation_decisions_total Comments by decision.\n"
+        "# TYPE comment_moderation_decisions_total counter\n",
+        sizeof("# HELP comment_moderation_decisions_total Comments by "
+               "decision.\n# TYPE comment_moderation_decisions_total "
+               "counter\n") - 1);
+
+    for (i = 0; i < NGX_HTTP_CM_NDECISIONS; i++) {
+        b->last = ngx_sprintf(b->last,
+                              "comment_moderation_decisions_total"
+                              "{decision=\"%V\"} %uA\n",
+                              &ngx_http_cm_decisions[i], st->decisions[i]);
+    }
+
+    b->last = ngx_sprintf(b->last,
+        "# HELP comment_moderation_detect_only_total Rejects not enforced "
+        "(detect mode).\n"
+        "# TYPE comment_moderation_detect_only_total counter\n"
+        "comment_moderation_detect_only_total %uA\n"
+        "# HELP comment_moderation_malformed_bodies_total Bodies inspected "
+        "raw because they did not parse.\n"
+        "# TYPE comment_moderation_malformed_bodies_total counter\n"
+        "comment_moderation_malformed_bodies_total %uA\n"
+        "# HELP comment_moderation_match_limit_total Rule matches stopped "
+        "by the PCRE2 match limit.\n"
+        "# TYPE comment_moderation_match_limit_total counter\n"
+        "comment_moderation_match_limit_total %uA\n"
+        "# HELP comment_moderation_errors_total Comments that could not be "
+        "inspected (answered 500).\n"
+        "# TYPE comment_moderation_errors_total counter\n"
+        "comment_moderation_errors_total %uA\n"
+        "# HELP comment_moderation_rule_hits_total Comments each rule "
+        "matched.\n"
+        "# TYPE comment_moderation_rule_hits_total counter\n",
+        st->detect_only, st->malformed, st->match_limit, st->errors);
+
+    for (i = 0; i < NGX_HTTP_CM_RULE_SLOTS; i++) {
+        if (st->rules[i].id) {
+            b->last = ngx_sprintf(b->last,
+                                  "comment_moderation_rule_hits_total"
+                                  "{rule=\"%uA\"} %uA\n",
+                                  st->rules[i].id, st->rules[i].hits);
+        }
+    }
+
+    b->last = ngx_sprintf(b->last,
+        "# HELP comment_moderation_rules_untracked_total Rule hits not "
+        "counted per rule: the table is full.\n"
+        "# TYPE comment_moderation_rules_untracked_total counter\n"
+        "comment_moderation_rules_untracked_total %uA\n",
+        st->rules_untracked);
+
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    r->headers_out.status = NGX_HTTP_OK;
+    r->headers_out.content_length_n = b->last - b->pos;
+    ngx_str_set(&r->headers_out.content_type, "text/plain; version=0.0.4");
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+static char *
+ngx_http_cm_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_cm_status_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_cm_init_zone(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_slab_pool_t      *shpool;
+    ngx_http_cm_stats_t  *st;
+
+    /* a reload keeps the counters of the zone it replaces */
+
+    if (data) {
+        shm_zone->data = data;
+        return NGX_OK;
+    }
+
+    shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (shm_zone->shm.exists) {
+        shm_zone->data = shpool->data;
+        return NGX_OK;
+    }
+
+    st = ngx_slab_calloc(shpool, sizeof(ngx_http_cm_stats_t));
+    if (st == NULL) {
+        return NGX_ERROR;
+    }
+
+    shpool->data = st;
+    shm_zone->data = st;
+
+    return NGX_OK;
+}
+
+
 /*
  * Rules are loaded as each directive is read, so an error names the file
  * and line of the rule and nginx adds the directive's own place.  All the
@@ -1087,6 +1363,16 @@ ngx_http_cm_init_main_conf(ngx_conf_t *cf, void *conf)
 
     cln->handler = ngx_http_cm_cleanup_scratch;
     cln->data = mcf->scratch;
+
+    mcf->zone = ngx_shared_memory_add(cf, &ngx_http_cm_zone_name,
+                                      2 * sizeof(ngx_http_cm_stats_t)
+                                      + 8 * ngx_pagesize,
+                                      &ngx_http_comment_moderation_module);
+    if (mcf->zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    mcf->zone->init = ngx_http_cm_init_zone;
 
     return NGX_CONF_OK;
 }

@@ -8,6 +8,7 @@
 #   ./build.sh run       build, then start the demo site on loopback
 #   ./build.sh quality   measure the shipped rules on ../shared/data/corpus
 #   ./build.sh bench     print engine speed on a 1 KB comment
+#   ./build.sh fuzz      run each libFuzzer target FUZZ_SECONDS (60)
 #   ./build.sh clean
 #
 # The module is built against Debian's nginx-dev tree, which is copied
@@ -159,6 +160,26 @@ do_test() {
 }
 
 
+# libFuzzer targets in t/fuzz, built with clang and run FUZZ_SECONDS each
+do_fuzz() {
+    local src name
+
+    command -v clang >/dev/null || { say "fuzz: needs clang"; exit 1; }
+    mkdir -p "$build/fuzz"
+
+    for src in "$top"/t/fuzz/fuzz_*.c; do
+        name=$(basename "${src%.c}")
+        clang -g -O1 -fsanitize=fuzzer,address,undefined \
+            -I"$top/module/engine" "$src" "$top"/module/engine/*.c \
+            $LIBS -o "$build/fuzz/$name"
+        mkdir -p "$build/fuzz/corpus-$name"
+        say "== $name, ${FUZZ_SECONDS:-60} s"
+        (cd "$top" && "$build/fuzz/$name" -max_total_time="${FUZZ_SECONDS:-60}" \
+            -max_len=65536 "$build/fuzz/corpus-$name") 2>&1 | tail -3
+    done
+}
+
+
 case "${1:-build}" in
     deps)     deps ;;
     build)    do_build ;;
@@ -166,8 +187,9 @@ case "${1:-build}" in
     test)     do_test ;;
     run)      do_build; exec "$top/config/demo.sh" ;;
     quality)  do_build >/dev/null; exec "$top/t/quality.sh" ;;
+    fuzz)     do_fuzz ;;
     bench)    build_engine; build_cli; exec "$build/comment-check" \
                   -r "$top/rules/main.rules" --bench ;;
     clean)    rm -rf "$build" ;;
-    *)        say "usage: $0 [deps|build|test|run|quality|bench|clean]"; exit 2 ;;
+    *)        say "usage: $0 [deps|build|test|run|quality|bench|fuzz|clean]"; exit 2 ;;
 esac

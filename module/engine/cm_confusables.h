@@ -2,12 +2,19 @@
  * Tables for cm_norm.c, const data only.
  *
  * cm_confusables[]: characters that NFKC and case folding leave alone but
- * that read as Latin letters or digits (Cyrillic, Greek and other
- * look-alikes from Unicode TR39 confusables, small capitals, letters with
- * strokes, negative circled and squared letters, regional indicators),
- * decorations put around letters (dropped), and blanks (a space).  The
- * output is lower case ASCII, at most 3 bytes; "" drops the character.
- * Sorted by code point for binary search; the unit test checks the order.
+ * that read as Latin letters or digits, looked up before and after NFKC
+ * and after case folding.  The look-alikes come from Unicode's TR39
+ * confusables (the copy in Debian's python3-confusable-homoglyphs),
+ * limited to letters of scripts hardly ever written in Indonesia (Arabic
+ * and Indic scripts are left out); added by hand: Greek and Cyrillic
+ * letters that spam uses for Latin ones (Я r, Λ a, η n, μ u), small
+ * capitals, letters with strokes or hooks, Canadian syllabics of "fancy
+ * text" generators, parenthesized, negative circled and squared letters,
+ * regional indicators, dingbat digits.  Decorations put around letters
+ * (【s】, ░s, ≋s) map to "" and are dropped; blanks (Hangul fillers,
+ * braille blank) map to " ".  Outputs are lower case ASCII, at most
+ * 3 bytes.  Sorted by code point for binary search; the unit test checks
+ * the order.
  *
  * cm_entities[]: the HTML 4 named character references and &apos;,
  * sorted by name (strcmp order).

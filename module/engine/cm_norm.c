@@ -26,8 +26,8 @@
                          |UTF8PROC_STRIPMARK|UTF8PROC_IGNORE)
 #define CM_NORM_FOLD    (CM_NORM_NFKD|UTF8PROC_CASEFOLD)
 
-/* the longest entity name we look up, and the most digits of &#NNN; */
-#define CM_ENTITY_NAME  sizeof(((cm_entity_t *) 0)->name)
+/* entity names are shorter than this; &#NNN; has at most 16 digits */
+#define CM_ENTITY_NAME    sizeof(((cm_entity_t *) 0)->name)
 #define CM_ENTITY_DIGITS  16
 
 
@@ -75,8 +75,7 @@ cm_view_raw(const cm_alloc_t *a, const unsigned char *p, size_t len,
     cm_view_t *view)
 {
     size_t          i, n, k;
-    uint32_t        c;
-    uint32_t       *map;
+    uint32_t        c, *map;
     unsigned char  *t;
 
     if (len >= UINT32_MAX) {

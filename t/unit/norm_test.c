@@ -19,9 +19,13 @@
 /* an arena block's header; keeps the memory after it aligned */
 #define TK_HEADER  16
 
+/* a literal in, its normalised view out */
+#define tk_is(in, want, name)  tk_norm_is(in, sizeof(in) - 1, want, name)
+
 
 typedef struct {
     size_t                live;      /* blocks allocated, not freed */
+    size_t                left;      /* allocations that may succeed */
 } tk_mem_t;
 
 typedef struct {
@@ -36,6 +40,7 @@ typedef struct {
 
 
 static void *tk_alloc(void *data, size_t size);
+static void *tk_alloc_limited(void *data, size_t size);
 static void tk_free(void *data, void *p);
 static void *tk_arena_alloc(void *data, size_t size);
 static void tk_arena_free_all(tk_arena_t *arena);
@@ -55,6 +60,7 @@ static void test_plain(void);
 static void test_blanks(void);
 static void test_obfuscation_file(void);
 static void test_memory(void);
+static void test_every_code_point(void);
 static void test_corpus(void);
 
 
@@ -470,6 +476,7 @@ main(void)
     test_blanks();
     test_obfuscation_file();
     test_memory();
+    test_every_code_point();
     test_corpus();
 
     is_int(tk_mem.live, 0, "every block allocated was freed");
@@ -491,6 +498,21 @@ tk_alloc(void *data, size_t size)
     }
 
     return p;
+}
+
+
+static void *
+tk_alloc_limited(void *data, size_t size)
+{
+    tk_mem_t  *mem = data;
+
+    if (mem->left == 0) {
+        return NULL;
+    }
+
+    mem->left--;
+
+    return tk_alloc(data, size);
 }
 
 
@@ -547,7 +569,7 @@ tk_view_valid(const cm_view_t *v, size_t len)
 {
     size_t          i, k, n;
     uint32_t        c;
-    const u_char   *t;
+    const uint8_t  *t;
 
     t = v->text;
 
@@ -634,7 +656,7 @@ tk_norm_is(const char *in, size_t len, const char *want, const char *name)
     int        rc;
     cm_view_t  v;
 
-    rc = cm_view_norm(&tk_tracked, (const u_char *) in, len, &v);
+    rc = cm_view_norm(&tk_tracked, (const uint8_t *) in, len, &v);
 
     if (rc != CM_OK) {
         ok(0, name);
@@ -666,7 +688,7 @@ tk_map_is(const char *in, const char *want, const uint32_t *map,
 
     len = strlen(in);
 
-    if (cm_view_norm(&tk_tracked, (const u_char *) in, len, &v) != CM_OK) {
+    if (cm_view_norm(&tk_tracked, (const uint8_t *) in, len, &v) != CM_OK) {
         ok(0, name);
         return;
     }
@@ -734,9 +756,6 @@ test_tables(void)
 
     ok(sorted, "entity table sorted, no duplicates");
 }
-
-
-#define tk_is(in, want, name)  tk_norm_is(in, sizeof(in) - 1, want, name)
 
 
 static void
@@ -880,7 +899,7 @@ test_raw(void)
     static const uint32_t   map[] = { 0, 1, 3, 5, 6, 7, 8, 9, 10, 11, 12,
                                       13, 14, 15, 16 };
 
-    if (cm_view_raw(&tk_tracked, (const u_char *) in, sizeof(in) - 1, &v)
+    if (cm_view_raw(&tk_tracked, (const uint8_t *) in, sizeof(in) - 1, &v)
         != CM_OK)
     {
         ok(0, "raw view");
@@ -950,7 +969,7 @@ test_obfuscation_file(void)
     bad = 0;
 
     for (i = 0; i < n; i++) {
-        if (cm_view_norm(&tk_tracked, (const u_char *) tk_obfuscation[i].in,
+        if (cm_view_norm(&tk_tracked, (const uint8_t *) tk_obfuscation[i].in,
                          strlen(tk_obfuscation[i].in), &v)
             != CM_OK)
         {
@@ -977,15 +996,16 @@ test_obfuscation_file(void)
 
 /*
  * The output outgrows the first buffer: with a pool-like allocator that
- * never frees, and with one that fails.
+ * never frees, with malloc, and with an allocator that fails.
  */
 
 static void
 test_memory(void)
 {
-    int          rc;
+    int          rc, failed;
     char        *in;
     size_t       i, n;
+    tk_mem_t     mem;
     cm_view_t    v;
     cm_alloc_t   a;
     tk_arena_t   arena;
@@ -1009,7 +1029,7 @@ test_memory(void)
     a.free = NULL;
     a.data = &arena;
 
-    rc = cm_view_norm(&a, (const u_char *) in, n * 3, &v);
+    rc = cm_view_norm(&a, (const uint8_t *) in, n * 3, &v);
 
     ok(rc == CM_OK && tk_view_valid(&v, n * 3)
        && v.len == n * 33 && v.map[v.len - 1] == (n - 1) * 3,
@@ -1019,7 +1039,7 @@ test_memory(void)
 
     tk_arena_free_all(&arena);
 
-    rc = cm_view_norm(&tk_tracked, (const u_char *) in, n * 3, &v);
+    rc = cm_view_norm(&tk_tracked, (const uint8_t *) in, n * 3, &v);
 
     ok(rc == CM_OK && tk_view_valid(&v, n * 3) && v.len == n * 33,
        "growth with free");
@@ -1031,7 +1051,113 @@ test_memory(void)
 
     is_int(tk_mem.live, 0, "growth with free: old buffers freed");
 
+    a.alloc = tk_alloc_limited;
+    a.free = tk_free;
+    a.data = &mem;
+
+    failed = 0;
+
+    for (i = 0; i < 8; i++) {
+        mem.live = 0;
+        mem.left = i;
+
+        rc = cm_view_norm(&a, (const uint8_t *) in, n * 3, &v);
+
+        if (rc == CM_OK) {
+            tk_free(&mem, v.text);
+            tk_free(&mem, v.map);
+
+        } else {
+            failed++;
+        }
+
+        if (mem.live != 0) {
+            printf("#   %zu blocks left after failure %zu\n", mem.live, i);
+            failed = -100;
+        }
+    }
+
+    ok(failed > 2, "allocation failures: CM_ERROR, nothing leaks");
+
+    mem.live = 0;
+    mem.left = 1;
+
+    rc = cm_view_raw(&a, (const uint8_t *) in, n * 3, &v);
+
+    ok(rc == CM_ERROR && mem.live == 0,
+       "allocation failure in the raw view: nothing leaks");
+
     free(in);
+}
+
+
+/*
+ * Each code point alone and between letters: whatever utf8proc and the
+ * tables make of it, the view is valid.
+ */
+
+static void
+test_every_code_point(void)
+{
+    int        bad;
+    size_t     n;
+    uint32_t   c;
+    uint8_t    b[8];
+    cm_view_t  v;
+
+    bad = 0;
+
+    for (c = 1; c <= 0x10ffff; c++) {
+        if (c >= 0xd800 && c <= 0xdfff) {
+            continue;
+        }
+
+        b[0] = 'a';
+
+        if (c < 0x80) {
+            b[1] = (uint8_t) c;
+            n = 2;
+
+        } else if (c < 0x800) {
+            b[1] = (uint8_t) (0xc0 | (c >> 6));
+            b[2] = (uint8_t) (0x80 | (c & 0x3f));
+            n = 3;
+
+        } else if (c < 0x10000) {
+            b[1] = (uint8_t) (0xe0 | (c >> 12));
+            b[2] = (uint8_t) (0x80 | ((c >> 6) & 0x3f));
+            b[3] = (uint8_t) (0x80 | (c & 0x3f));
+            n = 4;
+
+        } else {
+            b[1] = (uint8_t) (0xf0 | (c >> 18));
+            b[2] = (uint8_t) (0x80 | ((c >> 12) & 0x3f));
+            b[3] = (uint8_t) (0x80 | ((c >> 6) & 0x3f));
+            b[4] = (uint8_t) (0x80 | (c & 0x3f));
+            n = 5;
+        }
+
+        b[n++] = 'b';
+
+        if (cm_view_norm(&tk_tracked, b, n, &v) != CM_OK) {
+            bad++;
+            continue;
+        }
+
+        if (!tk_view_valid(&v, n) || !tk_map_whole(&v)
+            || v.len < 2 || v.text[0] != 'a' || v.text[v.len - 1] != 'b'
+            || v.map[v.len - 1] != n - 1)
+        {
+            if (bad++ < 10) {
+                printf("#   U+%04X gives '%.*s'\n", c, (int) v.len, v.text);
+            }
+        }
+
+        tk_free(&tk_mem, v.text);
+        tk_free(&tk_mem, v.map);
+    }
+
+    is_int(bad, 0, "every code point gives a valid view");
 }
 
 
@@ -1065,8 +1191,8 @@ test_corpus(void)
     while ((len = getline(&line, &size, f)) > 0) {
         lines++;
 
-        if (cm_view_raw(&tk_tracked, (u_char *) line, len, &raw) != CM_OK
-            || cm_view_norm(&tk_tracked, (u_char *) line, len, &v) != CM_OK)
+        if (cm_view_raw(&tk_tracked, (uint8_t *) line, len, &raw) != CM_OK
+            || cm_view_norm(&tk_tracked, (uint8_t *) line, len, &v) != CM_OK)
         {
             bad++;
             break;

@@ -1,0 +1,170 @@
+
+/*
+ * libFuzzer target for the whole inspection path: the input is a body,
+ * parsed as JSON or form (first byte), then every field is matched
+ * against the shipped rules, as the module does.
+ *
+ *   ./build.sh fuzz            (all targets, FUZZ_SECONDS each)
+ *
+ * CM_FUZZ_RULES names the rule file (default rules/main.rules).
+ */
+
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cm_engine.h"
+
+
+typedef struct {
+    void   **blocks;
+    size_t   n;
+    size_t   nalloc;
+} fuzz_pool_t;
+
+
+static void *fuzz_alloc(void *data, size_t size);
+static void fuzz_release(fuzz_pool_t *pool);
+
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
+
+
+static cm_ruleset_t  *rules;
+static cm_scratch_t  *scratch;
+
+
+static void *
+fuzz_alloc(void *data, size_t size)
+{
+    void         *p, **blocks;
+    fuzz_pool_t  *pool;
+
+    pool = data;
+
+    if (pool->n == pool->nalloc) {
+        pool->nalloc = pool->nalloc ? pool->nalloc * 2 : 64;
+        blocks = realloc(pool->blocks, pool->nalloc * sizeof(void *));
+        if (blocks == NULL) {
+            abort();
+        }
+        pool->blocks = blocks;
+    }
+
+    p = malloc(size ? size : 1);
+    if (p == NULL) {
+        abort();
+    }
+
+    pool->blocks[pool->n++] = p;
+
+    return p;
+}
+
+
+static void
+fuzz_release(fuzz_pool_t *pool)
+{
+    size_t  i;
+
+    for (i = 0; i < pool->n; i++) {
+        free(pool->blocks[i]);
+    }
+
+    pool->n = 0;
+}
+
+
+static void
+fuzz_init(void)
+{
+    const char  *path;
+    char         err[CM_ERRLEN];
+
+    path = getenv("CM_FUZZ_RULES");
+    if (path == NULL) {
+        path = "rules/main.rules";
+    }
+
+    rules = cm_ruleset_create(&cm_alloc_malloc);
+
+    if (rules == NULL
+        || cm_ruleset_add_file(rules, path, err, sizeof(err)) != CM_OK
+        || cm_ruleset_compile(rules, err, sizeof(err)) != CM_OK)
+    {
+        fprintf(stderr, "fuzz_match: %s\n", err);
+        abort();
+    }
+
+    scratch = cm_scratch_create(&cm_alloc_malloc, 0, 0);
+    if (scratch == NULL) {
+        abort();
+    }
+}
+
+
+int
+LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
+{
+    int                   rc;
+    size_t                i;
+    cm_alloc_t            a;
+    cm_fields_t           fields;
+    cm_result_t           res;
+    const char           *ct;
+    static fuzz_pool_t    pool;
+    char                  err[CM_ERRLEN];
+
+    if (rules == NULL) {
+        fuzz_init();
+    }
+
+    if (size == 0) {
+        return 0;
+    }
+
+    ct = (data[0] & 1) ? "application/json"
+                       : "application/x-www-form-urlencoded";
+
+    a.alloc = fuzz_alloc;
+    a.free = NULL;
+    a.data = &pool;
+
+    memset(&fields, 0, sizeof(fields));
+
+    rc = cm_parse_body(&a, (const unsigned char *) ct, strlen(ct), data + 1,
+                       size - 1, &fields, err, sizeof(err));
+    if (rc == CM_ERROR) {
+        abort();
+    }
+
+    if (rc == CM_DECLINED
+        && cm_fields_add(&a, &fields, (const unsigned char *) "body", 4,
+                         data + 1, size - 1)
+           != CM_OK)
+    {
+        abort();
+    }
+
+    memset(&res, 0, sizeof(res));
+
+    if (cm_match(rules, scratch, &a, fields.elts, fields.nelts, &res, err,
+                 sizeof(err))
+        != CM_OK)
+    {
+        abort();
+    }
+
+    for (i = 0; i < res.nhits; i++) {
+        if (res.hits[i].field >= fields.nelts
+            || res.hits[i].start > res.hits[i].end
+            || res.hits[i].end > fields.elts[res.hits[i].field].value_len)
+        {
+            abort();
+        }
+    }
+
+    fuzz_release(&pool);
+
+    return 0;
+}

@@ -89,7 +89,6 @@ static int cm_run(cm_opts_t *o, cm_ruleset_t *rs, cm_scratch_t *s,
     cm_result_t *res);
 static int cm_compare_ids(const void *a, const void *b);
 static void cm_print_text(const unsigned char *p, size_t len);
-static size_t cm_utf8_seq(const unsigned char *p, size_t len);
 static int cm_read_stdin(unsigned char **text, size_t *len);
 static unsigned char *cm_join_args(int argc, char **argv, size_t *len);
 static void *cm_arena_alloc(void *data, size_t size);
@@ -635,12 +634,13 @@ cm_compare_ids(const void *a, const void *b)
 static void
 cm_print_text(const unsigned char *p, size_t len)
 {
-    size_t  i, k, max;
+    size_t    i, k, max;
+    uint32_t  cp;
 
     max = len > CM_SHOW_MAX ? CM_SHOW_MAX : len;
 
     for (i = 0; i < max; i += k) {
-        k = cm_utf8_seq(p + i, len - i);
+        k = cm_utf8_decode(p + i, len - i, &cp);
 
         if (k > 1) {
             fwrite(p + i, 1, k, stdout);
@@ -684,53 +684,6 @@ cm_print_text(const unsigned char *p, size_t len)
     if (max < len) {
         fputs("...", stdout);
     }
-}
-
-
-/* length of the valid multi-byte UTF-8 character at p, else 0 or 1 */
-
-static size_t
-cm_utf8_seq(const unsigned char *p, size_t len)
-{
-    size_t    n, i;
-    uint32_t  c, min;
-
-    c = p[0];
-
-    if (c < 0x80) {
-        return 1;
-    }
-
-    if (c >= 0xc2 && c <= 0xdf) {
-        n = 2; c &= 0x1f; min = 0x80;
-
-    } else if (c >= 0xe0 && c <= 0xef) {
-        n = 3; c &= 0x0f; min = 0x800;
-
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4; c &= 0x07; min = 0x10000;
-
-    } else {
-        return 0;
-    }
-
-    if (len < n) {
-        return 0;
-    }
-
-    for (i = 1; i < n; i++) {
-        if ((p[i] & 0xc0) != 0x80) {
-            return 0;
-        }
-
-        c = (c << 6) | (p[i] & 0x3f);
-    }
-
-    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) {
-        return 0;
-    }
-
-    return n;
 }
 
 

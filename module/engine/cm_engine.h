@@ -202,6 +202,12 @@ int cm_match(const cm_ruleset_t *rs, cm_scratch_t *s, const cm_alloc_t *a,
     const cm_field_t *fields, size_t nfields, cm_result_t *res,
     char *err, size_t errlen);
 
+/*
+ * The length of the valid UTF-8 sequence at p (1 to 4), or 0 when it is
+ * not one (overlong, surrogate, truncated); the code point goes to *cp.
+ */
+size_t cm_utf8_decode(const unsigned char *p, size_t len, uint32_t *cp);
+
 cm_decision_e cm_decide(int score, int hold, int reject);
 const char *cm_decision_name(cm_decision_e d);
 

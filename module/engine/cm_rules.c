@@ -34,7 +34,6 @@
 #define CM_OPT_MSG         0x08
 #define CM_OPT_VIEW        0x10
 
-#define CM_WORD_GUARD      "[\\p{L}\\p{N}_]"
 
 
 typedef struct {
@@ -64,6 +63,15 @@ typedef struct {
     const unsigned char  *pos;
     const unsigned char  *end;
 } cm_line_t;
+
+
+/* how cm_words_trie writes a word list */
+
+typedef struct {
+    unsigned              spaced;    /* a separator between characters */
+    size_t                start;     /* where the word of a phrase begins */
+    unsigned              head;      /* the first word: needs a letter */
+} cm_words_form_t;
 
 
 static void *cm_rs_alloc(cm_ruleset_t *rs, size_t size);
@@ -98,15 +106,28 @@ static int cm_load_words(cm_line_t *ln, cm_rule_t *r, cm_str_t *name);
 static int cm_words_norm(cm_line_t *ln, cm_str_t *words, size_t *n);
 static int cm_compile_words(cm_line_t *ln, cm_rule_t *r, const char *path,
     cm_str_t *words, size_t n);
-static size_t cm_words_prepare(cm_str_t *words, size_t n);
+static size_t cm_words_prepare(cm_str_t *words, size_t n, size_t *nexc);
+static void cm_words_reverse(cm_str_t *words, size_t from, size_t to);
 static int cm_words_cmp(const void *a, const void *b);
-static unsigned char *cm_words_pattern(cm_ruleset_t *rs, cm_str_t *words,
-    size_t n, size_t *len);
+static unsigned char *cm_words_pattern(cm_ruleset_t *rs, cm_str_t *exc,
+    size_t nexc, cm_str_t *words, size_t n, size_t *len);
+static size_t cm_words_size(cm_str_t *w);
+static unsigned char *cm_words_forms(unsigned char *o, cm_str_t *words,
+    size_t n, size_t base, cm_str_t *tmp);
 static unsigned char *cm_words_trie(unsigned char *o, cm_str_t *words,
-    size_t n, size_t d);
+    size_t n, size_t d, cm_words_form_t *f);
+static size_t cm_words_group(cm_str_t *words, size_t n, size_t i, size_t d);
+static unsigned char *cm_words_branch(unsigned char *o, cm_str_t *words,
+    size_t n, size_t d, cm_words_form_t *f);
+static unsigned char *cm_words_next(unsigned char *o, cm_str_t *words,
+    size_t n, size_t d, cm_words_form_t *f);
 static size_t cm_words_token_len(cm_str_t *w, size_t d);
 static unsigned char *cm_words_token(unsigned char *o, const unsigned char *p,
-    size_t k);
+    size_t k, size_t d, unsigned last, cm_words_form_t *f);
+static unsigned char *cm_words_class(unsigned char *o, unsigned char c,
+    const char *leet, unsigned last, unsigned self);
+static unsigned char *cm_words_copy(unsigned char *o, const char *s);
+static int cm_words_alnum(unsigned char c);
 static unsigned cm_column(cm_line_t *ln, size_t pos);
 static size_t cm_utf8_len(unsigned char c);
 static void cm_error(cm_line_t *ln, unsigned col, const char *fmt, ...)
@@ -1449,7 +1470,7 @@ cm_words_norm(cm_line_t *ln, cm_str_t *words, size_t *n)
 
 /*
  * One regex for the whole list; should it be too large for PCRE2, the list
- * is split in halves until each part compiles.
+ * is split in parts until each compiles.  Exceptions go into every part.
  */
 
 static int
@@ -1457,7 +1478,7 @@ cm_compile_words(cm_line_t *ln, cm_rule_t *r, const char *path,
     cm_str_t *words, size_t n)
 {
     int             rc;
-    size_t          i, k, len;
+    size_t          i, k, len, nexc;
     PCRE2_SIZE      off;
     pcre2_code     *code;
     cm_ruleset_t   *rs;
@@ -1465,23 +1486,28 @@ cm_compile_words(cm_line_t *ln, cm_rule_t *r, const char *path,
 
     rs = ln->ld->rs;
 
-    n = cm_words_prepare(words, n);
+    n = cm_words_prepare(words, n, &nexc);
 
-    r->codes = cm_rs_alloc(rs, n * sizeof(pcre2_code *));
+    if (n == nexc) {
+        cm_error(ln, 0, "word list \"%s\" has only exceptions", path);
+        return CM_ERROR;
+    }
+
+    r->codes = cm_rs_alloc(rs, (n - nexc) * sizeof(pcre2_code *));
     if (r->codes == NULL) {
         cm_error(ln, 0, "out of memory");
         return CM_ERROR;
     }
 
-    i = 0;
-    k = n;
+    i = nexc;
+    k = n - nexc;
 
     while (i < n) {
         if (k > n - i) {
             k = n - i;
         }
 
-        pat = cm_words_pattern(rs, words + i, k, &len);
+        pat = cm_words_pattern(rs, words, nexc, words + i, k, &len);
         if (pat == NULL) {
             cm_error(ln, 0, "out of memory");
             return CM_ERROR;
@@ -1517,34 +1543,112 @@ cm_compile_words(cm_line_t *ln, cm_rule_t *r, const char *path,
 /*
  * Word lists to regex.
  *
- * The list becomes one regex
+ * Moderators write a word once, "slot gacor", and it matches as spammers
+ * disguise it (cm_view_norm has already undone styled letters, look-alike
+ * scripts, invisible characters, marks and case):
  *
- *     (?<![\p{L}\p{N}_])(?:slot\s+gacor|maxwin|...)(?![\p{L}\p{N}_])
+ *   leetspeak   each letter is a class of itself and its stand-ins,
+ *               a [a4@], b [b8], e [e3], g [g96], i [i1!|], l [l1|],
+ *               o [o0], s [s5$], t [t7+], z [z2];
+ *   stretching  each letter may repeat: "gacoorrr";
+ *   separators  a word is written either whole, "sl0t", or with one to
+ *               three separators (anything but a letter or a digit)
+ *               between every character, "s.l.0.t", "j-u-d-i",
+ *               "A L E X I S 1 7"; never with a separator here and
+ *               there, which would make "a su" read as "asu";
+ *   phrases     the words of a phrase are apart by up to four
+ *               separators, or joined: "slot-gacor", "#slotgacor".
  *
- * matched caseless, so that a word never matches inside another word.
- * Each entry is literal, but a run of blanks in a phrase matches any run
- * of white space.  The alternatives are factored into a trie on common
- * prefixes, "s(?:lot\s+gacor|itus\s+gacor)", so PCRE2 tries one branch
- * per character instead of every word: several times faster on long
- * lists.  Look-alike spellings (leetspeak, separators, stretched letters)
- * are for cm_words_token() to match.
+ * A match is a whole word: no letter (or mark) touches it on either side,
+ * so "asu" never matches in "kasus" nor "tai" in "pantai".  Digits do not
+ * count as letters there, so "slot" matches in the site name "slot88".
+ * A match must hold a real letter ("741" is not "tai"), and does not end
+ * on a stand-in symbol ("ta!" is not "tai").  A spaced-out word must not
+ * continue a run of single letters: "k a s u s" holds no "a s u".
+ *
+ * An entry that starts with "!" is an exception: an innocent phrase that
+ * hides the words inside it, "!anjing pelacak" for "anjing".  The regex
+ * tries the exceptions first at every position; one that matches skips
+ * the scan past itself, (*SKIP)(*FAIL), so no word inside it counts.
+ *
+ *     (?:(?:HEAD exceptions)(*SKIP)(*FAIL)
+ *        |HEAD (?:s[l1|]+[o0]+[t7+]+...|...)
+ *        |SPACED-HEAD (?:s SEP [l1|]+ SEP ...))
+ *
+ * The alternatives are factored into a trie on common prefixes, so PCRE2
+ * tries one branch per character instead of every word: several times
+ * faster on long lists.  Entries are literal apart from the letters: "c++"
+ * is "c", "+", "+".
+ */
+
+/* stand-ins for each letter, a to z; symbols only at the end of a class */
+
+static const char  *cm_leet[26] = {
+    "4@", "8", NULL, NULL, "3", NULL, "96", NULL, "1!|", NULL, NULL, "1|",
+    NULL, NULL, "0", NULL, NULL, NULL, "5$", "7+", NULL, NULL, NULL, NULL,
+    NULL, "2"
+};
+
+#define CM_LEET_SYMBOLS    "@!|$+"
+
+#define CM_NOT_LETTER      "(?<![\\p{L}\\p{M}])"
+#define CM_SEP             "[^\\p{L}\\p{N}]"
+#define CM_SINGLE(n)                                                         \
+    "(?<!" CM_NOT_LETTER "\\p{L}" CM_SEP n ")"
+
+/*
+ * The start of a word: not after a letter, and, spelled out, not after a
+ * lone letter.  Lookbehinds only, so that PCRE2 still knows the bytes a
+ * match can start with and skips the others fast.
+ */
+
+static const char  cm_head_whole[] = CM_NOT_LETTER;
+
+static const char  cm_head_spaced[] =
+    CM_NOT_LETTER CM_SINGLE("") CM_SINGLE("{2}") CM_SINGLE("{3}");
+
+/* after a first character that is no letter: a letter must follow */
+
+static const char  cm_has_letter[] = "(?=[\\p{N}" CM_LEET_SYMBOLS "]*\\p{L})";
+
+static const char  cm_tail_whole[] = "(?![\\p{L}\\p{M}])";
+
+static const char  cm_tail_spaced[] =
+    "(?![\\p{L}\\p{M}])(?!" CM_SEP "{1,3}\\p{L}(?![\\p{L}\\p{M}]))";
+
+/* between the characters of a spaced-out word, between words of a phrase */
+
+static const char  cm_sep_letters[] = CM_SEP "{1,3}";
+static const char  cm_sep_words[] = CM_SEP "{0,4}";
+
+static const char  cm_skip[] = "(*SKIP)(*FAIL)";
+
+/* the most any byte of an entry gives, and any entry besides its bytes */
+
+#define CM_WORDS_BYTE      (sizeof(cm_sep_letters) + sizeof(cm_has_letter) \
+                            + 16)
+#define CM_WORDS_ENTRY     (2 * CM_WORDS_BYTE + sizeof(cm_tail_spaced) + 8)
+
+
+/*
+ * Lower case, single blanks, sorted, unique; the exceptions ("!" entries)
+ * are moved to the front and their number goes to *nexc.  Duplicates are
+ * moved behind the unique entries, where the caller still frees them.
  */
 
 static size_t
-cm_words_prepare(cm_str_t *words, size_t n)
+cm_words_prepare(cm_str_t *words, size_t n, size_t *nexc)
 {
-    size_t          i, j, k;
+    size_t          i, j, k, e0, e1;
     cm_str_t        w;
     unsigned char  *p;
-
-    /* ASCII lower case and single blanks, so equal prefixes look equal */
 
     for (i = 0; i < n; i++) {
         p = (unsigned char *) words[i].data;
 
         for (j = 0, k = 0; j < words[i].len; j++) {
             if (p[j] == ' ' || p[j] == '\t') {
-                if (k && p[k - 1] == ' ') {
+                if (k && (p[k - 1] == ' ' || (k == 1 && p[0] == '!'))) {
                     continue;
                 }
 
@@ -1560,10 +1664,14 @@ cm_words_prepare(cm_str_t *words, size_t n)
 
     qsort(words, n, sizeof(cm_str_t), cm_words_cmp);
 
-    /* duplicates are moved behind the unique words, to be freed later */
-
     for (i = 0, k = 0; i < n; i++) {
         if (k && cm_words_cmp(&words[k - 1], &words[i]) == 0) {
+            continue;
+        }
+
+        /* a lone "!" excepts nothing */
+
+        if (words[i].len == 1 && words[i].data[0] == '!') {
             continue;
         }
 
@@ -1572,7 +1680,36 @@ cm_words_prepare(cm_str_t *words, size_t n)
         words[i] = w;
     }
 
+    /* sorted, so the exceptions are together: rotate them to the front */
+
+    for (e0 = 0; e0 < k && words[e0].data[0] != '!'; e0++) {
+        /* void */
+    }
+
+    for (e1 = e0; e1 < k && words[e1].data[0] == '!'; e1++) {
+        /* void */
+    }
+
+    cm_words_reverse(words, 0, e0);
+    cm_words_reverse(words, e0, e1);
+    cm_words_reverse(words, 0, e1);
+
+    *nexc = e1 - e0;
+
     return k;
+}
+
+
+static void
+cm_words_reverse(cm_str_t *words, size_t from, size_t to)
+{
+    cm_str_t  w;
+
+    while (from + 1 < to) {
+        w = words[from];
+        words[from++] = words[--to];
+        words[to] = w;
+    }
 }
 
 
@@ -1592,36 +1729,51 @@ cm_words_cmp(const void *a, const void *b)
 }
 
 
-/* "words" as cm_words_prepare leaves them: sorted, unique */
+/* exceptions and words as cm_words_prepare leaves them: sorted, unique */
 
 static unsigned char *
-cm_words_pattern(cm_ruleset_t *rs, cm_str_t *words, size_t n, size_t *len)
+cm_words_pattern(cm_ruleset_t *rs, cm_str_t *exc, size_t nexc,
+    cm_str_t *words, size_t n, size_t *len)
 {
-    size_t              i, size;
-    unsigned char      *pat, *o;
-    static const char   head[] = "(?<!" CM_WORD_GUARD ")(?:";
-    static const char   tail[] = ")(?!" CM_WORD_GUARD ")";
+    size_t          i, size;
+    cm_str_t       *tmp;
+    unsigned char  *pat, *o;
 
-    /* a byte gives at most 3 ("\\s+"); a word at most "(?:", "|", ")?" */
+    size = 4 * (sizeof(cm_head_spaced) + sizeof(cm_head_whole)) + 64;
 
-    size = sizeof(head) + sizeof(tail);
+    for (i = 0; i < nexc; i++) {
+        size += cm_words_size(&exc[i]);
+    }
 
     for (i = 0; i < n; i++) {
-        size += words[i].len * 3 + 6;
+        size += cm_words_size(&words[i]);
     }
 
     pat = cm_rs_alloc(rs, size);
-    if (pat == NULL) {
+
+    /* room for the entries that may also be spelled out */
+    tmp = cm_rs_alloc(rs, (n > nexc ? n : nexc) * sizeof(cm_str_t) + 1);
+
+    if (pat == NULL || tmp == NULL) {
+        cm_rs_free(rs, pat);
+        cm_rs_free(rs, tmp);
         return NULL;
     }
 
-    memcpy(pat, head, sizeof(head) - 1);
-    o = pat + sizeof(head) - 1;
+    o = cm_words_copy(pat, "(?:");
 
-    o = cm_words_trie(o, words, n, 0);
+    if (nexc) {
+        o = cm_words_copy(o, "(?:");
+        o = cm_words_forms(o, exc, nexc, 1, tmp);
+        o = cm_words_copy(o, ")");
+        o = cm_words_copy(o, cm_skip);
+        o = cm_words_copy(o, "|");
+    }
 
-    memcpy(o, tail, sizeof(tail) - 1);
-    o += sizeof(tail) - 1;
+    o = cm_words_forms(o, words, n, 0, tmp);
+    o = cm_words_copy(o, ")");
+
+    cm_rs_free(rs, tmp);
 
     *len = o - pat;
 
@@ -1629,77 +1781,199 @@ cm_words_pattern(cm_ruleset_t *rs, cm_str_t *words, size_t n, size_t *len)
 }
 
 
-/* words[0..n) share their first "d" bytes; writes what may follow */
+/* the most regex an entry gives: each word of a phrase doubles the rest */
 
-static unsigned char *
-cm_words_trie(unsigned char *o, cm_str_t *words, size_t n, size_t d)
+static size_t
+cm_words_size(cm_str_t *w)
 {
-    size_t  i, j, k, groups;
-    int     end;
+    size_t  i, size;
 
-    end = 0;
+    size = 2 * (w->len * CM_WORDS_BYTE + CM_WORDS_ENTRY);
 
-    /* sorted, so a word that ends here is the first */
-
-    if (n && words[0].len == d) {
-        end = 1;
-        words++;
-        n--;
+    for (i = 0; i < w->len; i++) {
+        if (w->data[i] == ' ') {
+            size = 2 * size + 8;
+        }
     }
 
-    if (n == 0) {
+    return size;
+}
+
+
+/*
+ * Both ways to write the entries, "base" bytes into each: whole, and
+ * spelled out for the entries of two characters or more that have no
+ * punctuation of their own.
+ */
+
+static unsigned char *
+cm_words_forms(unsigned char *o, cm_str_t *words, size_t n, size_t base,
+    cm_str_t *tmp)
+{
+    size_t          i, j, m, chars;
+    unsigned char   c;
+    cm_words_form_t  f;
+
+    f.start = base;
+    f.spaced = 0;
+    f.head = 1;
+
+    o = cm_words_copy(o, cm_head_whole);
+    o = cm_words_trie(o, words, n, base, &f);
+
+    for (i = 0, m = 0; i < n; i++) {
+        chars = 0;
+
+        for (j = base; j < words[i].len; j++) {
+            c = words[i].data[j];
+
+            if (c < 0x80 && c != ' ' && !cm_words_alnum(c)) {
+                break;
+            }
+
+            if (c != ' ' && (c & 0xc0) != 0x80) {
+                chars++;
+            }
+        }
+
+        if (j == words[i].len && chars >= 2) {
+            tmp[m++] = words[i];
+        }
+    }
+
+    if (m == 0) {
         return o;
     }
 
+    f.spaced = 1;
+
+    o = cm_words_copy(o, "|");
+    o = cm_words_copy(o, cm_head_spaced);
+
+    return cm_words_trie(o, tmp, m, base, &f);
+}
+
+
+/* words[0..n) share their first "d" bytes; writes what may follow */
+
+static unsigned char *
+cm_words_trie(unsigned char *o, cm_str_t *words, size_t n, size_t d,
+    cm_words_form_t *f)
+{
+    size_t  i, j, groups;
+
     groups = 0;
 
-    for (i = 0; i < n; i = j) {
-        k = cm_words_token_len(&words[i], d);
-
-        for (j = i + 1; j < n; j++) {
-            if (words[j].len < d + k
-                || memcmp(words[j].data + d, words[i].data + d, k) != 0)
-            {
-                break;
-            }
-        }
-
+    for (i = 0; i < n; i = cm_words_group(words, n, i, d)) {
         groups++;
     }
 
-    if (groups == 1 && !end) {
-        k = cm_words_token_len(&words[0], d);
-        o = cm_words_token(o, words[0].data + d, k);
-
-        return cm_words_trie(o, words, n, d + k);
+    if (groups == 1) {
+        return cm_words_branch(o, words, n, d, f);
     }
 
-    *o++ = '('; *o++ = '?'; *o++ = ':';
+    o = cm_words_copy(o, "(?:");
 
     for (i = 0; i < n; i = j) {
-        k = cm_words_token_len(&words[i], d);
-
-        for (j = i + 1; j < n; j++) {
-            if (words[j].len < d + k
-                || memcmp(words[j].data + d, words[i].data + d, k) != 0)
-            {
-                break;
-            }
-        }
+        j = cm_words_group(words, n, i, d);
 
         if (i) {
             *o++ = '|';
         }
 
-        o = cm_words_token(o, words[i].data + d, k);
-        o = cm_words_trie(o, words + i, j - i, d + k);
+        o = cm_words_branch(o, words + i, j - i, d, f);
     }
 
     *o++ = ')';
 
-    if (end) {
-        *o++ = '?';
+    return o;
+}
+
+
+/* the end of the group of words that share the character at "d" of words[i] */
+
+static size_t
+cm_words_group(cm_str_t *words, size_t n, size_t i, size_t d)
+{
+    size_t  j, k;
+
+    k = cm_words_token_len(&words[i], d);
+
+    for (j = i + 1; j < n; j++) {
+        if (words[j].len < d + k
+            || memcmp(words[j].data + d, words[i].data + d, k) != 0)
+        {
+            break;
+        }
     }
+
+    return j;
+}
+
+
+/*
+ * words[0..n) share the character at "d"; sorted, so a word that ends with
+ * it is the first.  A word's last letter is written without its stand-in
+ * symbols: "ta!" is not "tai".  The longer words are tried first.
+ */
+
+static unsigned char *
+cm_words_branch(unsigned char *o, cm_str_t *words, size_t n, size_t d,
+    cm_words_form_t *f)
+{
+    size_t  k;
+
+    k = cm_words_token_len(&words[0], d);
+
+    if (k == 1 && words[0].data[d] == ' ') {
+        return cm_words_next(o, words, n, d + 1, f);
+    }
+
+    if (words[0].len > d + k) {
+        o = cm_words_token(o, words[0].data + d, k, d, 0, f);
+        return cm_words_trie(o, words, n, d + k, f);
+    }
+
+    if (n == 1) {
+        o = cm_words_token(o, words[0].data + d, k, d, 1, f);
+        return cm_words_copy(o, f->spaced ? cm_tail_spaced : cm_tail_whole);
+    }
+
+    o = cm_words_copy(o, "(?:");
+    o = cm_words_token(o, words[0].data + d, k, d, 0, f);
+    o = cm_words_trie(o, words + 1, n - 1, d + k, f);
+    *o++ = '|';
+    o = cm_words_token(o, words[0].data + d, k, d, 1, f);
+    o = cm_words_copy(o, f->spaced ? cm_tail_spaced : cm_tail_whole);
+    *o++ = ')';
+
+    return o;
+}
+
+
+/*
+ * The next word of a phrase, at "d": each word of a phrase is written
+ * whole or spelled out on its own, "s.l.0.t g4coorr".
+ */
+
+static unsigned char *
+cm_words_next(unsigned char *o, cm_str_t *words, size_t n, size_t d,
+    cm_words_form_t *f)
+{
+    cm_words_form_t  next;
+
+    next.start = d;
+    next.spaced = 0;
+    next.head = 0;
+
+    o = cm_words_copy(o, cm_sep_words);
+    o = cm_words_copy(o, "(?:");
+    o = cm_words_trie(o, words, n, d, &next);
+    *o++ = '|';
+
+    next.spaced = 1;
+    o = cm_words_trie(o, words, n, d, &next);
+    *o++ = ')';
 
     return o;
 }
@@ -1721,28 +1995,130 @@ cm_words_token_len(cm_str_t *w, size_t d)
 /* one character of a word as regex */
 
 static unsigned char *
-cm_words_token(unsigned char *o, const unsigned char *p, size_t k)
+cm_words_token(unsigned char *o, const unsigned char *p, size_t k, size_t d,
+    unsigned last, cm_words_form_t *f)
 {
     unsigned char  c;
+    const char    *leet;
 
     c = p[0];
 
-    if (k == 1 && c == ' ') {
-        *o++ = '\\'; *o++ = 's'; *o++ = '+';
+    if (f->spaced && d > f->start) {
+        o = cm_words_copy(o, cm_sep_letters);
+    }
+
+    if (k == 1 && c >= 'a' && c <= 'z') {
+        leet = cm_leet[c - 'a'];
+
+        /*
+         * The first letter: a stand-in only with a real letter after it
+         * ("741" is not "tai"); spelled out, only the letter itself.
+         */
+
+        if (leet && f->head && d == f->start) {
+            if (f->spaced) {
+                *o++ = c;
+                *o++ = '+';
+                return o;
+            }
+
+            *o++ = '(';
+            *o++ = '?';
+            *o++ = ':';
+            *o++ = c;
+            *o++ = '|';
+            o = cm_words_class(o, c, leet, last, 0);
+            o = cm_words_copy(o, cm_has_letter);
+            *o++ = ')';
+
+            o = cm_words_class(o, c, leet, last, 1);
+            *o++ = '*';
+
+            return o;
+        }
+
+        if (leet) {
+            o = cm_words_class(o, c, leet, last, 1);
+
+        } else {
+            *o++ = c;
+        }
+
+        *o++ = '+';
+
         return o;
     }
 
     /* any ASCII punctuation escaped is itself in PCRE2 */
 
-    if (k == 1 && c < 0x80 && !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-                                || (c >= '0' && c <= '9')))
-    {
+    if (k == 1 && !cm_words_alnum(c)) {
         *o++ = '\\';
+        *o++ = c;
+
+    } else {
+        memcpy(o, p, k);
+        o += k;
     }
 
-    memcpy(o, p, k);
+    if (k == 1 && f->head && d == f->start && !f->spaced) {
+        o = cm_words_copy(o, cm_has_letter);
+    }
 
-    return o + k;
+    if (k == 1) {
+        return o;
+    }
+
+    /* a letter of another script may be stretched as well */
+
+    if (k > 1) {
+        *o++ = '+';
+    }
+
+    return o;
+}
+
+
+/* "[c4@]": a letter and its stand-ins, the symbols not at a word's end */
+
+static unsigned char *
+cm_words_class(unsigned char *o, unsigned char c, const char *leet,
+    unsigned last, unsigned self)
+{
+    *o++ = '[';
+
+    if (self) {
+        *o++ = c;
+    }
+
+    for ( /* void */ ; *leet; leet++) {
+        if (!last || strchr(CM_LEET_SYMBOLS, *leet) == NULL) {
+            *o++ = *leet;
+        }
+    }
+
+    *o++ = ']';
+
+    return o;
+}
+
+
+static unsigned char *
+cm_words_copy(unsigned char *o, const char *s)
+{
+    size_t  len;
+
+    len = strlen(s);
+    memcpy(o, s, len);
+
+    return o + len;
+}
+
+
+static int
+cm_words_alnum(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+           || (c >= '0' && c <= '9') || c >= 0x80;
 }
 
 

@@ -42,6 +42,10 @@ static cm_ruleset_t *rules(const char *text);
 static void test_errors(void);
 static void test_includes(void);
 static void test_words(void);
+static void test_disguises(void);
+static void test_harmless(void);
+static void test_exceptions(void);
+static int load_rules_text(const char *text, cm_ruleset_t **rsp, char *err);
 static void test_big_list(void);
 static void test_count(void);
 static void test_fields(void);
@@ -289,8 +293,17 @@ test_words(void)
     match1(rs, "Babinsa datang", &res);
     is_int(res.nhits, 0, "\"babi\" not inside \"Babinsa\"");
 
-    match1(rs, "asu_x asu1 1asu", &res);
-    is_int(res.nhits, 0, "digits and _ are word characters");
+    match1(rs, "kasus_x xasu1 1asux", &res);
+    is_int(res.nhits, 0, "letters around a word: no match");
+
+    match1(rs, "asu1", &res);
+    is_int(res.nhits, 1, "digits are not letters: \"asu1\"");
+
+    match1(rs, "1asu", &res);
+    is_int(res.nhits, 1, "digits are not letters: \"1asu\"");
+
+    match1(rs, "asu_x", &res);
+    is_int(res.nhits, 1, "_ is not a letter");
 
     match1(rs, "ASU", &res);
     is_int(res.nhits, 1, "\"ASU\" alone matches");
@@ -306,8 +319,11 @@ test_words(void)
     is_int(res.hits[0].start, 5, "phrase start");
     is_int(res.hits[0].end, 18, "phrase end");
 
-    match1(rs, "slotgacor", &res);
-    is_int(res.nhits, 0, "phrase needs its space");
+    match1(rs, "#slotgacor", &res);
+    is_int(res.nhits, 1, "the words of a phrase may be joined");
+
+    match1(rs, "slotgacorx", &res);
+    is_int(res.nhits, 0, "joined phrase: still whole words");
 
     match1(rs, "belajar c++ yuk", &res);
     is_int(res.nhits, 1, "entries are literal");
@@ -342,15 +358,211 @@ test_words(void)
     match1(rs, "main slot   online", &res);
     ok(res.nhits == 1 && res.hits[0].end == 18, "phrase after a prefix");
 
-    match1(rs, "slots xx.y", &res);
-    is_int(res.nhits, 0, "slots, xx.y");
+    match1(rs, "slots xz.y", &res);
+    is_int(res.nhits, 0, "slots, xz.y");
 
     match1(rs, "a x.y", &res);
     is_int(res.nhits, 1, "x.y");
 
     cm_ruleset_free(rs);
 
+    test_disguises();
+    test_harmless();
+    test_exceptions();
     test_big_list();
+}
+
+
+/* a word written once matches through leetspeak, separators, stretching */
+
+static void
+test_disguises(void)
+{
+    char           name[128];
+    size_t         i;
+    cm_result_t    res;
+    cm_ruleset_t  *rs;
+
+    static const char  *hit[] = {
+        "sl0t g4c0r",                          /* leetspeak */
+        "m4xw1n hari ini",
+        "$lot gacor",
+        "5L0T GACOR",
+        "s.l.0.t  g4coorr",                    /* the example */
+        "s l o t gacor",                       /* spelled out */
+        "s_l_o_t g_a_c_o_r",
+        "s - l - o - t gacor",
+        "main j-u-d-i sekarang",
+        "j.u.d.i",
+        "slot g a c o r",                      /* each word its own way */
+        "slooot gacoorrr",                     /* stretched */
+        "sloot-gacor",                         /* phrase separators */
+        "slot \xf0\x9f\x94\xa5 gacor",         /* an emoji between */
+        "\xf0\x9d\x90\x92\xf0\x9d\x90\x8b\xf0\x9d\x90\x8e"
+        "\xf0\x9d\x90\x93 gacor",                /* bold math letters */
+        "\xd1\x95lot gacor",                   /* Cyrillic dze */
+        "sl\xe2\x80\x8bot gacor",              /* zero-width space */
+        "daftar di slot88 sekarang",           /* digits stick to names */
+        "slot777",
+        "pakai tai?",
+        "tai!!",
+        "88slot",
+        "dasar b4b1",
+        "dasar b@bi!",
+        "A S U",
+        "bukti s l o t",
+        NULL
+    };
+
+    static const char  *miss[] = {
+        "a su",                                /* not spelled out */
+        "as u",
+        "k a s u s",                           /* inside a spelled word */
+        "m a s u k",
+        "ta!",                                 /* no symbol at the end */
+        "bangsa+",
+        "741",                                 /* a real letter needed */
+        "Rp 741 ribu",
+        "7 4 1",
+        "slots",
+        "gacorx",
+        NULL
+    };
+
+    write_file("disguise.txt", "slot gacor\nslot\nmaxwin\njudi\nbabi\n"
+               "asu\ntai\n");
+
+    rs = rules("words 110 5 disguise.txt\n");
+    ok(rs != NULL, "disguise list loads");
+
+    if (rs == NULL) {
+        return;
+    }
+
+    for (i = 0; hit[i]; i++) {
+        match1(rs, hit[i], &res);
+        snprintf(name, sizeof(name), "disguised: \"%s\"", hit[i]);
+        ok(res.nhits == 1, name);
+    }
+
+    for (i = 0; miss[i]; i++) {
+        match1(rs, miss[i], &res);
+        snprintf(name, sizeof(name), "not a word of the list: \"%s\"",
+                 miss[i]);
+        ok(res.nhits == 0, name);
+    }
+
+    /* the match is reported on the original text */
+
+    match1(rs, "ayo s.l.0.t  g4coorr!", &res);
+    ok(res.nhits == 1 && res.hits[0].start == 4 && res.hits[0].end == 20,
+       "spelled-out match offsets");
+
+    cm_ruleset_free(rs);
+}
+
+
+/* harmless words that contain, or resemble, profanity */
+
+static void
+test_harmless(void)
+{
+    char           name[128];
+    size_t         i;
+    cm_result_t    res;
+    cm_ruleset_t  *rs;
+
+    static const char  *pass[] = {
+        "kasus korupsi", "asumsi saya", "asuransi jiwa", "liburan ke pantai",
+        "santai saja", "Babinsa datang", "babinsa", "BABINSA",
+        "Bhabinkamtibmas hadir", "burung memekik", "bangsa Indonesia",
+        "anjungan tunai", "anjing pelacak menemukan narkoba",
+        "slot parkir penuh", "wabah flu babi", "Kasus", "pantai-pantai",
+        "a.s.u.r.a.n.s.i", "b a b i n s a", "bangsanya", "asuhan",
+        "kontolo", "mentai", "taiwan", "tahu", NULL
+    };
+
+    write_file("kasar.txt", "# profanity and what it must not hit\n"
+               "asu\ntai\nbabi\nmemek\nbangsat\nanjing\nslot\nkontol\n"
+               "!anjing pelacak\n!slot parkir\n!flu babi\n");
+
+    rs = rules("words 111 6 kasar.txt\n");
+    ok(rs != NULL, "profanity list loads");
+
+    if (rs == NULL) {
+        return;
+    }
+
+    for (i = 0; pass[i]; i++) {
+        match1(rs, pass[i], &res);
+        snprintf(name, sizeof(name), "harmless: \"%s\"", pass[i]);
+        ok(res.nhits == 0, name);
+    }
+
+    match1(rs, "dasar bangsat", &res);
+    is_int(res.nhits, 1, "\"bangsat\" still matches");
+
+    match1(rs, "anjing lu", &res);
+    is_int(res.nhits, 1, "\"anjing\" outside its exception");
+
+    cm_ruleset_free(rs);
+}
+
+
+/* "!phrase" entries hide the words inside them */
+
+static void
+test_exceptions(void)
+{
+    char           err[CM_ERRLEN], want[CM_ERRLEN];
+    cm_result_t    res;
+    cm_ruleset_t  *rs;
+
+    write_file("exc.txt", "anjing\nbabi\n!  Anjing   Pelacak\n!flu babi\n"
+               "!\n");
+
+    rs = rules("words 112 6 exc.txt\n");
+    ok(rs != NULL, "list with exceptions loads");
+
+    if (rs == NULL) {
+        return;
+    }
+
+    match1(rs, "ANJING PELACAK", &res);
+    is_int(res.nhits, 0, "exception: any case and spacing");
+
+    match1(rs, "4nj1ng p3lacak", &res);
+    is_int(res.nhits, 0, "exceptions are matched disguised too");
+
+    match1(rs, "anjing pelacak, dasar anjing", &res);
+    ok(res.nhits == 1 && res.hits[0].start == 22,
+       "a word after an exception still matches");
+
+    match1(rs, "dasar anjing! anjing pelacak", &res);
+    ok(res.nhits == 1 && res.hits[0].start == 6,
+       "a word before an exception still matches");
+
+    match1(rs, "flu babi, anjing pelacak", &res);
+    is_int(res.nhits, 0, "two exceptions");
+
+    match1(rs, "anjing pelacakan", &res);
+    is_int(res.nhits, 1, "an exception is whole words too");
+
+    cm_ruleset_free(rs);
+
+    write_file("onlyexc.txt", "!anjing pelacak\n");
+    rs = NULL;
+
+    if (load_rules_text("words 113 1 onlyexc.txt\n", &rs, err) == CM_ERROR) {
+        snprintf(want, sizeof(want), "%s:1: word list \"%s\" has only "
+                 "exceptions", path("test.rules"), path("onlyexc.txt"));
+        is_str(err, strlen(err), want, "a list of exceptions only");
+
+    } else {
+        ok(0, "a list of exceptions only");
+    }
+
+    cm_ruleset_free(rs);
 }
 
 
@@ -944,6 +1156,17 @@ match1(cm_ruleset_t *rs, const char *value, cm_result_t *res)
     len = strlen(value);
 
     return match(rs, 1, &name, &value, &len, res);
+}
+
+
+/* "text" as test.rules, loaded: CM_OK or CM_ERROR and "err" */
+
+static int
+load_rules_text(const char *text, cm_ruleset_t **rsp, char *err)
+{
+    write_file("test.rules", text);
+
+    return load("test.rules", rsp, err);
 }
 
 

@@ -156,6 +156,13 @@ do_test() {
     say "== integration tests"
     prove -r "$top/t" || rc=1
 
+    say "== rule quality on the labelled corpora"
+    if [ -d "$top/../shared/data/corpus" ]; then
+        "$top/t/quality.sh" || rc=1
+    else
+        say "quality: skipped, no corpus at $top/../shared/data/corpus"
+    fi
+
     return $rc
 }
 

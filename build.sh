@@ -8,6 +8,7 @@
 #   ./build.sh run       build, then start the demo site on loopback
 #   ./build.sh quality   measure the shipped rules on ../shared/data/corpus
 #   ./build.sh bench     print engine speed on a 1 KB comment
+#   ./build.sh bench-limit  posts per second with and without a Redis limit
 #   ./build.sh fuzz      run each libFuzzer target FUZZ_SECONDS (60)
 #   ./build.sh clean
 #
@@ -27,7 +28,7 @@ WARN="-Wall -Wextra -Wno-unused-parameter -Wpointer-arith -Werror"
 LIBS="-lpcre2-8 -lutf8proc"
 
 packages=(nginx nginx-dev libpcre2-dev libhiredis-dev libutf8proc-dev
-          redis-server perl make gcc pkg-config curl)
+          redis-server perl make gcc pkg-config curl wrk)
 
 say() { printf '%s\n' "$*" >&2; }
 
@@ -195,8 +196,9 @@ case "${1:-build}" in
     run)      do_build; exec "$top/config/demo.sh" ;;
     quality)  do_build >/dev/null; exec "$top/t/quality.sh" ;;
     fuzz)     do_fuzz ;;
+    bench-limit) do_build >/dev/null; exec "$top/t/bench/limit-bench.sh" ;;
     bench)    build_engine; build_cli; exec "$build/comment-check" \
                   -r "$top/rules/main.rules" --bench ;;
     clean)    rm -rf "$build" ;;
-    *)        say "usage: $0 [deps|build|test|run|quality|bench|fuzz|clean]"; exit 2 ;;
+    *)        say "usage: $0 [deps|build|test|run|quality|bench|bench-limit|fuzz|clean]"; exit 2 ;;
 esac

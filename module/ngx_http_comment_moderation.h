@@ -31,7 +31,9 @@ ngx_int_t ngx_http_cm_set_decision(ngx_http_request_t *r,
 /*
  * Sends the reader-facing answer: a JSON object {"decision", "score",
  * "reason"} when the client asked for JSON, else a small HTML page with
- * "title" and "message".  Returns what ngx_http_finalize_request() takes.
+ * "title" and "message".  A Retry-After header (whole seconds) set before
+ * the call is repeated in the JSON as "retry_after".  Returns what
+ * ngx_http_finalize_request() takes.
  */
 ngx_int_t ngx_http_cm_send_answer(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *title, ngx_str_t *decision, ngx_int_t score,

@@ -99,6 +99,7 @@ static ngx_int_t ngx_http_cm_record(ngx_http_request_t *r,
 static ngx_int_t ngx_http_cm_reject(ngx_http_request_t *r,
     ngx_http_cm_ctx_t *ctx);
 static ngx_uint_t ngx_http_cm_wants_json(ngx_http_request_t *r);
+static ngx_table_elt_t *ngx_http_cm_retry_after(ngx_http_request_t *r);
 static u_char *ngx_http_cm_escape_json(u_char *dst, ngx_str_t *src);
 static void *ngx_http_cm_palloc(void *data, size_t size);
 static void ngx_http_cm_pfree(void *data, void *p);
@@ -846,18 +847,24 @@ ngx_http_cm_send_answer(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *title, ngx_str_t *decision, ngx_int_t score,
     ngx_str_t *message)
 {
-    size_t        len;
-    u_char       *p;
-    ngx_int_t     rc;
-    ngx_buf_t    *b;
-    ngx_uint_t    json;
-    ngx_chain_t   out;
+    size_t            len;
+    u_char           *p;
+    ngx_int_t         rc;
+    ngx_buf_t        *b;
+    ngx_uint_t        json;
+    ngx_chain_t       out;
+    ngx_table_elt_t  *retry;
 
     json = ngx_http_cm_wants_json(r);
 
+    /* a limited post: the rate limiter set Retry-After before calling */
+    retry = json ? ngx_http_cm_retry_after(r) : NULL;
+
     if (json) {
         len = sizeof("{\"decision\":\"\",\"score\":,\"reason\":\"\"}\n") - 1
-              + decision->len + NGX_INT_T_LEN + message->len * 6;
+              + decision->len + NGX_INT_T_LEN + message->len * 6
+              + (retry ? sizeof(",\"retry_after\":") - 1 + retry->value.len
+                       : 0);
 
     } else {
         len = sizeof("<!DOCTYPE html>\n<html lang=\"id\"><head>"
@@ -877,7 +884,13 @@ ngx_http_cm_send_answer(ngx_http_request_t *r, ngx_uint_t status,
         p = ngx_sprintf(b->pos, "{\"decision\":\"%V\",\"score\":%i,"
                         "\"reason\":\"", decision, score);
         p = ngx_http_cm_escape_json(p, message);
-        p = ngx_cpymem(p, "\"}\n", 3);
+        *p++ = '"';
+
+        if (retry) {
+            p = ngx_sprintf(p, ",\"retry_after\":%V", &retry->value);
+        }
+
+        p = ngx_cpymem(p, "}\n", 2);
 
         ngx_str_set(&r->headers_out.content_type, "application/json");
 
@@ -914,6 +927,50 @@ ngx_http_cm_send_answer(ngx_http_request_t *r, ngx_uint_t status,
     out.next = NULL;
 
     return ngx_http_output_filter(r, &out);
+}
+
+
+/* a Retry-After header already set, when it holds whole seconds */
+
+static ngx_table_elt_t *
+ngx_http_cm_retry_after(ngx_http_request_t *r)
+{
+    ngx_uint_t        i, j;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    part = &r->headers_out.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return NULL;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].hash == 0
+            || h[i].key.len != sizeof("Retry-After") - 1
+            || ngx_strncasecmp(h[i].key.data, (u_char *) "Retry-After",
+                               sizeof("Retry-After") - 1) != 0
+            || h[i].value.len == 0)
+        {
+            continue;
+        }
+
+        for (j = 0; j < h[i].value.len; j++) {
+            if (h[i].value.data[j] < '0' || h[i].value.data[j] > '9') {
+                return NULL;
+            }
+        }
+
+        return &h[i];
+    }
 }
 
 

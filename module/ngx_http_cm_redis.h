@@ -1,0 +1,77 @@
+
+/*
+ * A small asynchronous Redis client for nginx workers: one hiredis
+ * connection per worker, driven by nginx events and timers, with a
+ * handshake (AUTH, SELECT, SCRIPT LOAD), reconnection with backoff and a
+ * timeout on every command.  A worker never waits for Redis: a command
+ * either gets its reply, or NULL when Redis cannot answer in time.
+ */
+
+
+#ifndef _NGX_HTTP_CM_REDIS_H_INCLUDED_
+#define _NGX_HTTP_CM_REDIS_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_event.h>
+
+#include <hiredis/hiredis.h>
+#include <hiredis/async.h>
+
+
+typedef struct ngx_http_cm_redis_s      ngx_http_cm_redis_t;
+typedef struct ngx_http_cm_redis_cmd_s  ngx_http_cm_redis_cmd_t;
+
+/*
+ * Called once per command: with the reply, or with NULL when Redis did
+ * not answer within the timeout or the connection failed.  The reply is
+ * freed when the handler returns.
+ */
+typedef void (*ngx_http_cm_redis_handler_pt)(void *data, redisReply *reply);
+
+
+typedef struct {
+    ngx_str_t                  name;       /* the address as configured */
+    u_char                    *host;       /* numeric, NUL-terminated */
+    int                        port;
+    u_char                    *path;       /* unix socket, NUL-terminated */
+    ngx_uint_t                 db;
+    ngx_str_t                  password;
+    ngx_msec_t                 timeout;    /* connect, and each command */
+    ngx_array_t               *scripts;    /* of ngx_str_t */
+} ngx_http_cm_redis_conf_t;
+
+
+/* "host:port" or "unix:/path"; the host is resolved now, not per connect */
+char *ngx_http_cm_redis_parse_address(ngx_conf_t *cf,
+    ngx_http_cm_redis_conf_t *rcf, ngx_str_t *addr);
+
+/* a Lua script sent with SCRIPT LOAD on every (re)connection */
+ngx_int_t ngx_http_cm_redis_add_script(ngx_conf_t *cf,
+    ngx_http_cm_redis_conf_t *rcf, ngx_str_t *script);
+
+/* in init_process: starts connecting, never waits */
+ngx_http_cm_redis_t *ngx_http_cm_redis_create(ngx_cycle_t *cycle,
+    ngx_http_cm_redis_conf_t *rcf);
+
+/* in exit_process: frees the connection and whatever waits on it */
+void ngx_http_cm_redis_destroy(ngx_http_cm_redis_t *redis);
+
+/* connected and through the handshake */
+ngx_uint_t ngx_http_cm_redis_ready(ngx_http_cm_redis_t *redis);
+
+/*
+ * Queues a command (behind the handshake while connecting); the handler
+ * is called later, never from inside this call.  NULL when there is no
+ * connection: the caller treats it as a failure at once.
+ */
+ngx_http_cm_redis_cmd_t *ngx_http_cm_redis_send(ngx_http_cm_redis_t *redis,
+    int argc, const char **argv, const size_t *argvlen,
+    ngx_http_cm_redis_handler_pt handler, void *data);
+
+/* the caller is gone: its handler will not be called */
+void ngx_http_cm_redis_cancel(ngx_http_cm_redis_cmd_t *cmd);
+
+
+#endif /* _NGX_HTTP_CM_REDIS_H_INCLUDED_ */

@@ -1,0 +1,1210 @@
+
+/*
+ * ngx_http_comment_moderation_limit_module: rate limits on comment posts
+ * per client, kept in Redis so that every nginx behind a balancer
+ * enforces the same limits.
+ *
+ * A post is checked before its body is read: one EVALSHA of a GCRA
+ * script checks and updates all of the location's limits at once, with
+ * Redis's clock.  A limited post is answered here and never reaches the
+ * content rules or the backend.  The worker never waits for Redis: the
+ * request is parked until the reply, a timeout or a lost connection.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+#include <ngx_sha1.h>
+
+#include "ngx_http_comment_moderation.h"
+#include "ngx_http_cm_redis.h"
+
+
+#define NGX_HTTP_CM_LIMIT_OPEN     0
+#define NGX_HTTP_CM_LIMIT_CLOSED   1
+
+#define NGX_HTTP_CM_LIMIT_LOG_EVERY   10     /* seconds between like lines */
+
+
+typedef struct {
+    ngx_http_complex_value_t   key;
+    ngx_str_t                  ident;      /* "limit:<crc32>:" */
+    ngx_str_t                  period;     /* microseconds, as text */
+    ngx_str_t                  rate;
+    ngx_str_t                  burst;
+} ngx_http_cm_limit_t;
+
+
+typedef struct {
+    ngx_http_cm_redis_conf_t  *redis_conf;  /* NULL: no Redis configured */
+    ngx_http_cm_redis_t       *redis;       /* this worker's connection */
+    ngx_str_t                  prefix;
+    ngx_str_t                  script;
+    u_char                     sha[40];
+    ngx_flag_t                 used;        /* some location has limits */
+    time_t                     logged;      /* last unexpected reply logged */
+} ngx_http_cm_limit_main_conf_t;
+
+
+typedef struct {
+    ngx_array_t               *limits;      /* of ngx_http_cm_limit_t */
+    ngx_uint_t                 failure;
+    ngx_uint_t                 status;
+    ngx_str_t                  message;
+} ngx_http_cm_limit_loc_conf_t;
+
+
+typedef enum {
+    NGX_HTTP_CM_LIMIT_WAITING = 1,
+    NGX_HTTP_CM_LIMIT_ANSWERED,
+    NGX_HTTP_CM_LIMIT_DONE
+} ngx_http_cm_limit_state_e;
+
+
+typedef struct {
+    ngx_http_request_t        *request;
+    ngx_http_cm_redis_cmd_t   *cmd;
+    ngx_uint_t                 state;
+    int                        argc;       /* kept for a NOSCRIPT retry */
+    const char               **argv;
+    size_t                    *argvlen;
+    int64_t                    wait;       /* microseconds; 0: allowed */
+
+    unsigned                   failed:1;
+    unsigned                   reloaded:1;
+} ngx_http_cm_limit_ctx_t;
+
+
+static ngx_int_t ngx_http_cm_limit_handler(ngx_http_request_t *r);
+static ngx_http_cm_limit_ctx_t *ngx_http_cm_limit_get_ctx(
+    ngx_http_request_t *r);
+static ngx_int_t ngx_http_cm_limit_query(ngx_http_request_t *r,
+    ngx_http_cm_limit_ctx_t *ctx);
+static ngx_int_t ngx_http_cm_limit_argv(ngx_http_request_t *r,
+    ngx_http_cm_limit_ctx_t *ctx);
+static ngx_int_t ngx_http_cm_limit_send(ngx_http_request_t *r,
+    ngx_http_cm_limit_ctx_t *ctx);
+static void ngx_http_cm_limit_reply(void *data, redisReply *reply);
+static ngx_int_t ngx_http_cm_limit_reload(ngx_http_request_t *r,
+    ngx_http_cm_limit_ctx_t *ctx);
+static void ngx_http_cm_limit_ignore(void *data, redisReply *reply);
+static void ngx_http_cm_limit_unexpected(ngx_http_request_t *r,
+    redisReply *reply);
+static void ngx_http_cm_limit_resume(ngx_http_request_t *r);
+static ngx_int_t ngx_http_cm_limit_decide(ngx_http_request_t *r,
+    ngx_http_cm_limit_ctx_t *ctx);
+static ngx_int_t ngx_http_cm_limit_answer(ngx_http_request_t *r,
+    ngx_http_cm_limit_ctx_t *ctx);
+static void ngx_http_cm_limit_cleanup(void *data);
+
+static char *ngx_http_cm_limit_redis(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_cm_limit(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_cm_limit_rate(ngx_conf_t *cf, ngx_str_t *value,
+    ngx_str_t *next, ngx_uint_t *rate, ngx_uint_t *period, ngx_uint_t *used);
+static void *ngx_http_cm_limit_create_main_conf(ngx_conf_t *cf);
+static void *ngx_http_cm_limit_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_cm_limit_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static ngx_int_t ngx_http_cm_limit_init(ngx_conf_t *cf);
+static ngx_int_t ngx_http_cm_limit_init_process(ngx_cycle_t *cycle);
+static void ngx_http_cm_limit_exit_process(ngx_cycle_t *cycle);
+
+
+static ngx_conf_enum_t  ngx_http_cm_limit_failure[] = {
+    { ngx_string("open"), NGX_HTTP_CM_LIMIT_OPEN },
+    { ngx_string("closed"), NGX_HTTP_CM_LIMIT_CLOSED },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_conf_num_bounds_t  ngx_http_cm_limit_status_bounds = {
+    ngx_conf_check_num_bounds, 400, 599
+};
+
+
+static ngx_command_t  ngx_http_cm_limit_commands[] = {
+
+    { ngx_string("comment_moderation_redis"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_http_cm_limit_redis,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("comment_moderation_limit"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_2MORE,
+      ngx_http_cm_limit,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("comment_moderation_redis_failure"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_cm_limit_loc_conf_t, failure),
+      &ngx_http_cm_limit_failure },
+
+    { ngx_string("comment_moderation_limit_status"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_cm_limit_loc_conf_t, status),
+      &ngx_http_cm_limit_status_bounds },
+
+    { ngx_string("comment_moderation_limit_message"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_cm_limit_loc_conf_t, message),
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_cm_limit_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    ngx_http_cm_limit_init,                /* postconfiguration */
+
+    ngx_http_cm_limit_create_main_conf,    /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_http_cm_limit_create_loc_conf,     /* create location configuration */
+    ngx_http_cm_limit_merge_loc_conf       /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_comment_moderation_limit_module = {
+    NGX_MODULE_V1,
+    &ngx_http_cm_limit_module_ctx,         /* module context */
+    ngx_http_cm_limit_commands,            /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    ngx_http_cm_limit_init_process,        /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    ngx_http_cm_limit_exit_process,        /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+/*
+ * GCRA, as redis-cell: each bucket keeps the theoretical arrival time
+ * (TAT) of the next post.  KEYS[i] is one limit's bucket, ARGV[3i-2..3i]
+ * its period (microseconds), rate and burst.  Every bucket takes the post
+ * or none does, so a refused post costs nothing.  Returns 0, or how many
+ * microseconds to wait before a post would be taken.  TIME is Redis's own
+ * clock, the same for every nginx; each key expires when its bucket would
+ * be full again.
+ */
+
+#define NGX_HTTP_CM_LIMIT_SCRIPT                                             \
+    "local t = redis.call('TIME')\n"                                         \
+    "local now = tonumber(t[1]) * 1000000 + tonumber(t[2])\n"                \
+    "local wait = 0\n"                                                       \
+    "local tats = {}\n"                                                      \
+    "for i, key in ipairs(KEYS) do\n"                                        \
+    "  local interval = tonumber(ARGV[3*i-2]) / tonumber(ARGV[3*i-1])\n"    \
+    "  local burst = tonumber(ARGV[3*i])\n"                                  \
+    "  local tat = tonumber(redis.call('GET', key)) or now\n"                \
+    "  if tat < now then tat = now end\n"                                    \
+    "  local allow = tat + interval - interval * burst\n"                    \
+    "  if allow - now > wait then wait = allow - now end\n"                  \
+    "  tats[i] = tat + interval\n"                                           \
+    "end\n"                                                                  \
+    "if wait > 0 then return math.ceil(wait) end\n"                          \
+    "for i, key in ipairs(KEYS) do\n"                                        \
+    "  redis.call('SET', key, string.format('%.0f', tats[i]), 'PX',\n"      \
+    "             math.ceil((tats[i] - now) / 1000))\n"                      \
+    "end\n"                                                                  \
+    "return 0\n"
+
+
+#define NGX_HTTP_CM_LIMIT_DEFAULT_MESSAGE                                    \
+    "Anda mengirim komentar terlalu cepat. Silakan coba lagi dalam "         \
+    "beberapa saat."
+
+
+static ngx_int_t
+ngx_http_cm_limit_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                      rc;
+    ngx_http_cm_limit_ctx_t       *ctx;
+    ngx_http_cm_limit_loc_conf_t  *llcf;
+
+    if (r != r->main || r->method != NGX_HTTP_POST) {
+        return NGX_DECLINED;
+    }
+
+    llcf = ngx_http_get_module_loc_conf(r,
+                                   ngx_http_comment_moderation_limit_module);
+
+    if (llcf->limits == NULL || !ngx_http_cm_enabled(r)) {
+        return NGX_DECLINED;
+    }
+
+    ctx = ngx_http_cm_limit_get_ctx(r);
+
+    if (ctx == NULL) {
+        ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_cm_limit_ctx_t));
+        if (ctx == NULL) {
+            return NGX_ERROR;
+        }
+
+        ctx->request = r;
+
+        ngx_http_set_ctx(r, ctx, ngx_http_comment_moderation_limit_module);
+
+        rc = ngx_http_cm_limit_query(r, ctx);
+
+        if (rc != NGX_DONE) {
+            return rc;
+        }
+    }
+
+    switch (ctx->state) {
+
+    case NGX_HTTP_CM_LIMIT_WAITING:
+        return NGX_AGAIN;
+
+    case NGX_HTTP_CM_LIMIT_ANSWERED:
+        return ngx_http_cm_limit_decide(r, ctx);
+
+    default: /* NGX_HTTP_CM_LIMIT_DONE */
+        return NGX_DECLINED;
+    }
+}
+
+
+/*
+ * An internal redirect clears the module contexts but not the pool
+ * cleanups: finding the context there counts a post once, whatever
+ * locations it then goes through.
+ */
+
+static ngx_http_cm_limit_ctx_t *
+ngx_http_cm_limit_get_ctx(ngx_http_request_t *r)
+{
+    ngx_pool_cleanup_t       *cln;
+    ngx_http_cm_limit_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_comment_moderation_limit_module);
+
+    if (ctx) {
+        return ctx;
+    }
+
+    for (cln = r->pool->cleanup; cln; cln = cln->next) {
+        if (cln->handler == ngx_http_cm_limit_cleanup) {
+            ctx = cln->data;
+            ngx_http_set_ctx(r, ctx, ngx_http_comment_moderation_limit_module);
+            return ctx;
+        }
+    }
+
+    return NULL;
+}
+
+
+/*
+ * Returns NGX_DONE with ctx->state set, or what the phase handler is to
+ * return: NGX_AGAIN while Redis is asked, NGX_DECLINED when no limit
+ * applies to this post.
+ */
+
+static ngx_int_t
+ngx_http_cm_limit_query(ngx_http_request_t *r, ngx_http_cm_limit_ctx_t *ctx)
+{
+    ngx_int_t            rc;
+    ngx_pool_cleanup_t  *cln;
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_http_cm_limit_cleanup;
+    cln->data = ctx;
+
+    rc = ngx_http_cm_limit_argv(r, ctx);
+
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    if (rc == NGX_DECLINED) {
+        ctx->state = NGX_HTTP_CM_LIMIT_DONE;
+        return NGX_DECLINED;
+    }
+
+    if (ngx_http_cm_limit_send(r, ctx) != NGX_OK) {
+        /* no connection to Redis: no reason to wait for one */
+        ctx->failed = 1;
+        ctx->state = NGX_HTTP_CM_LIMIT_ANSWERED;
+        return NGX_DONE;
+    }
+
+    ctx->state = NGX_HTTP_CM_LIMIT_WAITING;
+
+    /* notices a client that gives up while Redis is asked */
+    r->read_event_handler = ngx_http_test_reading;
+
+    return NGX_AGAIN;
+}
+
+
+/*
+ * EVALSHA sha numkeys key... (period rate burst)...; keys are binary
+ * safe.  NGX_DECLINED when every key is empty: no limit applies.
+ */
+
+static ngx_int_t
+ngx_http_cm_limit_argv(ngx_http_request_t *r, ngx_http_cm_limit_ctx_t *ctx)
+{
+    u_char                         *p;
+    size_t                         *argvlen;
+    ngx_str_t                       value;
+    ngx_uint_t                      i, n, nkeys;
+    const char                    **argv;
+    ngx_http_cm_limit_t            *limit;
+    ngx_http_cm_limit_loc_conf_t   *llcf;
+    ngx_http_cm_limit_main_conf_t  *lmcf;
+
+    lmcf = ngx_http_get_module_main_conf(r,
+                                   ngx_http_comment_moderation_limit_module);
+    llcf = ngx_http_get_module_loc_conf(r,
+                                   ngx_http_comment_moderation_limit_module);
+
+    limit = llcf->limits->elts;
+    n = llcf->limits->nelts;
+
+    argv = ngx_palloc(r->pool, (3 + 4 * n) * sizeof(char *));
+    argvlen = ngx_palloc(r->pool, (3 + 4 * n) * sizeof(size_t));
+    p = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
+
+    if (argv == NULL || argvlen == NULL || p == NULL) {
+        return NGX_ERROR;
+    }
+
+    argv[0] = "EVALSHA";
+    argvlen[0] = sizeof("EVALSHA") - 1;
+    argv[1] = (const char *) lmcf->sha;
+    argvlen[1] = sizeof(lmcf->sha);
+    argv[2] = (const char *) p;
+
+    nkeys = 0;
+
+    for (i = 0; i < n; i++) {
+        if (ngx_http_complex_value(r, &limit[i].key, &value) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        /* an empty key is how operators exempt clients */
+
+        if (value.len == 0) {
+            continue;
+        }
+
+        argvlen[3 + nkeys] = lmcf->prefix.len + limit[i].ident.len
+                             + value.len;
+
+        argv[3 + nkeys] = ngx_pnalloc(r->pool, argvlen[3 + nkeys]);
+        if (argv[3 + nkeys] == NULL) {
+            return NGX_ERROR;
+        }
+
+        p = (u_char *) argv[3 + nkeys];
+        p = ngx_cpymem(p, lmcf->prefix.data, lmcf->prefix.len);
+        p = ngx_cpymem(p, limit[i].ident.data, limit[i].ident.len);
+        (void) ngx_cpymem(p, value.data, value.len);
+
+        nkeys++;
+    }
+
+    if (nkeys == 0) {
+        return NGX_DECLINED;
+    }
+
+    argvlen[2] = ngx_sprintf((u_char *) argv[2], "%ui", nkeys)
+                 - (u_char *) argv[2];
+
+    /* the arguments of the limits whose keys are in, in the same order */
+
+    n = 3 + nkeys;
+
+    for (i = 0; i < llcf->limits->nelts; i++) {
+        if (ngx_http_complex_value(r, &limit[i].key, &value) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        if (value.len == 0) {
+            continue;
+        }
+
+        argv[n] = (const char *) limit[i].period.data;
+        argvlen[n++] = limit[i].period.len;
+        argv[n] = (const char *) limit[i].rate.data;
+        argvlen[n++] = limit[i].rate.len;
+        argv[n] = (const char *) limit[i].burst.data;
+        argvlen[n++] = limit[i].burst.len;
+    }
+
+    ctx->argc = (int) n;
+    ctx->argv = argv;
+    ctx->argvlen = argvlen;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_cm_limit_send(ngx_http_request_t *r, ngx_http_cm_limit_ctx_t *ctx)
+{
+    ngx_http_cm_limit_main_conf_t  *lmcf;
+
+    lmcf = ngx_http_get_module_main_conf(r,
+                                   ngx_http_comment_moderation_limit_module);
+
+    ctx->cmd = ngx_http_cm_redis_send(lmcf->redis, ctx->argc, ctx->argv,
+                                      ctx->argvlen, ngx_http_cm_limit_reply,
+                                      ctx);
+
+    return ctx->cmd ? NGX_OK : NGX_ERROR;
+}
+
+
+/*
+ * Called from a hiredis callback or a timer: records the answer and
+ * posts the request's write event; the phases run from there, not here.
+ */
+
+static void
+ngx_http_cm_limit_reply(void *data, redisReply *reply)
+{
+    ngx_http_cm_limit_ctx_t *ctx = data;
+
+    ngx_http_request_t  *r;
+
+    r = ctx->request;
+    ctx->cmd = NULL;
+
+    if (reply == NULL) {
+        ctx->failed = 1;
+
+    } else if (reply->type == REDIS_REPLY_INTEGER && reply->integer >= 0) {
+        ctx->wait = reply->integer;
+
+    } else if (reply->type == REDIS_REPLY_ERROR
+               && ngx_strncmp(reply->str, "NOSCRIPT", 8) == 0
+               && !ctx->reloaded)
+    {
+        /* Redis restarted or flushed its scripts */
+
+        ctx->reloaded = 1;
+
+        if (ngx_http_cm_limit_reload(r, ctx) == NGX_OK) {
+            return;
+        }
+
+        ctx->failed = 1;
+
+    } else {
+        ngx_http_cm_limit_unexpected(r, reply);
+        ctx->failed = 1;
+    }
+
+    ctx->state = NGX_HTTP_CM_LIMIT_ANSWERED;
+
+    r->write_event_handler = ngx_http_cm_limit_resume;
+    ngx_post_event(r->connection->write, &ngx_posted_events);
+}
+
+
+/* SCRIPT LOAD, then the same EVALSHA: Redis runs them in this order */
+
+static ngx_int_t
+ngx_http_cm_limit_reload(ngx_http_request_t *r, ngx_http_cm_limit_ctx_t *ctx)
+{
+    const char                     *argv[3];
+    size_t                          argvlen[3];
+    ngx_http_cm_limit_main_conf_t  *lmcf;
+
+    lmcf = ngx_http_get_module_main_conf(r,
+                                   ngx_http_comment_moderation_limit_module);
+
+    argv[0] = "SCRIPT";
+    argvlen[0] = sizeof("SCRIPT") - 1;
+    argv[1] = "LOAD";
+    argvlen[1] = sizeof("LOAD") - 1;
+    argv[2] = (const char *) lmcf->script.data;
+    argvlen[2] = lmcf->script.len;
+
+    if (ngx_http_cm_redis_send(lmcf->redis, 3, argv, argvlen,
+                               ngx_http_cm_limit_ignore, NULL)
+        == NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_cm_limit_send(r, ctx);
+}
+
+
+static void
+ngx_http_cm_limit_ignore(void *data, redisReply *reply)
+{
+}
+
+
+static void
+ngx_http_cm_limit_unexpected(ngx_http_request_t *r, redisReply *reply)
+{
+    ngx_http_cm_limit_main_conf_t  *lmcf;
+
+    lmcf = ngx_http_get_module_main_conf(r,
+                                   ngx_http_comment_moderation_limit_module);
+
+    /* the same misconfiguration on every post: a line now and then */
+
+    if (ngx_time() - lmcf->logged < NGX_HTTP_CM_LIMIT_LOG_EVERY) {
+        return;
+    }
+
+    lmcf->logged = ngx_time();
+
+    if (reply->type == REDIS_REPLY_ERROR) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "comment moderation: redis limit script failed: %*s",
+                      (size_t) reply->len, reply->str);
+
+    } else {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "comment moderation: unexpected redis reply type %d "
+                      "to the limit script", reply->type);
+    }
+}
+
+
+static void
+ngx_http_cm_limit_resume(ngx_http_request_t *r)
+{
+    if (ngx_handle_read_event(r->connection->read, 0) != NGX_OK) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    r->read_event_handler = ngx_http_block_reading;
+    r->write_event_handler = ngx_http_core_run_phases;
+
+    ngx_http_core_run_phases(r);
+}
+
+
+static ngx_int_t
+ngx_http_cm_limit_decide(ngx_http_request_t *r, ngx_http_cm_limit_ctx_t *ctx)
+{
+    ngx_http_cm_limit_loc_conf_t  *llcf;
+
+    llcf = ngx_http_get_module_loc_conf(r,
+                                   ngx_http_comment_moderation_limit_module);
+
+    ctx->state = NGX_HTTP_CM_LIMIT_DONE;
+
+    if (ctx->failed) {
+        /* the client logged the failure once for its whole episode */
+
+        if (llcf->failure == NGX_HTTP_CM_LIMIT_CLOSED) {
+            return NGX_HTTP_SERVICE_UNAVAILABLE;
+        }
+
+        return NGX_DECLINED;
+    }
+
+    if (ctx->wait == 0) {
+        return NGX_DECLINED;
+    }
+
+    return ngx_http_cm_limit_answer(r, ctx);
+}
+
+
+static ngx_int_t
+ngx_http_cm_limit_answer(ngx_http_request_t *r, ngx_http_cm_limit_ctx_t *ctx)
+{
+    time_t                         retry;
+    ngx_int_t                      rc;
+    ngx_uint_t                     i;
+    ngx_table_elt_t               *h;
+    ngx_http_err_page_t           *err_page;
+    ngx_http_core_loc_conf_t      *clcf;
+    ngx_http_cm_limit_loc_conf_t  *llcf;
+
+    static ngx_str_t  title = ngx_string("Terlalu banyak komentar");
+    static ngx_str_t  decision = ngx_string("limit");
+
+    llcf = ngx_http_get_module_loc_conf(r,
+                                   ngx_http_comment_moderation_limit_module);
+
+    /* whole seconds, rounded up, at least one */
+
+    retry = (time_t) ((ctx->wait + 999999) / 1000000);
+
+    if (retry < 1) {
+        retry = 1;
+    }
+
+    if (ngx_http_cm_set_decision(r, &decision, 0) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "comment moderation: decision=limit retry_after=%T",
+                  retry);
+
+    /* the body was never read: a flood costs nothing more */
+
+    if (ngx_http_discard_request_body(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    h->value.data = ngx_pnalloc(r->pool, NGX_TIME_T_LEN);
+    if (h->value.data == NULL) {
+        h->hash = 0;
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "Retry-After");
+    h->value.len = ngx_sprintf(h->value.data, "%T", retry) - h->value.data;
+
+    /* an error_page for the status is the operator's own answer */
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    if (clcf->error_pages) {
+        err_page = clcf->error_pages->elts;
+
+        for (i = 0; i < clcf->error_pages->nelts; i++) {
+            if (err_page[i].status == (ngx_int_t) llcf->status) {
+                return llcf->status;
+            }
+        }
+    }
+
+    rc = ngx_http_cm_send_answer(r, llcf->status, &title, &decision, 0,
+                                 &llcf->message);
+
+    ngx_http_finalize_request(r, rc);
+
+    return NGX_DONE;
+}
+
+
+/* the request is gone: its reply, when it comes, goes nowhere */
+
+static void
+ngx_http_cm_limit_cleanup(void *data)
+{
+    ngx_http_cm_limit_ctx_t *ctx = data;
+
+    if (ctx->cmd) {
+        ngx_http_cm_redis_cancel(ctx->cmd);
+        ctx->cmd = NULL;
+    }
+}
+
+
+static char *
+ngx_http_cm_limit_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_cm_limit_main_conf_t *lmcf = conf;
+
+    char                      *rv;
+    ngx_int_t                  n;
+    ngx_str_t                 *value, s;
+    ngx_uint_t                 i;
+    ngx_sha1_t                 sha1;
+    ngx_http_cm_redis_conf_t  *rcf;
+    u_char                     hash[20];
+
+    if (lmcf->redis_conf) {
+        return "is duplicate";
+    }
+
+    rcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_cm_redis_conf_t));
+    if (rcf == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+
+    rv = ngx_http_cm_redis_parse_address(cf, rcf, &value[1]);
+    if (rv != NGX_CONF_OK) {
+        return rv;
+    }
+
+    rcf->timeout = 100;
+    ngx_str_set(&lmcf->prefix, "cm:");
+
+    for (i = 2; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "db=", 3) == 0) {
+            n = ngx_atoi(value[i].data + 3, value[i].len - 3);
+            if (n == NGX_ERROR) {
+                goto invalid;
+            }
+
+            rcf->db = (ngx_uint_t) n;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "password=", 9) == 0) {
+            rcf->password.data = value[i].data + 9;
+            rcf->password.len = value[i].len - 9;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "timeout=", 8) == 0) {
+            s.data = value[i].data + 8;
+            s.len = value[i].len - 8;
+
+            rcf->timeout = ngx_parse_time(&s, 0);
+            if (rcf->timeout == (ngx_msec_t) NGX_ERROR || rcf->timeout == 0) {
+                goto invalid;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "prefix=", 7) == 0) {
+            lmcf->prefix.data = value[i].data + 7;
+            lmcf->prefix.len = value[i].len - 7;
+            continue;
+        }
+
+        goto invalid;
+    }
+
+    ngx_str_set(&lmcf->script, NGX_HTTP_CM_LIMIT_SCRIPT);
+
+    ngx_sha1_init(&sha1);
+    ngx_sha1_update(&sha1, lmcf->script.data, lmcf->script.len);
+    ngx_sha1_final(hash, &sha1);
+
+    (void) ngx_hex_dump(lmcf->sha, hash, sizeof(hash));
+
+    if (ngx_http_cm_redis_add_script(cf, rcf, &lmcf->script) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    lmcf->redis_conf = rcf;
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid parameter \"%V\"", &value[i]);
+    return NGX_CONF_ERROR;
+}
+
+
+/* comment_moderation_limit key=STRING rate=N r/s|r/m|r/h|r/d [burst=B] */
+
+static char *
+ngx_http_cm_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_cm_limit_loc_conf_t *llcf = conf;
+
+    u_char                            *p, *def;
+    char                              *rv;
+    size_t                             len;
+    uint32_t                           crc;
+    ngx_int_t                          burst;
+    ngx_str_t                         *value, key, *next;
+    ngx_uint_t                         i, rate, period, used;
+    ngx_http_cm_limit_t               *limit, *other;
+    ngx_http_compile_complex_value_t   ccv;
+
+    value = cf->args->elts;
+
+    key.len = 0;
+    rate = 0;
+    period = 0;
+    burst = 0;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "key=", 4) == 0) {
+            key.data = value[i].data + 4;
+            key.len = value[i].len - 4;
+
+            if (key.len == 0) {
+                goto invalid;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "rate=", 5) == 0) {
+            next = (i + 1 < cf->args->nelts) ? &value[i + 1] : NULL;
+
+            rv = ngx_http_cm_limit_rate(cf, &value[i], next, &rate, &period,
+                                        &used);
+            if (rv != NGX_CONF_OK) {
+                return rv;
+            }
+
+            i += used;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "burst=", 6) == 0) {
+            burst = ngx_atoi(value[i].data + 6, value[i].len - 6);
+            if (burst <= 0) {
+                goto invalid;
+            }
+
+            continue;
+        }
+
+        goto invalid;
+    }
+
+    if (key.len == 0 || rate == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" needs key= and rate=", &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    if (burst == 0) {
+        burst = (ngx_int_t) rate;
+    }
+
+    if (llcf->limits == NGX_CONF_UNSET_PTR) {
+        llcf->limits = ngx_array_create(cf->pool, 2,
+                                        sizeof(ngx_http_cm_limit_t));
+        if (llcf->limits == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    limit = ngx_array_push(llcf->limits);
+    if (limit == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(limit, sizeof(ngx_http_cm_limit_t));
+
+    ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
+
+    ccv.cf = cf;
+    ccv.value = &key;
+    ccv.complex_value = &limit->key;
+
+    if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    p = ngx_pnalloc(cf->pool, 3 * NGX_INT_T_LEN);
+    if (p == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    limit->period.data = p;
+    p = ngx_sprintf(p, "%ui", period);
+    limit->period.len = p - limit->period.data;
+
+    limit->rate.data = p;
+    p = ngx_sprintf(p, "%ui", rate);
+    limit->rate.len = p - limit->rate.data;
+
+    limit->burst.data = p;
+    p = ngx_sprintf(p, "%i", burst);
+    limit->burst.len = p - limit->burst.data;
+
+    /*
+     * The identity is the limit's definition, the same on every nginx
+     * that shares the Redis: two limits never share a bucket.
+     */
+
+    len = key.len + limit->period.len + limit->rate.len + limit->burst.len
+          + 3;
+
+    def = ngx_pnalloc(cf->pool, len);
+    if (def == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    len = ngx_sprintf(def, "%V %V %V %V", &key, &limit->period, &limit->rate,
+                      &limit->burst)
+          - def;
+
+    crc = ngx_crc32_short(def, len);
+
+    len = sizeof("limit:12345678:") - 1;
+
+    limit->ident.data = ngx_pnalloc(cf->pool, len);
+    if (limit->ident.data == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    limit->ident.len = ngx_sprintf(limit->ident.data, "limit:%08xD:", crc)
+                       - limit->ident.data;
+
+    other = llcf->limits->elts;
+
+    for (i = 0; i + 1 < llcf->limits->nelts; i++) {
+        if (other[i].ident.len == limit->ident.len
+            && ngx_strncmp(other[i].ident.data, limit->ident.data,
+                           limit->ident.len) == 0)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "duplicate \"%V\"", &cmd->name);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid parameter \"%V\"", &value[i]);
+    return NGX_CONF_ERROR;
+}
+
+
+/*
+ * "rate=10r/m", or "rate=10" followed by "r/m".  *used is how many
+ * arguments after this one were taken.
+ */
+
+static char *
+ngx_http_cm_limit_rate(ngx_conf_t *cf, ngx_str_t *value, ngx_str_t *next,
+    ngx_uint_t *rate, ngx_uint_t *period, ngx_uint_t *used)
+{
+    u_char     *p, *q, *last;
+    ngx_int_t   n;
+    ngx_str_t   unit;
+
+    p = value->data + 5;
+    last = value->data + value->len;
+
+    for (q = p; q < last && *q >= '0' && *q <= '9'; q++) { /* void */ }
+
+    n = ngx_atoi(p, q - p);
+
+    unit.data = q;
+    unit.len = last - q;
+    *used = 0;
+
+    if (unit.len == 0 && next) {
+        unit = *next;
+        *used = 1;
+    }
+
+    if (n <= 0) {
+        goto invalid;
+    }
+
+    if (unit.len != 3 || unit.data[0] != 'r' || unit.data[1] != '/') {
+        goto invalid;
+    }
+
+    switch (unit.data[2]) {
+
+    case 's':
+        *period = 1000000;
+        break;
+
+    case 'm':
+        *period = 60 * 1000000;
+        break;
+
+    case 'h':
+        *period = 3600 * (ngx_uint_t) 1000000;
+        break;
+
+    case 'd':
+        *period = 86400 * (ngx_uint_t) 1000000;
+        break;
+
+    default:
+        goto invalid;
+    }
+
+    *rate = (ngx_uint_t) n;
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid rate \"%V\", expected rate=N r/s, r/m, r/h "
+                       "or r/d", value);
+    return NGX_CONF_ERROR;
+}
+
+
+static void *
+ngx_http_cm_limit_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_cm_limit_main_conf_t  *lmcf;
+
+    lmcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_cm_limit_main_conf_t));
+    if (lmcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     lmcf->redis_conf = NULL;
+     *     lmcf->redis = NULL;
+     *     lmcf->prefix = { 0, NULL };
+     *     lmcf->used = 0;
+     */
+
+    return lmcf;
+}
+
+
+static void *
+ngx_http_cm_limit_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_cm_limit_loc_conf_t  *llcf;
+
+    llcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_cm_limit_loc_conf_t));
+    if (llcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     llcf->message = { 0, NULL };
+     */
+
+    llcf->limits = NGX_CONF_UNSET_PTR;
+    llcf->failure = NGX_CONF_UNSET_UINT;
+    llcf->status = NGX_CONF_UNSET_UINT;
+
+    return llcf;
+}
+
+
+static char *
+ngx_http_cm_limit_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_cm_limit_loc_conf_t *prev = parent;
+    ngx_http_cm_limit_loc_conf_t *conf = child;
+
+    ngx_http_cm_limit_main_conf_t  *lmcf;
+
+    /* like limit_req: a level with its own limits inherits none */
+
+    ngx_conf_merge_ptr_value(conf->limits, prev->limits, NULL);
+    ngx_conf_merge_uint_value(conf->failure, prev->failure,
+                              NGX_HTTP_CM_LIMIT_OPEN);
+    ngx_conf_merge_uint_value(conf->status, prev->status,
+                              NGX_HTTP_TOO_MANY_REQUESTS);
+    ngx_conf_merge_str_value(conf->message, prev->message,
+                             NGX_HTTP_CM_LIMIT_DEFAULT_MESSAGE);
+
+    if (conf->limits == NULL) {
+        return NGX_CONF_OK;
+    }
+
+    lmcf = ngx_http_conf_get_module_main_conf(cf,
+                                   ngx_http_comment_moderation_limit_module);
+
+    if (lmcf->redis_conf == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"comment_moderation_limit\" needs "
+                           "\"comment_moderation_redis\" in the http block");
+        return NGX_CONF_ERROR;
+    }
+
+    lmcf->used = 1;
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_cm_limit_init(ngx_conf_t *cf)
+{
+    ngx_http_handler_pt        *h;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    /* registered after the moderation module's: runs before it */
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_PREACCESS_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_cm_limit_handler;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_cm_limit_init_process(ngx_cycle_t *cycle)
+{
+    ngx_http_cm_limit_main_conf_t  *lmcf;
+
+    if (ngx_process != NGX_PROCESS_WORKER
+        && ngx_process != NGX_PROCESS_SINGLE)
+    {
+        return NGX_OK;
+    }
+
+    lmcf = ngx_http_cycle_get_module_main_conf(cycle,
+                                   ngx_http_comment_moderation_limit_module);
+
+    if (lmcf == NULL || lmcf->redis_conf == NULL || !lmcf->used) {
+        return NGX_OK;
+    }
+
+    /* an unreachable Redis is degraded service, not a failed worker */
+
+    lmcf->redis = ngx_http_cm_redis_create(cycle, lmcf->redis_conf);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_cm_limit_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_http_cm_limit_main_conf_t  *lmcf;
+
+    lmcf = ngx_http_cycle_get_module_main_conf(cycle,
+                                   ngx_http_comment_moderation_limit_module);
+
+    if (lmcf == NULL || lmcf->redis == NULL) {
+        return;
+    }
+
+    ngx_http_cm_redis_destroy(lmcf->redis);
+    lmcf->redis = NULL;
+}

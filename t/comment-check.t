@@ -93,6 +93,47 @@ like($err, qr/duplicate rule id 1001 \(first defined at \Q$rules\E:2\)/,
 is($rc, 0, 'rules/main.rules loads');
 like($out, qr/^\d+ rules OK$/, 'rules/main.rules: count');
 
+# the shipped rules on abuse: strong but clean criticism passes; insults,
+# their inflections, threats and hate speech are held or rejected
+
+{
+    my $main = "$top/rules/main.rules";
+    my @batch = (
+        [ 'pass', 'Polisi tidak becus menangani kasus ini' ],
+        [ 'pass', 'pemerintah gagal total' ],
+        [ 'pass', 'korupsi merajalela, pejabat rakus' ],
+        [ 'pass', 'DPR tidak berguna, bubarkan saja' ],
+        [ 'pass', 'TKI diperlakukan seperti binatang oleh majikannya' ],
+        [ 'pass', 'bodo amat, yang penting jalan tol gratis' ],
+        [ 'pass', 'Kebijakan ini pembodohan publik, pejabatnya munafik' ],
+        [ 'pass', 'asuransi kasus pantai Babinsa' ],
+        [ 'flag', 'dasar goblok lu' ],
+        [ 'flag', 'itu kebodohannya sendiri' ],
+        [ 'flag', "logika ndasmu\x{d4}\x{f8}\x{3a9}" ],
+        [ 'flag', 'Komentar tertolol' ],
+        [ 'flag', 'mana otaknya?' ],
+        [ 'flag', 'muka lu kayak monyet' ],
+        [ 'flag', 'gue tabokin lu' ],
+        [ 'flag', 'dasar cina babi' ],
+        [ 'flag', 'KPAI dongoknya keliatan' ],
+    );
+    my $in = join '', map { "$_->[1]\n" } @batch;
+    utf8::encode($in);
+
+    ($rc, $out) = run($in, '-r', $main, '--batch');
+    my @got = split /\n/, $out;
+
+    for my $i (0 .. $#batch) {
+        my ($want, $text) = @{ $batch[$i] };
+        my ($decision) = split /\t/, $got[$i] // '';
+        if ($want eq 'pass') {
+            is($decision, 'pass', "shipped rules pass: $text");
+        } else {
+            isnt($decision // 'pass', 'pass', "shipped rules flag: $text");
+        }
+    }
+}
+
 # one comment
 
 ($rc, $out, $err) = run(undef, '-r', $rules,

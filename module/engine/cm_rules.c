@@ -1513,8 +1513,14 @@ cm_compile_words(cm_line_t *ln, cm_rule_t *r, const char *path,
             return CM_ERROR;
         }
 
+        /*
+         * The normalised view and its lists are case-folded already:
+         * caseless matching there would only cost time.
+         */
+
         code = pcre2_compile(pat, len,
-                             PCRE2_CASELESS | PCRE2_UTF | PCRE2_UCP
+                             (r->view == CM_VIEW_NORM ? 0 : PCRE2_CASELESS)
+                             | PCRE2_UTF | PCRE2_UCP
                              | PCRE2_NEVER_BACKSLASH_C,
                              &rc, &off, rs->cctx);
 
@@ -1571,9 +1577,9 @@ cm_compile_words(cm_line_t *ln, cm_rule_t *r, const char *path,
  * tries the exceptions first at every position; one that matches skips
  * the scan past itself, (*SKIP)(*FAIL), so no word inside it counts.
  *
- *     (?:(?:HEAD exceptions)(*SKIP)(*FAIL)
- *        |HEAD (?:s[l1|]+[o0]+[t7+]+...|...)
- *        |SPACED-HEAD (?:s SEP [l1|]+ SEP ...))
+ *     HEAD (?:(?:exceptions)(*SKIP)(*FAIL)
+ *             |(?:s[l1|]+[o0]+[t7+]+...|...)
+ *             |SPACED-HEAD (?:s SEP [l1|]+ SEP ...))
  *
  * The alternatives are factored into a trie on common prefixes, so PCRE2
  * tries one branch per character instead of every word: several times
@@ -1597,24 +1603,37 @@ static const char  *cm_leet[26] = {
     "(?<!" CM_NOT_LETTER "\\p{L}" CM_SEP n ")"
 
 /*
- * The start of a word: not after a letter, and, spelled out, not after a
- * lone letter.  Lookbehinds only, so that PCRE2 still knows the bytes a
- * match can start with and skips the others fast.
+ * The start of a word: not after a letter, tested once for every form of
+ * every entry (the regex begins with it).  Spelled out, a word also
+ * starts with a character and a separator ("s.", "ss ") and does not
+ * follow a lone letter; the cheap lookahead goes first, as most words
+ * are not spelled out.  Lookarounds only, so that PCRE2 still knows the
+ * bytes a match can start with and skips the others fast.
  */
 
-static const char  cm_head_whole[] = CM_NOT_LETTER;
+static const char  cm_head_whole[] = "(?<![a-z])" CM_NOT_LETTER;
 
 static const char  cm_head_spaced[] =
-    CM_NOT_LETTER CM_SINGLE("") CM_SINGLE("{2}") CM_SINGLE("{3}");
+    "(?!(.)(?!\\g{-1})[\\p{L}\\p{N}])"
+    CM_SINGLE("") CM_SINGLE("{2}") CM_SINGLE("{3}");
 
 /* after a first character that is no letter: a letter must follow */
 
 static const char  cm_has_letter[] = "(?=[\\p{N}" CM_LEET_SYMBOLS "]*\\p{L})";
 
-static const char  cm_tail_whole[] = "(?![\\p{L}\\p{M}])";
+/*
+ * The end of a word: no letter follows.  One exception: U+FFFD with its
+ * UTF-8 bytes read as MacRoman (O circumflex, o slash, Omega), which some
+ * comment systems glue to the last word and which normalises to "oow".
+ */
+
+#define CM_NO_LETTER_AFTER                                                   \
+    "(?!(?!(?:oow|\\x{f4}\\x{f8}\\x{3c9})(?![\\p{L}\\p{M}]))[\\p{L}\\p{M}])"
+
+static const char  cm_tail_whole[] = CM_NO_LETTER_AFTER;
 
 static const char  cm_tail_spaced[] =
-    "(?![\\p{L}\\p{M}])(?!" CM_SEP "{1,3}\\p{L}(?![\\p{L}\\p{M}]))";
+    CM_NO_LETTER_AFTER "(?!" CM_SEP "{1,3}\\p{L}(?![\\p{L}\\p{M}]))";
 
 /* between the characters of a spaced-out word, between words of a phrase */
 
@@ -1760,7 +1779,8 @@ cm_words_pattern(cm_ruleset_t *rs, cm_str_t *exc, size_t nexc,
         return NULL;
     }
 
-    o = cm_words_copy(pat, "(?:");
+    o = cm_words_copy(pat, cm_head_whole);
+    o = cm_words_copy(o, "(?:");
 
     if (nexc) {
         o = cm_words_copy(o, "(?:");
@@ -1818,7 +1838,6 @@ cm_words_forms(unsigned char *o, cm_str_t *words, size_t n, size_t base,
     f.spaced = 0;
     f.head = 1;
 
-    o = cm_words_copy(o, cm_head_whole);
     o = cm_words_trie(o, words, n, base, &f);
 
     for (i = 0, m = 0; i < n; i++) {

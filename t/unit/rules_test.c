@@ -45,6 +45,7 @@ static void test_words(void);
 static void test_disguises(void);
 static void test_harmless(void);
 static void test_exceptions(void);
+static void test_word_edges(void);
 static int load_rules_text(const char *text, cm_ruleset_t **rsp, char *err);
 static void test_big_list(void);
 static void test_count(void);
@@ -369,6 +370,7 @@ test_words(void)
     test_disguises();
     test_harmless();
     test_exceptions();
+    test_word_edges();
     test_big_list();
 }
 
@@ -561,6 +563,84 @@ test_exceptions(void)
     } else {
         ok(0, "a list of exceptions only");
     }
+
+    cm_ruleset_free(rs);
+}
+
+
+/*
+ * Where words start and end: spelled-out forms start with a character
+ * and a separator, U+FFFD garbled into MacRoman ends a word, and a list
+ * for the raw view still ignores case.
+ */
+
+static void
+test_word_edges(void)
+{
+    char           name[128];
+    size_t         i;
+    cm_result_t    res;
+    cm_ruleset_t  *rs;
+
+    static const char  *hit[] = {
+        "ndasmu\xc3\x94\xc3\xb8\xce\xa9",       /* ndasmu + garbled U+FFFD */
+        "logika ndasmu\xc3\x94\xc3\xb8\xce\xa9 x",
+        "dasar ASU\xc3\x94\xc3\xb8\xce\xa9!",
+        "ssss l o t",                          /* stretched, spelled out */
+        "dd.a.s.a.r",
+        "n d a s m u",
+        NULL
+    };
+
+    static const char  *miss[] = {
+        "ndasmuoowx",                          /* "oow" inside a word */
+        "asuoowoow",
+        "ndasmux",
+        "s lot",
+        "da sar",
+        "sa l o t",
+        NULL
+    };
+
+    write_file("edges.txt", "ndasmu\nasu\nslot\ndasar\n");
+
+    rs = rules("words 114 5 edges.txt\n");
+    ok(rs != NULL, "edge list loads");
+
+    if (rs == NULL) {
+        return;
+    }
+
+    for (i = 0; hit[i]; i++) {
+        match1(rs, hit[i], &res);
+        snprintf(name, sizeof(name), "word edge: \"%s\"", hit[i]);
+        ok(res.nhits == 1, name);
+    }
+
+    for (i = 0; miss[i]; i++) {
+        match1(rs, miss[i], &res);
+        snprintf(name, sizeof(name), "no word edge: \"%s\"", miss[i]);
+        ok(res.nhits == 0, name);
+    }
+
+    match1(rs, "logika ndasmu\xc3\x94\xc3\xb8\xce\xa9", &res);
+    ok(res.nhits == 1 && res.hits[0].start == 7 && res.hits[0].end == 13,
+       "the garbled character is not part of the match");
+
+    cm_ruleset_free(rs);
+
+    rs = rules("words 115 5 edges.txt view=raw\n");
+    ok(rs != NULL, "raw-view list loads");
+
+    if (rs == NULL) {
+        return;
+    }
+
+    match1(rs, "Dasar NDASMU", &res);
+    is_int(res.nhits, 1, "raw view: any case");
+
+    match1(rs, "ndasmu\xc3\x94\xc3\xb8\xce\xa9", &res);
+    is_int(res.nhits, 1, "raw view: garbled U+FFFD ends a word");
 
     cm_ruleset_free(rs);
 }

@@ -10,6 +10,8 @@
 #   ./build.sh bench     print engine speed on a 1 KB comment
 #   ./build.sh bench-limit  posts per second with and without a Redis limit
 #   ./build.sh fuzz      run each libFuzzer target FUZZ_SECONDS (60)
+#   ./build.sh asan      integration tests with the module under ASan+UBSan,
+#                        then some under valgrind
 #   ./build.sh clean
 #
 # The module is built against Debian's nginx-dev tree, which is copied
@@ -28,7 +30,7 @@ WARN="-Wall -Wextra -Wno-unused-parameter -Wpointer-arith -Werror"
 LIBS="-lpcre2-8 -lutf8proc"
 
 packages=(nginx nginx-dev libpcre2-dev libhiredis-dev libutf8proc-dev
-          redis-server perl make gcc pkg-config curl wrk)
+          redis-server perl make gcc pkg-config curl wrk valgrind)
 
 say() { printf '%s\n' "$*" >&2; }
 
@@ -157,6 +159,9 @@ do_test() {
     say "== integration tests"
     prove -r "$top/t" || rc=1
 
+    build_asan
+    test_asan || rc=1
+
     say "== rule quality on the labelled corpora"
     if [ -d "$top/../shared/data/corpus" ]; then
         "$top/t/quality.sh" || rc=1
@@ -188,6 +193,90 @@ do_fuzz() {
 }
 
 
+# The module again, with AddressSanitizer and UBSan, into build/asan/, and
+# the integration tests with it loaded into Debian's nginx.  The nginx
+# binary is not instrumented: gcc's libasan is preloaded so that the
+# module's allocations and nginx's malloc() are both watched.
+# NGX_DEBUG_PALLOC gives each engine allocation a block of its own, since
+# overruns inside a pool block are invisible to the sanitizer.  Reports
+# go to files in each test's dir (a daemon's stderr is lost), which the
+# harness checks when it stops nginx: a report fails the test file.
+build_asan() {
+    local objs=$build/asan/nginx-objs
+    local san='-fsanitize=address,undefined'
+
+    mkdir -p "$build/asan"
+
+    if [ ! -f "$objs/Makefile" ] \
+       || [ "$top/module/config" -nt "$objs/Makefile" ] \
+       || [ "$top/build.sh" -nt "$objs/Makefile" ]
+    then
+        (
+            cd "$build/nginx-src"
+            # shellcheck disable=SC1091
+            . ./conf_flags
+            ./configure "${NGX_CONF_FLAGS[@]}" --with-compat \
+                --builddir="$objs" \
+                --with-cc-opt="$san -fno-omit-frame-pointer -g -O1 \
+                               -DNGX_DEBUG_PALLOC=1" \
+                --with-ld-opt="$san" \
+                --add-dynamic-module="$top/module" \
+                > "$build/asan/configure.log" 2>&1 \
+                || { tail -20 "$build/asan/configure.log" >&2; exit 1; }
+        )
+    fi
+
+    make -s -C "$build/nginx-src" -f "$objs/Makefile" modules \
+        > "$build/asan/make.log" 2>&1 \
+        || { cat "$build/asan/make.log" >&2; exit 1; }
+
+    cp "$objs/ngx_http_comment_moderation_module.so" \
+        "$build/asan/.module.so.new"
+    mv -f "$build/asan/.module.so.new" \
+        "$build/asan/ngx_http_comment_moderation_module.so"
+}
+
+
+test_asan() {
+    local asan ubsan rc=0 start
+
+    asan=$(gcc -print-file-name=libasan.so)
+    ubsan=$(gcc -print-file-name=libubsan.so)
+
+    say "== integration tests, module with ASan and UBSan"
+    start=$SECONDS
+
+    # the harness preloads the runtimes into nginx only (not perl, not
+    # redis-server) and sends each nginx's reports to its test dir
+    TEST_NGINX_MODULE=$build/asan/ngx_http_comment_moderation_module.so \
+    TEST_NGINX_PRELOAD="$asan $ubsan" \
+    ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 \
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=0 \
+        prove -r "$top/t" || rc=1
+
+    say "asan: $((SECONDS - start)) s"
+
+    # valgrind sees what ASan cannot: reads of uninitialised memory.  The
+    # files whose Redis timeouts survive its slowness, the usual module.
+    if ! command -v valgrind >/dev/null; then
+        say "valgrind: skipped, not installed"
+        return $rc
+    fi
+
+    say "== integration tests under valgrind"
+    start=$SECONDS
+
+    $CC -shared -fPIC -O2 "$top/t/valgrind/nojit.c" -o "$build/asan/nojit.so"
+
+    TEST_NGINX_VALGRIND=1 TEST_NGINX_PRELOAD=$build/asan/nojit.so \
+        prove "$top"/t/{basic,body,fields,response,log,status,hostile}.t \
+        || rc=1
+
+    say "valgrind: $((SECONDS - start)) s"
+    return $rc
+}
+
+
 case "${1:-build}" in
     deps)     deps ;;
     build)    do_build ;;
@@ -196,9 +285,10 @@ case "${1:-build}" in
     run)      do_build; exec "$top/config/demo.sh" ;;
     quality)  do_build >/dev/null; exec "$top/t/quality.sh" ;;
     fuzz)     do_fuzz ;;
+    asan)     do_build; build_asan; test_asan ;;
     bench-limit) do_build >/dev/null; exec "$top/t/bench/limit-bench.sh" ;;
     bench)    build_engine; build_cli; exec "$build/comment-check" \
                   -r "$top/rules/main.rules" --bench ;;
     clean)    rm -rf "$build" ;;
-    *)        say "usage: $0 [deps|build|test|run|quality|bench|bench-limit|fuzz|clean]"; exit 2 ;;
+    *)        say "usage: $0 [deps|build|test|asan|run|quality|bench|bench-limit|fuzz|clean]"; exit 2 ;;
 esac

@@ -497,7 +497,9 @@ ngx_http_cm_read_body(ngx_http_request_t *r, u_char **body, size_t *len)
         return NGX_OK;
     }
 
-    p = ngx_pnalloc(r->pool, (size_t) size);
+    /* the engine's input: allocated as its memory is, see below */
+
+    p = ngx_http_cm_palloc(r->pool, (size_t) size);
     if (p == NULL) {
         return NGX_ERROR;
     }
@@ -509,7 +511,12 @@ ngx_http_cm_read_body(ngx_http_request_t *r, u_char **body, size_t *len)
         b = cl->buf;
 
         if (!b->in_file) {
-            p = ngx_cpymem(p, b->pos, b->last - b->pos);
+            /* the empty last buffer of a chunked body has no memory */
+
+            if (b->last != b->pos) {
+                p = ngx_cpymem(p, b->pos, b->last - b->pos);
+            }
+
             continue;
         }
 
@@ -1010,7 +1017,12 @@ ngx_http_cm_escape_json(u_char *dst, ngx_str_t *src)
 static void *
 ngx_http_cm_palloc(void *data, size_t size)
 {
+#if (NGX_DEBUG_PALLOC)
+    /* a block of its own, so that a sanitizer sees an overrun of it */
+    return ngx_pmemalign(data, size, NGX_ALIGNMENT);
+#else
     return ngx_palloc(data, size);
+#endif
 }
 
 
@@ -1109,7 +1121,7 @@ ngx_http_cm_status_handler(ngx_http_request_t *r)
 {
     size_t                len;
     ngx_int_t             rc;
-    ngx_uint_t            i;
+    ngx_uint_t            i, n;
     ngx_buf_t            *b;
     ngx_chain_t           out;
     ngx_http_cm_stats_t  *st;
@@ -1128,14 +1140,21 @@ ngx_http_cm_status_handler(ngx_http_request_t *r)
         return NGX_HTTP_NOT_FOUND;
     }
 
-    len = 1024 + NGX_HTTP_CM_NDECISIONS * (64 + NGX_ATOMIC_T_LEN)
-          + 5 * (64 + NGX_ATOMIC_T_LEN);
+    /*
+     * Other workers claim slots meanwhile: no more rules are printed than
+     * are counted here, or the buffer would overflow.
+     */
+
+    n = 0;
 
     for (i = 0; i < NGX_HTTP_CM_RULE_SLOTS; i++) {
         if (st->rules[i].id) {
-            len += 64 + 2 * NGX_ATOMIC_T_LEN;
+            n++;
         }
     }
+
+    len = 1024 + NGX_HTTP_CM_NDECISIONS * (64 + NGX_ATOMIC_T_LEN)
+          + 5 * (64 + NGX_ATOMIC_T_LEN) + n * (64 + 2 * NGX_ATOMIC_T_LEN);
 
     b = ngx_create_temp_buf(r->pool, len);
     if (b == NULL) {
@@ -1178,8 +1197,9 @@ ngx_http_cm_status_handler(ngx_http_request_t *r)
         "# TYPE comment_moderation_rule_hits_total counter\n",
         st->detect_only, st->malformed, st->match_limit, st->errors);
 
-    for (i = 0; i < NGX_HTTP_CM_RULE_SLOTS; i++) {
+    for (i = 0; i < NGX_HTTP_CM_RULE_SLOTS && n; i++) {
         if (st->rules[i].id) {
+            n--;
             b->last = ngx_sprintf(b->last,
                                   "comment_moderation_rule_hits_total"
                                   "{rule=\"%uA\"} %uA\n",

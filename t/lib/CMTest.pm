@@ -26,7 +26,12 @@ package CMTest;
 # The backend started for %%BACKEND%% echoes the request body and reports
 # X-Backend-Method, X-Backend-Length and X-Backend-Moderation/-Score/-Rules
 # (copied from the X-Comment-Moderation* request headers, absent when the
-# request had none).  TEST_NGINX_BINARY overrides /usr/sbin/nginx.
+# request had none).  TEST_NGINX_BINARY overrides /usr/sbin/nginx,
+# TEST_NGINX_MODULE the module.  TEST_NGINX_PRELOAD is put in nginx's
+# LD_PRELOAD (a sanitizer runtime, for an instrumented module), and
+# sanitizer reports are then written to files in the test dir, which fail
+# the test file as an alert in error.log does; TEST_NGINX_VALGRIND=1 runs
+# nginx under valgrind the same way.
 
 use strict;
 use warnings;
@@ -57,7 +62,8 @@ sub new {
     my $self = bless {
         repo      => $REPO,
         nginx     => $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx',
-        module    => "$REPO/build/ngx_http_comment_moderation_module.so",
+        module    => $ENV{TEST_NGINX_MODULE}
+                     || "$REPO/build/ngx_http_comment_moderation_module.so",
         rules     => "$REPO/t/rules",
         no_module => $opts{no_module},
         conf_dir  => $opts{conf_dir},
@@ -180,10 +186,16 @@ sub write_config {
     my $load = $self->{no_module} ? '' : "load_module $self->{module};";
     my $user = $> == 0 ? 'user root;' : '';
 
+    # UBSan reads its options at its first report, in a worker, whose
+    # environment nginx has emptied but for these
+    my $env = $ENV{TEST_NGINX_PRELOAD}
+        ? "env ASAN_OPTIONS;\nenv UBSAN_OPTIONS;" : '';
+
     my $conf = <<"END";
 $load
 
 $user
+$env
 daemon on;
 master_process on;
 worker_processes 1;
@@ -226,7 +238,7 @@ sub run {
     my ($self) = @_;
 
     my $d = $self->{dir};
-    my ($rc, $out) = run_cmd($self->{nginx}, $self->nginx_args);
+    my ($rc, $out) = $self->nginx_cmd($self->nginx_args);
 
     if ($rc != 0) {
         die "nginx failed to start (exit $rc):\n$out\n"
@@ -465,7 +477,7 @@ sub run_cmd {
 sub test_config {
     my ($self) = @_;
     my $log = "$self->{dir}/test-config.log";
-    return run_cmd($self->{nginx}, '-t', $self->nginx_args($log));
+    return $self->nginx_cmd('-t', $self->nginx_args($log));
 }
 
 
@@ -474,7 +486,41 @@ sub test_config {
 # the error, without signalling, when it is broken.
 sub signal_cmd {
     my ($self, $signal) = @_;
-    return run_cmd($self->{nginx}, $self->nginx_args, '-s', $signal);
+    return $self->nginx_cmd($self->nginx_args, '-s', $signal);
+}
+
+
+# runs nginx with run_cmd; with TEST_NGINX_PRELOAD, under the sanitizer
+# runtime, with TEST_NGINX_VALGRIND (1, or valgrind's options) under
+# valgrind; the reports go to files in the test dir (the stderr of a
+# daemon is lost)
+sub nginx_cmd {
+    my ($self, @args) = @_;
+
+    my $vg = $ENV{TEST_NGINX_VALGRIND};
+
+    return run_cmd($self->{nginx}, @args)
+        unless $ENV{TEST_NGINX_PRELOAD} || $vg;
+
+    my $san = "$self->{dir}/sanitizer";
+    make_path($san);
+
+    local $ENV{LD_PRELOAD} = $ENV{TEST_NGINX_PRELOAD}
+        if $ENV{TEST_NGINX_PRELOAD};
+
+    if ($vg) {
+        local $TIMEOUT = $TIMEOUT * 3;
+        return run_cmd('valgrind', '-q', "--log-file=$san/valgrind.%p",
+                       $vg eq '1' ? () : split(' ', $vg),
+                       $self->{nginx}, @args);
+    }
+
+    local $ENV{ASAN_OPTIONS} = join ':', grep { length }
+        $ENV{ASAN_OPTIONS} || '', "log_path=$san/asan";
+    local $ENV{UBSAN_OPTIONS} = join ':', grep { length }
+        $ENV{UBSAN_OPTIONS} || '', "log_path=$san/ubsan";
+
+    return run_cmd($self->{nginx}, @args);
 }
 
 
@@ -533,6 +579,16 @@ sub check_error_log {
                               |runtime\ error|exited\ on\ signal|signal\ 11/x
             || (!$self->{expect_emerg} && $line =~ /\[emerg\]/);
         push @bad, $line;
+    }
+
+    # the reports of an instrumented nginx, one file per process
+    if (opendir my $dh, "$self->{dir}/sanitizer") {
+        for my $f (sort grep { !/^\./ } readdir $dh) {
+            next unless -s "$self->{dir}/sanitizer/$f";
+            push @bad, "sanitizer report $f:",
+                split /\n/, $self->read_file("sanitizer/$f");
+        }
+        closedir $dh;
     }
 
     Test::More::ok(!@bad, 'no alerts, crits or sanitizer reports in error.log')

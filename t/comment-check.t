@@ -134,6 +134,79 @@ like($out, qr/^\d+ rules OK$/, 'rules/main.rules: count');
     }
 }
 
+# the shipped rules on loans, scams, drugs and investment schemes:
+# promotion with an offer and a contact (or an offer and a call to act)
+# is rejected, disguised or not; news and opinion about the same topics
+# pass; a contact alone with no product is only held, as before
+
+{
+    my $main = "$top/rules/main.rules";
+    my $pinjol = join '', map { chr } 0x1d40f, 0x1d408, 0x1d40d, 0x1d409,
+                                     0x1d40e, 0x1d40b;
+    my @batch = (
+        [ 'reject', 'Pinjaman online cair cepat tanpa BI checking, hubungi WA 0812-3456-7890' ],
+        [ 'reject', 'P1NJ0L legal langsung cair 5 menit tanpa jaminan!! chat wa.me/6281234567890' ],
+        [ 'reject', "$pinjol CAIR CEPAT tanpa survei, WA +62 857 1234 5678" ],
+        [ 'reject', 'Butuh dana? Pinjaman tanpa agunan, proses cepat, ajukan sekarang' ],
+        [ 'reject', 'Jasa joki galbay aman, data dijamin hilang, hub 081298765432' ],
+        [ 'reject', 'Info pinjaman dana tanpa jaminan cair 1 jam, telegram @danacepat_id' ],
+        [ 'reject', 'Selamat! Anda mendapatkan hadiah undian 1 unit motor dari Shopee. Klaim hadiah di bit.ly/klaim-shopee' ],
+        [ 'reject', 'SELAMAT ANDA TERPILIH sebagai pemenang giveaway, segera transfer biaya admin 250rb' ],
+        [ 'reject', 'Akun anda diblokir, segera verifikasi ke CS resmi BRI via WA 0813-9876-5432' ],
+        [ 'reject', 'Hubungi call center BCA di WhatsApp 081211112222 untuk pengaduan' ],
+        [ 'reject', 'Jual sabu ready stock, bisa COD area Jakarta, WA 0821 4455 6677' ],
+        [ 'reject', 's.a.b.u ready, bisa cod, wa 085712345678' ],
+        [ 'reject', 'Ready s4bu & g4nja, COD aman, wa 0812 9999 8888' ],
+        [ 'reject', 'Jual obat aborsi cytotec asli, tanpa resep, kemasan rahasia' ],
+        [ 'reject', 'Obat penggugur kandungan cytotec asli 0857-1234-5678' ],
+        [ 'reject', 'Tramadol, trihex, eximer ready stock, pengiriman rahasia, minat chat' ],
+        [ 'reject', 'Ready tembakau gorila dan pil koplo, order via wa.me/6289876543210' ],
+        [ 'reject', 'Profit harian 5% per hari dijamin, gabung grup sinyal t.me/cuanharian' ],
+        [ 'reject', 'Modal 100rb jadi 1jt dengan robot trading, daftar sekarang wa 081355556666' ],
+        [ 'reject', 'Auto cuan trading crypto, deposit minimal 50k, join group telegram @cuan_harian' ],
+        [ 'reject', 'Congratulations you have won an iPhone 15! Claim your prize at www.free-prize.xyz' ],
+        [ 'reject', 'Contact customer care on WhatsApp +1 (555) 123-4567 for instant loan approval' ],
+        [ 'reject', 'Buy weed online, no prescription needed, discreet shipping. Message me on telegram' ],
+        [ 'reject', 'I was scammed of $40,000 in bitcoin until I found a bitcoin recovery expert, contact him via WhatsApp +44 7911 123456' ],
+        [ 'reject', 'I made $5,000 a week working from home thanks to Mrs Olivia Stone, message her on whatsapp +1 415 555 0134' ],
+        [ 'reject', 'Start investing in crypto with Mr James Carter, guaranteed returns every week. Reach him on telegram' ],
+        [ 'pass', 'Polisi menggerebek pabrik sabu di Medan' ],
+        [ 'pass', 'OJK menutup 100 pinjol ilegal' ],
+        [ 'pass', 'jangan tergiur investasi bodong' ],
+        [ 'pass', 'korban pinjol bunuh diri, pemerintah harus tegas' ],
+        [ 'pass', 'BNN menyita ganja 1 ton di Aceh' ],
+        [ 'pass', 'harga bitcoin turun lagi' ],
+        [ 'pass', 'saya kena tipu CS palsu, hati-hati' ],
+        [ 'pass', 'Pinjol ilegal menawarkan pinjaman tanpa agunan dan tanpa BI checking, waspada' ],
+        [ 'pass', 'Tersangka kedapatan jual sabu di kos, sudah ditangkap polisi' ],
+        [ 'pass', 'Hati-hati penipuan "selamat anda mendapatkan hadiah", jangan transfer biaya admin' ],
+        [ 'pass', 'Robot trading ilegal itu skema ponzi, banyak korban' ],
+        [ 'pass', 'Dokter bilang jangan minum antibiotik tanpa resep' ],
+        [ 'pass', 'Gara-gara judol dan pinjol tetangga saya jual tanah' ],
+        [ 'pass', 'Daftar pinjol ilegal terbaru dari OJK sudah dirilis' ],
+        [ 'pass', 'Pinjol ilegal makin meresahkan, bunganya 0,8% per hari' ],
+        [ 'pass', 'Saya sudah hubungi call center BRI tapi belum ada jawaban' ],
+        [ 'pass', 'Obat kuat dan viagra palsu banyak beredar, BPOM harus razia' ],
+        [ 'pass', 'Bitcoin crashed again, glad I sold my investment last year' ],
+        [ 'pass', 'Beware of the bitcoin recovery scams, nobody can get your money back' ],
+        [ 'pass', 'Crypto scams are everywhere on Telegram, report them to the police' ],
+        [ 'pass', 'I won the bet with my brother, he owes me $20' ],
+        [ 'hold', 'Tolong yang menemukan dompet saya hubungi WA 081234567890' ],
+    );
+    my $in = join '', map { "$_->[1]\n" } @batch;
+    utf8::encode($in);
+
+    ($rc, $out) = run($in, '-r', $main, '--batch');
+    my @got = split /\n/, $out;
+
+    for my $i (0 .. $#batch) {
+        my ($want, $text) = @{ $batch[$i] };
+        my ($decision) = split /\t/, $got[$i] // '';
+        utf8::encode($text);
+        is($decision, $want, "shipped rules $want: $text");
+    }
+}
+
 # one comment
 
 ($rc, $out, $err) = run(undef, '-r', $rules,

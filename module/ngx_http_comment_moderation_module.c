@@ -100,6 +100,8 @@ static ngx_int_t ngx_http_cm_reject(ngx_http_request_t *r,
     ngx_http_cm_ctx_t *ctx);
 static ngx_uint_t ngx_http_cm_wants_json(ngx_http_request_t *r);
 static ngx_table_elt_t *ngx_http_cm_retry_after(ngx_http_request_t *r);
+static ngx_int_t ngx_http_cm_send(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_buf_t *b);
 static u_char *ngx_http_cm_escape_json(u_char *dst, ngx_str_t *src);
 static void *ngx_http_cm_palloc(void *data, size_t size);
 static void ngx_http_cm_pfree(void *data, void *p);
@@ -856,10 +858,8 @@ ngx_http_cm_send_answer(ngx_http_request_t *r, ngx_uint_t status,
 {
     size_t            len;
     u_char           *p;
-    ngx_int_t         rc;
     ngx_buf_t        *b;
     ngx_uint_t        json;
-    ngx_chain_t       out;
     ngx_table_elt_t  *retry;
 
     json = ngx_http_cm_wants_json(r);
@@ -913,16 +913,29 @@ ngx_http_cm_send_answer(ngx_http_request_t *r, ngx_uint_t status,
     }
 
     b->last = p;
+
+    ngx_http_clear_accept_ranges(r);
+    ngx_http_clear_last_modified(r);
+    ngx_http_clear_etag(r);
+
+    return ngx_http_cm_send(r, status, b);
+}
+
+
+/* sends a whole answer in one buffer; the content type is already set */
+
+static ngx_int_t
+ngx_http_cm_send(ngx_http_request_t *r, ngx_uint_t status, ngx_buf_t *b)
+{
+    ngx_int_t    rc;
+    ngx_chain_t  out;
+
     b->last_buf = (r == r->main) ? 1 : 0;
     b->last_in_chain = 1;
 
     r->headers_out.status = status;
     r->headers_out.content_type_len = r->headers_out.content_type.len;
     r->headers_out.content_length_n = b->last - b->pos;
-
-    ngx_http_clear_accept_ranges(r);
-    ngx_http_clear_last_modified(r);
-    ngx_http_clear_etag(r);
 
     rc = ngx_http_send_header(r);
 
@@ -1123,7 +1136,6 @@ ngx_http_cm_status_handler(ngx_http_request_t *r)
     ngx_int_t             rc;
     ngx_uint_t            i, n;
     ngx_buf_t            *b;
-    ngx_chain_t           out;
     ngx_http_cm_stats_t  *st;
 
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
@@ -1214,23 +1226,9 @@ ngx_http_cm_status_handler(ngx_http_request_t *r)
         "comment_moderation_rules_untracked_total %uA\n",
         st->rules_untracked);
 
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
-
-    r->headers_out.status = NGX_HTTP_OK;
-    r->headers_out.content_length_n = b->last - b->pos;
     ngx_str_set(&r->headers_out.content_type, "text/plain; version=0.0.4");
 
-    rc = ngx_http_send_header(r);
-
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-
-    out.buf = b;
-    out.next = NULL;
-
-    return ngx_http_output_filter(r, &out);
+    return ngx_http_cm_send(r, NGX_HTTP_OK, b);
 }
 
 

@@ -28,6 +28,9 @@ ngx_flag_t ngx_http_cm_enabled(ngx_http_request_t *r);
 ngx_int_t ngx_http_cm_set_decision(ngx_http_request_t *r,
     ngx_str_t *decision, ngx_int_t score);
 
+/* counts a post whose rate limit Redis could not answer in time */
+void ngx_http_cm_count_redis_failure(ngx_http_request_t *r);
+
 /*
  * Sends the reader-facing answer: a JSON object {"decision", "score",
  * "reason"} when the client asked for JSON, else a small HTML page with

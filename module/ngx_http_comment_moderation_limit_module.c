@@ -622,6 +622,8 @@ ngx_http_cm_limit_decide(ngx_http_request_t *r, ngx_http_cm_limit_ctx_t *ctx)
     if (ctx->failed) {
         /* the client logged the failure once for its whole episode */
 
+        ngx_http_cm_count_redis_failure(r);
+
         if (llcf->failure == NGX_HTTP_CM_LIMIT_CLOSED) {
             return NGX_HTTP_SERVICE_UNAVAILABLE;
         }

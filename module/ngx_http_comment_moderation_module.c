@@ -41,6 +41,7 @@ typedef struct {
     ngx_atomic_t               malformed;
     ngx_atomic_t               match_limit;
     ngx_atomic_t               errors;
+    ngx_atomic_t               redis_failures;
     ngx_atomic_t               rules_untracked;
     ngx_http_cm_rule_stat_t    rules[NGX_HTTP_CM_RULE_SLOTS];
 } ngx_http_cm_stats_t;
@@ -1092,6 +1093,19 @@ ngx_http_cm_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
 }
 
 
+void
+ngx_http_cm_count_redis_failure(ngx_http_request_t *r)
+{
+    ngx_http_cm_stats_t  *st;
+
+    st = ngx_http_cm_stats(r);
+
+    if (st) {
+        (void) ngx_atomic_fetch_add(&st->redis_failures, 1);
+    }
+}
+
+
 static ngx_http_cm_stats_t *
 ngx_http_cm_stats(ngx_http_request_t *r)
 {
@@ -1165,8 +1179,8 @@ ngx_http_cm_status_handler(ngx_http_request_t *r)
         }
     }
 
-    len = 1024 + NGX_HTTP_CM_NDECISIONS * (64 + NGX_ATOMIC_T_LEN)
-          + 5 * (64 + NGX_ATOMIC_T_LEN) + n * (64 + 2 * NGX_ATOMIC_T_LEN);
+    len = 2048 + NGX_HTTP_CM_NDECISIONS * (64 + NGX_ATOMIC_T_LEN)
+          + 6 * (64 + NGX_ATOMIC_T_LEN) + n * (64 + 2 * NGX_ATOMIC_T_LEN);
 
     b = ngx_create_temp_buf(r->pool, len);
     if (b == NULL) {
@@ -1204,10 +1218,15 @@ ngx_http_cm_status_handler(ngx_http_request_t *r)
         "inspected (answered 500).\n"
         "# TYPE comment_moderation_errors_total counter\n"
         "comment_moderation_errors_total %uA\n"
+        "# HELP comment_moderation_redis_failures_total Posts whose rate "
+        "limit Redis could not answer in time.\n"
+        "# TYPE comment_moderation_redis_failures_total counter\n"
+        "comment_moderation_redis_failures_total %uA\n"
         "# HELP comment_moderation_rule_hits_total Comments each rule "
         "matched.\n"
         "# TYPE comment_moderation_rule_hits_total counter\n",
-        st->detect_only, st->malformed, st->match_limit, st->errors);
+        st->detect_only, st->malformed, st->match_limit, st->errors,
+        st->redis_failures);
 
     for (i = 0; i < NGX_HTTP_CM_RULE_SLOTS && n; i++) {
         if (st->rules[i].id) {

@@ -46,6 +46,10 @@ my $config = <<'END';
         location /static/ {
             return 200 "ok\n";
         }
+
+        location = /status {
+            comment_moderation_status;
+        }
     }
 END
 
@@ -120,6 +124,10 @@ sleep 0.5;
 is(redis_errors($t->error_log_since($mark)), 1,
    'one error line for the whole episode')
     or diag($t->error_log_since($mark));
+
+my (undef, undef, $metrics) = CMTest::parse_response($t->http_get('/status'));
+like($metrics, qr/^comment_moderation_redis_failures_total 13$/m,
+     'every post Redis could not answer is counted');
 
 my $rpid = CMRedis::start_server($t->dir, $redis);
 ok(wait_limits($t, 12), 'Redis started: limits apply without a reload');

@@ -34,6 +34,9 @@
 #define CM_OPT_MSG         0x08
 #define CM_OPT_VIEW        0x10
 
+/* a loose ("~") word-list entry: its fewest letters or digits */
+#define CM_LOOSE_MIN       6
+
 
 
 typedef struct {
@@ -71,6 +74,7 @@ typedef struct {
     unsigned              spaced;    /* a separator between characters */
     size_t                start;     /* where the word of a phrase begins */
     unsigned              head;      /* the first word: needs a letter */
+    unsigned              loose;     /* a "~" entry: separators anywhere */
 } cm_words_form_t;
 
 
@@ -106,11 +110,18 @@ static int cm_load_words(cm_line_t *ln, cm_rule_t *r, cm_str_t *name);
 static int cm_words_norm(cm_line_t *ln, cm_str_t *words, size_t *n);
 static int cm_compile_words(cm_line_t *ln, cm_rule_t *r, const char *path,
     cm_str_t *words, size_t n);
-static size_t cm_words_prepare(cm_str_t *words, size_t n, size_t *nexc);
+static int cm_compile_part(cm_line_t *ln, cm_rule_t *r, const char *path,
+    cm_str_t *words, size_t nexc, size_t from, size_t to, unsigned loose);
+static int cm_words_loose_check(cm_line_t *ln, const char *path,
+    unsigned line, const unsigned char *s, const unsigned char *e);
+static size_t cm_words_prepare(cm_str_t *words, size_t n, size_t *nexc,
+    size_t *nloose);
 static void cm_words_reverse(cm_str_t *words, size_t from, size_t to);
 static int cm_words_cmp(const void *a, const void *b);
+static int cm_words_cmp_loose(const void *a, const void *b);
+static unsigned char cm_words_digit(const cm_str_t *w);
 static unsigned char *cm_words_pattern(cm_ruleset_t *rs, cm_str_t *exc,
-    size_t nexc, cm_str_t *words, size_t n, size_t *len);
+    size_t nexc, cm_str_t *words, size_t n, unsigned loose, size_t *len);
 static size_t cm_words_size(cm_str_t *w);
 static unsigned char *cm_words_forms(unsigned char *o, cm_str_t *words,
     size_t n, size_t base, cm_str_t *tmp);
@@ -123,6 +134,8 @@ static unsigned char *cm_words_next(unsigned char *o, cm_str_t *words,
     size_t n, size_t d, cm_words_form_t *f);
 static size_t cm_words_token_len(cm_str_t *w, size_t d);
 static unsigned char *cm_words_token(unsigned char *o, const unsigned char *p,
+    size_t k, size_t d, unsigned last, cm_words_form_t *f);
+static unsigned char *cm_words_loose(unsigned char *o, const unsigned char *p,
     size_t k, size_t d, unsigned last, cm_words_form_t *f);
 static unsigned char *cm_words_class(unsigned char *o, unsigned char c,
     const char *leet, unsigned last, unsigned self);
@@ -1307,6 +1320,7 @@ cm_load_words(cm_line_t *ln, cm_rule_t *r, cm_str_t *name)
     int             fd, rc;
     char           *path;
     size_t          len, n, nlines, i;
+    unsigned        line;
     cm_str_t       *words;
     cm_ruleset_t   *rs;
     unsigned char  *buf, *p, *last, *eol, *s, *e;
@@ -1357,12 +1371,16 @@ cm_load_words(cm_line_t *ln, cm_rule_t *r, cm_str_t *name)
 
     n = 0;
     p = buf;
+    line = 0;
+    rc = CM_OK;
 
     if (len >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) {
         p += 3;
     }
 
     for ( /* void */ ; p < last; p = eol + 1) {
+        line++;
+
         eol = memchr(p, '\n', last - p);
         if (eol == NULL) {
             eol = last;
@@ -1381,6 +1399,13 @@ cm_load_words(cm_line_t *ln, cm_rule_t *r, cm_str_t *name)
             e--;
         }
 
+        if (e > s && *s == '~') {
+            rc = cm_words_loose_check(ln, path, line, s + 1, e);
+            if (rc != CM_OK) {
+                break;
+            }
+        }
+
         if (e > s) {
             words[n].data = s;
             words[n].len = e - s;
@@ -1388,9 +1413,10 @@ cm_load_words(cm_line_t *ln, cm_rule_t *r, cm_str_t *name)
         }
     }
 
-    rc = CM_OK;
+    if (rc != CM_OK) {
+        n = 0;
 
-    if (r->view == CM_VIEW_NORM) {
+    } else if (r->view == CM_VIEW_NORM) {
         rc = cm_words_norm(ln, words, &n);
     }
 
@@ -1414,6 +1440,40 @@ cm_load_words(cm_line_t *ln, cm_rule_t *r, cm_str_t *name)
     cm_rs_free(rs, path);
 
     return rc;
+}
+
+
+/*
+ * A loose entry matches inside other words and with separators anywhere:
+ * a short one would match in ordinary text, so it needs CM_LOOSE_MIN
+ * letters or digits (a character of another script counts as a letter).
+ */
+
+static int
+cm_words_loose_check(cm_line_t *ln, const char *path, unsigned line,
+    const unsigned char *s, const unsigned char *e)
+{
+    size_t     chars;
+    cm_line_t  at;
+
+    for (chars = 0; s < e; s++) {
+        if ((*s < 0x80 && cm_words_alnum(*s)) || *s >= 0xc0) {
+            chars++;
+        }
+    }
+
+    if (chars >= CM_LOOSE_MIN) {
+        return CM_OK;
+    }
+
+    at = *ln;
+    at.file = path;
+    at.line = line;
+
+    cm_error(&at, 0, "loose entry too short, needs at least %d letters",
+             CM_LOOSE_MIN);
+
+    return CM_ERROR;
 }
 
 
@@ -1469,24 +1529,22 @@ cm_words_norm(cm_line_t *ln, cm_str_t *words, size_t *n)
 
 
 /*
- * One regex for the whole list; should it be too large for PCRE2, the list
- * is split in parts until each compiles.  Exceptions go into every part.
+ * One regex for the whole list, and one for its loose entries; should one
+ * be too large for PCRE2, its entries are split in parts until each part
+ * compiles.  Exceptions go into every part.
  */
 
 static int
 cm_compile_words(cm_line_t *ln, cm_rule_t *r, const char *path,
     cm_str_t *words, size_t n)
 {
-    int             rc;
-    size_t          i, k, len, nexc;
-    PCRE2_SIZE      off;
-    pcre2_code     *code;
+    size_t          i, j, nexc, nloose;
+    unsigned char   c;
     cm_ruleset_t   *rs;
-    unsigned char  *pat, msg[256];
 
     rs = ln->ld->rs;
 
-    n = cm_words_prepare(words, n, &nexc);
+    n = cm_words_prepare(words, n, &nexc, &nloose);
 
     if (n == nexc) {
         cm_error(ln, 0, "word list \"%s\" has only exceptions", path);
@@ -1499,15 +1557,61 @@ cm_compile_words(cm_line_t *ln, cm_rule_t *r, const char *path,
         return CM_ERROR;
     }
 
-    i = nexc;
-    k = n - nexc;
+    if (cm_compile_part(ln, r, path, words, nexc, nexc, n - nloose, 0)
+        != CM_OK)
+    {
+        return CM_ERROR;
+    }
 
-    while (i < n) {
-        if (k > n - i) {
-            k = n - i;
+    /*
+     * A loose regex is tried at nearly every letter of a text.  One for
+     * the entries whose last digit is the same has that digit as the
+     * code unit every match needs, and PCRE2 gives up at once on a text
+     * without it, so the entries with digits cost little.
+     */
+
+    qsort(words + n - nloose, nloose, sizeof(cm_str_t), cm_words_cmp_loose);
+
+    for (i = n - nloose; i < n; i = j) {
+        c = cm_words_digit(&words[i]);
+
+        for (j = i + 1; j < n && cm_words_digit(&words[j]) == c; j++) {
+            /* void */
         }
 
-        pat = cm_words_pattern(rs, words, nexc, words + i, k, &len);
+        if (cm_compile_part(ln, r, path, words, nexc, i, j, 1) != CM_OK) {
+            return CM_ERROR;
+        }
+    }
+
+    return CM_OK;
+}
+
+
+/* words[from..to) into as few regexes as PCRE2 takes */
+
+static int
+cm_compile_part(cm_line_t *ln, cm_rule_t *r, const char *path,
+    cm_str_t *words, size_t nexc, size_t from, size_t to, unsigned loose)
+{
+    int             rc;
+    size_t          i, k, len;
+    PCRE2_SIZE      off;
+    pcre2_code     *code;
+    cm_ruleset_t   *rs;
+    unsigned char  *pat, msg[256];
+
+    rs = ln->ld->rs;
+
+    i = from;
+    k = to - from;
+
+    while (i < to) {
+        if (k > to - i) {
+            k = to - i;
+        }
+
+        pat = cm_words_pattern(rs, words, nexc, words + i, k, loose, &len);
         if (pat == NULL) {
             cm_error(ln, 0, "out of memory");
             return CM_ERROR;
@@ -1571,6 +1675,18 @@ cm_compile_words(cm_line_t *ln, cm_rule_t *r, const char *path,
  * A match must hold a real letter ("741" is not "tai"), and does not end
  * on a stand-in symbol ("ta!" is not "tai").  A spaced-out word must not
  * continue a run of single letters: "k a s u s" holds no "a s u".
+ *
+ * An entry that starts with "~" is loose, for long site names that
+ * spammers cut anywhere and glue to other words: "~garudahoki" matches
+ * "diGa Ru-da Ho ki" and "Garuda-Ho ki".  Up to three separators may
+ * stand between any two of its characters, no boundary is needed on
+ * either side, and "l" also matches "i" ("PuIauwin"); its own spaces and
+ * punctuation are dropped.  Loose entries have regexes of their own, one
+ * for each last digit (see cm_compile_words); a stretched first letter
+ * is matched from its last repeat, so it is written once:
+ *
+ *     (?:HEAD (?:exceptions)(*SKIP)(*FAIL)
+ *         |[g96] SEP{0,3} [a4@]+ SEP{0,3} [r\0]+ ...)
  *
  * An entry that starts with "!" is an exception: an innocent phrase that
  * hides the words inside it, "!anjing pelacak" for "anjing".  The regex
@@ -1640,6 +1756,10 @@ static const char  cm_tail_spaced[] =
 static const char  cm_sep_letters[] = CM_SEP "{1,3}";
 static const char  cm_sep_words[] = CM_SEP "{0,4}";
 
+/* between any two characters of a loose entry */
+
+static const char  cm_sep_loose[] = CM_SEP "{0,3}";
+
 static const char  cm_skip[] = "(*SKIP)(*FAIL)";
 
 /* the most any byte of an entry gives, and any entry besides its bytes */
@@ -1651,12 +1771,14 @@ static const char  cm_skip[] = "(*SKIP)(*FAIL)";
 
 /*
  * Lower case, single blanks, sorted, unique; the exceptions ("!" entries)
- * are moved to the front and their number goes to *nexc.  Duplicates are
- * moved behind the unique entries, where the caller still frees them.
+ * are moved to the front and their number goes to *nexc, the loose ("~")
+ * entries, without blanks and punctuation, to the end and their number
+ * to *nloose.  Duplicates are moved behind the unique entries, where the
+ * caller still frees them.
  */
 
 static size_t
-cm_words_prepare(cm_str_t *words, size_t n, size_t *nexc)
+cm_words_prepare(cm_str_t *words, size_t n, size_t *nexc, size_t *nloose)
 {
     size_t          i, j, k, e0, e1;
     cm_str_t        w;
@@ -1666,6 +1788,10 @@ cm_words_prepare(cm_str_t *words, size_t n, size_t *nexc)
         p = (unsigned char *) words[i].data;
 
         for (j = 0, k = 0; j < words[i].len; j++) {
+            if (k && p[0] == '~' && p[j] < 0x80 && !cm_words_alnum(p[j])) {
+                continue;
+            }
+
             if (p[j] == ' ' || p[j] == '\t') {
                 if (k && (p[k - 1] == ' ' || (k == 1 && p[0] == '!'))) {
                     continue;
@@ -1688,9 +1814,11 @@ cm_words_prepare(cm_str_t *words, size_t n, size_t *nexc)
             continue;
         }
 
-        /* a lone "!" excepts nothing */
+        /* a lone "!" excepts nothing, a lone "~" matches nothing */
 
-        if (words[i].len == 1 && words[i].data[0] == '!') {
+        if (words[i].len == 1
+            && (words[i].data[0] == '!' || words[i].data[0] == '~'))
+        {
             continue;
         }
 
@@ -1699,7 +1827,23 @@ cm_words_prepare(cm_str_t *words, size_t n, size_t *nexc)
         words[i] = w;
     }
 
-    /* sorted, so the exceptions are together: rotate them to the front */
+    /* sorted, so the loose entries are together: rotate them to the end */
+
+    for (e0 = 0; e0 < k && words[e0].data[0] != '~'; e0++) {
+        /* void */
+    }
+
+    for (e1 = e0; e1 < k && words[e1].data[0] == '~'; e1++) {
+        /* void */
+    }
+
+    cm_words_reverse(words, e0, e1);
+    cm_words_reverse(words, e1, k);
+    cm_words_reverse(words, e0, k);
+
+    *nloose = e1 - e0;
+
+    /* and the exceptions, which sort before them, to the front */
 
     for (e0 = 0; e0 < k && words[e0].data[0] != '!'; e0++) {
         /* void */
@@ -1748,15 +1892,49 @@ cm_words_cmp(const void *a, const void *b)
 }
 
 
+/* loose entries by their last digit, those without one first */
+
+static int
+cm_words_cmp_loose(const void *a, const void *b)
+{
+    int  x, y;
+
+    x = cm_words_digit(a);
+    y = cm_words_digit(b);
+
+    if (x != y) {
+        return x - y;
+    }
+
+    return cm_words_cmp(a, b);
+}
+
+
+static unsigned char
+cm_words_digit(const cm_str_t *w)
+{
+    size_t  i;
+
+    for (i = w->len; i > 0; i--) {
+        if (w->data[i - 1] >= '0' && w->data[i - 1] <= '9') {
+            return w->data[i - 1];
+        }
+    }
+
+    return 0;
+}
+
+
 /* exceptions and words as cm_words_prepare leaves them: sorted, unique */
 
 static unsigned char *
 cm_words_pattern(cm_ruleset_t *rs, cm_str_t *exc, size_t nexc,
-    cm_str_t *words, size_t n, size_t *len)
+    cm_str_t *words, size_t n, unsigned loose, size_t *len)
 {
-    size_t          i, size;
-    cm_str_t       *tmp;
-    unsigned char  *pat, *o;
+    size_t           i, size;
+    cm_str_t        *tmp;
+    unsigned char   *pat, *o;
+    cm_words_form_t  f;
 
     size = 4 * (sizeof(cm_head_spaced) + sizeof(cm_head_whole)) + 64;
 
@@ -1777,6 +1955,33 @@ cm_words_pattern(cm_ruleset_t *rs, cm_str_t *exc, size_t nexc,
         cm_rs_free(rs, pat);
         cm_rs_free(rs, tmp);
         return NULL;
+    }
+
+    if (loose) {
+        o = cm_words_copy(pat, "(?:");
+
+        if (nexc) {
+            o = cm_words_copy(o, cm_head_whole);
+            o = cm_words_copy(o, "(?:");
+            o = cm_words_forms(o, exc, nexc, 1, tmp);
+            o = cm_words_copy(o, ")");
+            o = cm_words_copy(o, cm_skip);
+            o = cm_words_copy(o, "|");
+        }
+
+        f.start = 1;
+        f.spaced = 0;
+        f.head = 1;
+        f.loose = 1;
+
+        o = cm_words_trie(o, words, n, 1, &f);
+        o = cm_words_copy(o, ")");
+
+        cm_rs_free(rs, tmp);
+
+        *len = o - pat;
+
+        return pat;
     }
 
     o = cm_words_copy(pat, cm_head_whole);
@@ -1837,6 +2042,7 @@ cm_words_forms(unsigned char *o, cm_str_t *words, size_t n, size_t base,
     f.start = base;
     f.spaced = 0;
     f.head = 1;
+    f.loose = 0;
 
     o = cm_words_trie(o, words, n, base, &f);
 
@@ -1885,6 +2091,12 @@ cm_words_trie(unsigned char *o, cm_str_t *words, size_t n, size_t d,
 
     for (i = 0; i < n; i = cm_words_group(words, n, i, d)) {
         groups++;
+    }
+
+    /* loose: the separators once, not in every branch */
+
+    if (f->loose && d > f->start) {
+        o = cm_words_copy(o, cm_sep_loose);
     }
 
     if (groups == 1) {
@@ -1940,7 +2152,8 @@ static unsigned char *
 cm_words_branch(unsigned char *o, cm_str_t *words, size_t n, size_t d,
     cm_words_form_t *f)
 {
-    size_t  k;
+    size_t       k;
+    const char  *tail;
 
     k = cm_words_token_len(&words[0], d);
 
@@ -1953,9 +2166,11 @@ cm_words_branch(unsigned char *o, cm_str_t *words, size_t n, size_t d,
         return cm_words_trie(o, words, n, d + k, f);
     }
 
+    tail = f->loose ? "" : (f->spaced ? cm_tail_spaced : cm_tail_whole);
+
     if (n == 1) {
         o = cm_words_token(o, words[0].data + d, k, d, 1, f);
-        return cm_words_copy(o, f->spaced ? cm_tail_spaced : cm_tail_whole);
+        return cm_words_copy(o, tail);
     }
 
     o = cm_words_copy(o, "(?:");
@@ -1963,7 +2178,7 @@ cm_words_branch(unsigned char *o, cm_str_t *words, size_t n, size_t d,
     o = cm_words_trie(o, words + 1, n - 1, d + k, f);
     *o++ = '|';
     o = cm_words_token(o, words[0].data + d, k, d, 1, f);
-    o = cm_words_copy(o, f->spaced ? cm_tail_spaced : cm_tail_whole);
+    o = cm_words_copy(o, tail);
     *o++ = ')';
 
     return o;
@@ -1984,6 +2199,7 @@ cm_words_next(unsigned char *o, cm_str_t *words, size_t n, size_t d,
     next.start = d;
     next.spaced = 0;
     next.head = 0;
+    next.loose = 0;
 
     o = cm_words_copy(o, cm_sep_words);
     o = cm_words_copy(o, "(?:");
@@ -2021,6 +2237,10 @@ cm_words_token(unsigned char *o, const unsigned char *p, size_t k, size_t d,
     const char    *leet;
 
     c = p[0];
+
+    if (f->loose) {
+        return cm_words_loose(o, p, k, d, last, f);
+    }
 
     if (f->spaced && d > f->start) {
         o = cm_words_copy(o, cm_sep_letters);
@@ -2090,6 +2310,69 @@ cm_words_token(unsigned char *o, const unsigned char *p, size_t k, size_t d,
     /* a letter of another script may be stretched as well */
 
     if (k > 1) {
+        *o++ = '+';
+    }
+
+    return o;
+}
+
+
+/*
+ * One character of a loose entry (cm_words_trie writes the separators
+ * before it): a letter with its stand-ins, "l" with "i" too, stretched;
+ * a digit as it is ("~" and punctuation are gone by now).
+ */
+
+static unsigned char *
+cm_words_loose(unsigned char *o, const unsigned char *p, size_t k, size_t d,
+    unsigned last, cm_words_form_t *f)
+{
+    unsigned char  c;
+    const char    *leet;
+
+    c = p[0];
+
+    if (k == 1 && c >= 'a' && c <= 'z') {
+        leet = cm_leet[c - 'a'];
+
+        if (c == 'l') {
+            leet = "1|i";
+        }
+
+        /* the first letter matches from its last repeat: no "+" */
+
+        if (d == f->start) {
+            if (leet) {
+                return cm_words_class(o, c, leet, 0, 1);
+            }
+
+            *o++ = c;
+
+            return o;
+        }
+
+        if (leet) {
+            o = cm_words_class(o, c, leet, last, 1);
+
+        } else {
+            /*
+             * "[k\0]", not "k": no letter is a literal PCRE2 could take
+             * for the one every match needs, the last digit is (a text
+             * never holds NUL, cm_view_norm and cm_view_raw drop it).
+             */
+
+            o = cm_words_class(o, c, "\\0", 0, 1);
+        }
+
+        *o++ = '+';
+
+        return o;
+    }
+
+    memcpy(o, p, k);
+    o += k;
+
+    if (k > 1 && d > f->start) {
         *o++ = '+';
     }
 

@@ -46,6 +46,7 @@ static void test_disguises(void);
 static void test_harmless(void);
 static void test_exceptions(void);
 static void test_word_edges(void);
+static void test_loose(void);
 static int load_rules_text(const char *text, cm_ruleset_t **rsp, char *err);
 static void test_big_list(void);
 static void test_count(void);
@@ -371,6 +372,7 @@ test_words(void)
     test_harmless();
     test_exceptions();
     test_word_edges();
+    test_loose();
     test_big_list();
 }
 
@@ -642,6 +644,144 @@ test_word_edges(void)
     match1(rs, "ndasmu\xc3\x94\xc3\xb8\xce\xa9", &res);
     is_int(res.nhits, 1, "raw view: garbled U+FFFD ends a word");
 
+    cm_ruleset_free(rs);
+}
+
+
+/*
+ * Loose ("~") entries: long site names cut anywhere, glued to other words,
+ * "I" for "l"; strict entries of the same list keep their rules.
+ */
+
+static void
+test_loose(void)
+{
+    char           name[160], err[CM_ERRLEN], want[CM_ERRLEN];
+    size_t         i;
+    cm_result_t    res;
+    cm_ruleset_t  *rs;
+
+    static const char  *hit[] = {
+        "Ga Ru Da Ho Ki",
+        "Garuda-Ho ki",
+        "diGa rudaho-ki",
+        "Gar uda-Ho ki",
+        "GGA RU DA HO KI",
+        "MantappGarudahoki,2hari",
+        "BAN TE NG HO KI",
+        "keP" "\xcd\x9f" "U" "\xcd\x9f" "L" "\xcd\x9f" "A" "\xcd\x9f"
+            "U" "\xcd\x9f" "W" "\xcd\x9f" "I" "\xcd\x9f" "N" "\xcd\x9f"
+            "?",                                 /* marks under PULAUWIN */
+        "Auto tajir bareng PuIauwin",
+        "di Pulau 7/7/7 kita",
+        "Pulau7/7/7, uang",
+        "di puIau777",
+        "M E G A B E T 99",
+        "Alexis'17 aku",
+        "p/ulau77-7",
+        "g4rudah0k1",                            /* stand-ins */
+        "4lexis17",
+        "slot88",                                /* strict, as before */
+        NULL
+    };
+
+    static const char  *miss[] = {
+        "garuda hoka",                           /* letters differ */
+        "garudahki",                             /* one missing */
+        "pulau 77",
+        "pulau wan",                             /* not win */
+        "9arudahok",                             /* the last letter gone */
+        "alexis 71",
+        "Ga . . . . Ru Da Ho Ki",                /* 4 separators */
+        "meg abet 9",
+        "kasus",                                 /* strict "asu" */
+        "a su",
+        "pantai",                                /* strict "tai" */
+        NULL
+    };
+
+    write_file("loose.txt", "# site names\n~garudahoki\n~ bantenghoki\n"
+               "~pulauwin\n~Pulau 777\n~megabet99\n~alexis'17\n"
+               "asu\ntai\nslot\n");
+
+    rs = rules("words 116 7 loose.txt\n");
+    ok(rs != NULL, "list with loose entries loads");
+
+    if (rs == NULL) {
+        return;
+    }
+
+    for (i = 0; hit[i]; i++) {
+        match1(rs, hit[i], &res);
+        snprintf(name, sizeof(name), "loose: \"%s\"", hit[i]);
+        ok(res.nhits == 1, name);
+    }
+
+    for (i = 0; miss[i]; i++) {
+        match1(rs, miss[i], &res);
+        snprintf(name, sizeof(name), "not loose: \"%s\"", miss[i]);
+        ok(res.nhits == 0, name);
+    }
+
+    match1(rs, "MantappGarudahoki,2hari", &res);
+    ok(res.nhits == 1 && res.hits[0].start == 7 && res.hits[0].end == 17,
+       "a glued loose match is the name only");
+
+    cm_ruleset_free(rs);
+
+    /* the same list for the raw view: any case */
+
+    rs = rules("words 117 7 loose.txt view=raw\n");
+    ok(rs != NULL, "raw-view list with loose entries loads");
+
+    if (rs != NULL) {
+        match1(rs, "diGa Ru Da-Ho Ki", &res);
+        is_int(res.nhits, 1, "raw view: loose entry in any case");
+
+        match1(rs, "Garuda Hoka", &res);
+        is_int(res.nhits, 0, "raw view: loose entry, letters differ");
+
+        cm_ruleset_free(rs);
+    }
+
+    /* an exception still hides a loose name inside it */
+
+    write_file("loosexc.txt", "~garudahoki\n!garuda hoki banget\n");
+
+    rs = rules("words 118 7 loosexc.txt\n");
+    ok(rs != NULL, "loose entries with an exception load");
+
+    if (rs != NULL) {
+        match1(rs, "timnas garuda hoki banget", &res);
+        is_int(res.nhits, 0, "an exception hides a loose entry");
+
+        match1(rs, "main di garudahoki", &res);
+        is_int(res.nhits, 1, "a loose entry outside the exception");
+
+        cm_ruleset_free(rs);
+    }
+
+    /* too short for a loose entry: the list file and its line */
+
+    write_file("shortloose.txt", "# names\nslot\n\n~ho-ki 8\n");
+    rs = NULL;
+
+    if (load_rules_text("words 119 1 shortloose.txt\n", &rs, err)
+        == CM_ERROR)
+    {
+        snprintf(want, sizeof(want), "%s:4: loose entry too short, needs "
+                 "at least 6 letters", path("shortloose.txt"));
+        is_str(err, strlen(err), want, "a short loose entry");
+
+    } else {
+        ok(0, "a short loose entry");
+    }
+
+    cm_ruleset_free(rs);
+
+    write_file("shortloose.txt", "~hoki88\n");
+    rs = rules("words 119 1 shortloose.txt\n");
+    ok(rs != NULL, "six letters and digits make a loose entry");
     cm_ruleset_free(rs);
 }
 

@@ -126,6 +126,7 @@ like($out, qr/^\d+ rules OK$/, 'rules/main.rules: count');
     for my $i (0 .. $#batch) {
         my ($want, $text) = @{ $batch[$i] };
         my ($decision) = split /\t/, $got[$i] // '';
+        utf8::encode($text);
         if ($want eq 'pass') {
             is($decision, 'pass', "shipped rules pass: $text");
         } else {

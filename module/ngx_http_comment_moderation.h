@@ -35,7 +35,9 @@ void ngx_http_cm_count_redis_failure(ngx_http_request_t *r);
  * Sends the reader-facing answer: a JSON object {"decision", "score",
  * "reason"} when the client asked for JSON, else a small HTML page with
  * "title" and "message".  A Retry-After header (whole seconds) set before
- * the call is repeated in the JSON as "retry_after".  Returns what
+ * the call is repeated in the JSON as "retry_after".  When the location
+ * has an error_page for the status, nothing is sent and the status is
+ * returned, for nginx to serve that page.  Returns what
  * ngx_http_finalize_request() takes.
  */
 ngx_int_t ngx_http_cm_send_answer(ngx_http_request_t *r, ngx_uint_t status,

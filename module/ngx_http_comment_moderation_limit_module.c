@@ -644,10 +644,7 @@ ngx_http_cm_limit_answer(ngx_http_request_t *r, ngx_http_cm_limit_ctx_t *ctx)
 {
     time_t                         retry;
     ngx_int_t                      rc;
-    ngx_uint_t                     i;
     ngx_table_elt_t               *h;
-    ngx_http_err_page_t           *err_page;
-    ngx_http_core_loc_conf_t      *clcf;
     ngx_http_cm_limit_loc_conf_t  *llcf;
 
     static ngx_str_t  title = ngx_string("Terlalu banyak komentar");
@@ -693,19 +690,7 @@ ngx_http_cm_limit_answer(ngx_http_request_t *r, ngx_http_cm_limit_ctx_t *ctx)
     ngx_str_set(&h->key, "Retry-After");
     h->value.len = ngx_sprintf(h->value.data, "%T", retry) - h->value.data;
 
-    /* an error_page for the status is the operator's own answer */
-
-    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
-
-    if (clcf->error_pages) {
-        err_page = clcf->error_pages->elts;
-
-        for (i = 0; i < clcf->error_pages->nelts; i++) {
-            if (err_page[i].status == (ngx_int_t) llcf->status) {
-                return llcf->status;
-            }
-        }
-    }
+    /* an error_page for the status answers instead, with Retry-After */
 
     rc = ngx_http_cm_send_answer(r, llcf->status, &title, &decision, 0,
                                  &llcf->message);

@@ -723,27 +723,11 @@ ngx_http_cm_record(ngx_http_request_t *r, ngx_http_cm_ctx_t *ctx,
 static ngx_int_t
 ngx_http_cm_reject(ngx_http_request_t *r, ngx_http_cm_ctx_t *ctx)
 {
-    ngx_uint_t                 i;
-    ngx_http_err_page_t       *err_page;
-    ngx_http_cm_loc_conf_t    *lcf;
-    ngx_http_core_loc_conf_t  *clcf;
+    ngx_http_cm_loc_conf_t  *lcf;
 
-    static ngx_str_t           title = ngx_string("Komentar ditolak");
+    static ngx_str_t         title = ngx_string("Komentar ditolak");
 
     lcf = ngx_http_get_module_loc_conf(r, ngx_http_comment_moderation_module);
-    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
-
-    /* an error_page for the status is the operator's own answer */
-
-    if (clcf->error_pages) {
-        err_page = clcf->error_pages->elts;
-
-        for (i = 0; i < clcf->error_pages->nelts; i++) {
-            if (err_page[i].status == (ngx_int_t) lcf->reject_status) {
-                return lcf->reject_status;
-            }
-        }
-    }
 
     return ngx_http_cm_send_answer(r, lcf->reject_status, &title,
                                    &ctx->decision, ctx->score,
@@ -857,11 +841,27 @@ ngx_http_cm_send_answer(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *title, ngx_str_t *decision, ngx_int_t score,
     ngx_str_t *message)
 {
-    size_t            len;
-    u_char           *p;
-    ngx_buf_t        *b;
-    ngx_uint_t        json;
-    ngx_table_elt_t  *retry;
+    size_t                     len;
+    u_char                    *p;
+    ngx_buf_t                 *b;
+    ngx_uint_t                 i, json;
+    ngx_table_elt_t           *retry;
+    ngx_http_err_page_t       *err_page;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    /* an error_page for the status is the operator's own answer */
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    if (clcf->error_pages) {
+        err_page = clcf->error_pages->elts;
+
+        for (i = 0; i < clcf->error_pages->nelts; i++) {
+            if (err_page[i].status == (ngx_int_t) status) {
+                return status;
+            }
+        }
+    }
 
     json = ngx_http_cm_wants_json(r);
 

@@ -65,6 +65,16 @@ CMRedis::start_server($t->dir, $redis);
             %%PROXY%%
         }
 
+        location /errpage/ {
+            comment_moderation_limit key=$cookie_u rate=1r/h burst=1;
+            error_page 429 /slow.html;
+            %%PROXY%%
+        }
+
+        location = /slow.html {
+            root %%TESTDIR%%;
+        }
+
         location /off/ {
             comment_moderation off;
             comment_moderation_limit key=$binary_remote_addr rate=1r/d;
@@ -83,7 +93,9 @@ CMRedis::start_server($t->dir, $redis);
     }
 END
 
-$t->write_config($conf)->run;
+$t->write_config($conf);
+$t->write_file('slow.html', "pelan-pelan\n");
+$t->run;
 
 
 sub post {
@@ -210,6 +222,16 @@ CMRedis::command($redis, 'SCRIPT', 'FLUSH');
 is($s, 200, 'post passes after SCRIPT FLUSH');
 ($s) = post('/fast/', 'comment=halo', Cookie => 'u=g');
 is($s, 429, 'and limits still work');
+
+
+# an error_page for the limit status answers instead of the built-in page
+
+($s) = post('/errpage/', undef, Cookie => 'u=e');
+is($s, 200, 'error_page location: first post passes');
+($s, $h, $b) = post('/errpage/', undef, Cookie => 'u=e');
+is($s, 429, 'error_page location: limited post keeps its status');
+is($b, "pelan-pelan\n", 'the operator\'s error_page answers it');
+ok($h->{'retry-after'} >= 3599, 'with Retry-After');
 
 
 # timing: one Redis round trip

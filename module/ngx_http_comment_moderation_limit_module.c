@@ -373,7 +373,7 @@ ngx_http_cm_limit_argv(ngx_http_request_t *r, ngx_http_cm_limit_ctx_t *ctx)
     u_char                         *p;
     size_t                         *argvlen;
     ngx_str_t                       value;
-    ngx_uint_t                      i, n, nkeys;
+    ngx_uint_t                      i, n, nkeys, *used;
     const char                    **argv;
     ngx_http_cm_limit_t            *limit;
     ngx_http_cm_limit_loc_conf_t   *llcf;
@@ -389,9 +389,10 @@ ngx_http_cm_limit_argv(ngx_http_request_t *r, ngx_http_cm_limit_ctx_t *ctx)
 
     argv = ngx_palloc(r->pool, (3 + 4 * n) * sizeof(char *));
     argvlen = ngx_palloc(r->pool, (3 + 4 * n) * sizeof(size_t));
+    used = ngx_palloc(r->pool, n * sizeof(ngx_uint_t));
     p = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
 
-    if (argv == NULL || argvlen == NULL || p == NULL) {
+    if (argv == NULL || argvlen == NULL || used == NULL || p == NULL) {
         return NGX_ERROR;
     }
 
@@ -427,7 +428,7 @@ ngx_http_cm_limit_argv(ngx_http_request_t *r, ngx_http_cm_limit_ctx_t *ctx)
         p = ngx_cpymem(p, limit[i].ident.data, limit[i].ident.len);
         (void) ngx_cpymem(p, value.data, value.len);
 
-        nkeys++;
+        used[nkeys++] = i;
     }
 
     if (nkeys == 0) {
@@ -437,25 +438,22 @@ ngx_http_cm_limit_argv(ngx_http_request_t *r, ngx_http_cm_limit_ctx_t *ctx)
     argvlen[2] = ngx_sprintf((u_char *) argv[2], "%ui", nkeys)
                  - (u_char *) argv[2];
 
-    /* the arguments of the limits whose keys are in, in the same order */
+    /*
+     * the arguments of the limits whose keys are in, in the same order;
+     * the keys are not evaluated again, so both lists surely agree
+     */
 
     n = 3 + nkeys;
 
-    for (i = 0; i < llcf->limits->nelts; i++) {
-        if (ngx_http_complex_value(r, &limit[i].key, &value) != NGX_OK) {
-            return NGX_ERROR;
-        }
+    for (i = 0; i < nkeys; i++) {
+        limit = (ngx_http_cm_limit_t *) llcf->limits->elts + used[i];
 
-        if (value.len == 0) {
-            continue;
-        }
-
-        argv[n] = (const char *) limit[i].period.data;
-        argvlen[n++] = limit[i].period.len;
-        argv[n] = (const char *) limit[i].rate.data;
-        argvlen[n++] = limit[i].rate.len;
-        argv[n] = (const char *) limit[i].burst.data;
-        argvlen[n++] = limit[i].burst.len;
+        argv[n] = (const char *) limit->period.data;
+        argvlen[n++] = limit->period.len;
+        argv[n] = (const char *) limit->rate.data;
+        argvlen[n++] = limit->rate.len;
+        argv[n] = (const char *) limit->burst.data;
+        argvlen[n++] = limit->burst.len;
     }
 
     ctx->argc = (int) n;

@@ -28,6 +28,16 @@ ngx_flag_t ngx_http_cm_enabled(ngx_http_request_t *r);
 ngx_int_t ngx_http_cm_set_decision(ngx_http_request_t *r,
     ngx_str_t *decision, ngx_int_t score);
 
+/*
+ * A request context that survives internal redirects (which clear module
+ * contexts): it lives in a pool cleanup with "handler", as realip's does,
+ * and is found there again.  The memory is zeroed.
+ */
+void *ngx_http_cm_ctx_create(ngx_http_request_t *r, ngx_module_t *module,
+    size_t size, ngx_pool_cleanup_pt handler);
+void *ngx_http_cm_ctx_get(ngx_http_request_t *r, ngx_module_t *module,
+    ngx_pool_cleanup_pt handler);
+
 /* counts a post whose rate limit Redis could not answer in time */
 void ngx_http_cm_count_redis_failure(ngx_http_request_t *r);
 

@@ -77,8 +77,6 @@ typedef struct {
 
 
 static ngx_int_t ngx_http_cm_limit_handler(ngx_http_request_t *r);
-static ngx_http_cm_limit_ctx_t *ngx_http_cm_limit_get_ctx(
-    ngx_http_request_t *r);
 static ngx_int_t ngx_http_cm_limit_query(ngx_http_request_t *r,
     ngx_http_cm_limit_ctx_t *ctx);
 static ngx_int_t ngx_http_cm_limit_argv(ngx_http_request_t *r,
@@ -252,17 +250,21 @@ ngx_http_cm_limit_handler(ngx_http_request_t *r)
         return NGX_DECLINED;
     }
 
-    ctx = ngx_http_cm_limit_get_ctx(r);
+    /* a post is counted once, whatever locations it then goes through */
+
+    ctx = ngx_http_cm_ctx_get(r, &ngx_http_comment_moderation_limit_module,
+                              ngx_http_cm_limit_cleanup);
 
     if (ctx == NULL) {
-        ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_cm_limit_ctx_t));
+        ctx = ngx_http_cm_ctx_create(r,
+                                     &ngx_http_comment_moderation_limit_module,
+                                     sizeof(ngx_http_cm_limit_ctx_t),
+                                     ngx_http_cm_limit_cleanup);
         if (ctx == NULL) {
             return NGX_ERROR;
         }
 
         ctx->request = r;
-
-        ngx_http_set_ctx(r, ctx, ngx_http_comment_moderation_limit_module);
 
         rc = ngx_http_cm_limit_query(r, ctx);
 
@@ -286,36 +288,6 @@ ngx_http_cm_limit_handler(ngx_http_request_t *r)
 
 
 /*
- * An internal redirect clears the module contexts but not the pool
- * cleanups: finding the context there counts a post once, whatever
- * locations it then goes through.
- */
-
-static ngx_http_cm_limit_ctx_t *
-ngx_http_cm_limit_get_ctx(ngx_http_request_t *r)
-{
-    ngx_pool_cleanup_t       *cln;
-    ngx_http_cm_limit_ctx_t  *ctx;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_comment_moderation_limit_module);
-
-    if (ctx) {
-        return ctx;
-    }
-
-    for (cln = r->pool->cleanup; cln; cln = cln->next) {
-        if (cln->handler == ngx_http_cm_limit_cleanup) {
-            ctx = cln->data;
-            ngx_http_set_ctx(r, ctx, ngx_http_comment_moderation_limit_module);
-            return ctx;
-        }
-    }
-
-    return NULL;
-}
-
-
-/*
  * Returns NGX_DONE with ctx->state set, or what the phase handler is to
  * return: NGX_AGAIN while Redis is asked, NGX_DECLINED when no limit
  * applies to this post.
@@ -324,16 +296,7 @@ ngx_http_cm_limit_get_ctx(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_cm_limit_query(ngx_http_request_t *r, ngx_http_cm_limit_ctx_t *ctx)
 {
-    ngx_int_t            rc;
-    ngx_pool_cleanup_t  *cln;
-
-    cln = ngx_pool_cleanup_add(r->pool, 0);
-    if (cln == NULL) {
-        return NGX_ERROR;
-    }
-
-    cln->handler = ngx_http_cm_limit_cleanup;
-    cln->data = ctx;
+    ngx_int_t  rc;
 
     rc = ngx_http_cm_limit_argv(r, ctx);
 

@@ -321,51 +321,69 @@ ngx_http_cm_handler(ngx_http_request_t *r)
 }
 
 
-/*
- * The ctx lives in a pool cleanup too, as realip's does: an internal
- * redirect (error_page after a reject) clears module contexts, and the
- * decision must survive it for the variables and so that the comment is
- * not inspected twice.
- */
-
-static ngx_http_cm_ctx_t *
-ngx_http_cm_create_ctx(ngx_http_request_t *r)
+void *
+ngx_http_cm_ctx_create(ngx_http_request_t *r, ngx_module_t *module,
+    size_t size, ngx_pool_cleanup_pt handler)
 {
     ngx_pool_cleanup_t  *cln;
 
-    cln = ngx_pool_cleanup_add(r->pool, sizeof(ngx_http_cm_ctx_t));
+    cln = ngx_pool_cleanup_add(r->pool, size);
     if (cln == NULL) {
         return NULL;
     }
 
-    ngx_memzero(cln->data, sizeof(ngx_http_cm_ctx_t));
-    cln->handler = ngx_http_cm_cleanup_ctx;
+    ngx_memzero(cln->data, size);
+    cln->handler = handler;
 
-    ngx_http_set_ctx(r, cln->data, ngx_http_comment_moderation_module);
+    r->ctx[module->ctx_index] = cln->data;
 
     return cln->data;
 }
 
 
-static ngx_http_cm_ctx_t *
-ngx_http_cm_get_ctx(ngx_http_request_t *r)
+void *
+ngx_http_cm_ctx_get(ngx_http_request_t *r, ngx_module_t *module,
+    ngx_pool_cleanup_pt handler)
 {
+    void                *ctx;
     ngx_pool_cleanup_t  *cln;
-    ngx_http_cm_ctx_t   *ctx;
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_comment_moderation_module);
+    ctx = r->ctx[module->ctx_index];
 
     if (ctx == NULL && (r->internal || r->filter_finalize)) {
         for (cln = r->pool->cleanup; cln; cln = cln->next) {
-            if (cln->handler == ngx_http_cm_cleanup_ctx) {
+            if (cln->handler == handler) {
                 ctx = cln->data;
-                ngx_http_set_ctx(r, ctx, ngx_http_comment_moderation_module);
+                r->ctx[module->ctx_index] = ctx;
                 break;
             }
         }
     }
 
     return ctx;
+}
+
+
+/*
+ * The decision must survive an internal redirect (error_page after a
+ * reject), for the variables and so that the comment is not inspected
+ * twice.
+ */
+
+static ngx_http_cm_ctx_t *
+ngx_http_cm_create_ctx(ngx_http_request_t *r)
+{
+    return ngx_http_cm_ctx_create(r, &ngx_http_comment_moderation_module,
+                                  sizeof(ngx_http_cm_ctx_t),
+                                  ngx_http_cm_cleanup_ctx);
+}
+
+
+static ngx_http_cm_ctx_t *
+ngx_http_cm_get_ctx(ngx_http_request_t *r)
+{
+    return ngx_http_cm_ctx_get(r, &ngx_http_comment_moderation_module,
+                               ngx_http_cm_cleanup_ctx);
 }
 
 

@@ -15,64 +15,16 @@
 #include <string.h>
 
 #include "cm_engine.h"
+#include "fuzz_pool.h"
 
 
-typedef struct {
-    void   **blocks;
-    size_t   n;
-    size_t   nalloc;
-} fuzz_pool_t;
-
-
-static void *fuzz_alloc(void *data, size_t size);
-static void fuzz_release(fuzz_pool_t *pool);
+static void fuzz_init(void);
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
 
 static cm_ruleset_t  *rules;
 static cm_scratch_t  *scratch;
-
-
-static void *
-fuzz_alloc(void *data, size_t size)
-{
-    void         *p, **blocks;
-    fuzz_pool_t  *pool;
-
-    pool = data;
-
-    if (pool->n == pool->nalloc) {
-        pool->nalloc = pool->nalloc ? pool->nalloc * 2 : 64;
-        blocks = realloc(pool->blocks, pool->nalloc * sizeof(void *));
-        if (blocks == NULL) {
-            abort();
-        }
-        pool->blocks = blocks;
-    }
-
-    p = malloc(size ? size : 1);
-    if (p == NULL) {
-        abort();
-    }
-
-    pool->blocks[pool->n++] = p;
-
-    return p;
-}
-
-
-static void
-fuzz_release(fuzz_pool_t *pool)
-{
-    size_t  i;
-
-    for (i = 0; i < pool->n; i++) {
-        free(pool->blocks[i]);
-    }
-
-    pool->n = 0;
-}
 
 
 static void
@@ -164,7 +116,7 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         }
     }
 
-    fuzz_release(&pool);
+    fuzz_pool_free(&pool);
 
     return 0;
 }

@@ -17,63 +17,10 @@
 #include <string.h>
 
 #include "cm_engine.h"
+#include "fuzz_pool.h"
 
 
-typedef struct {
-    void    **blocks;
-    size_t    n;
-    size_t    size;
-} fuzz_pool_t;
-
-
-static void *fuzz_alloc(void *data, size_t size);
-static void fuzz_pool_free(fuzz_pool_t *pool);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-
-static void *
-fuzz_alloc(void *data, size_t size)
-{
-    void         *p, **b;
-    fuzz_pool_t  *pool;
-
-    pool = data;
-
-    if (pool->n == pool->size) {
-        pool->size = pool->size ? pool->size * 2 : 64;
-
-        b = realloc(pool->blocks, pool->size * sizeof(void *));
-        if (b == NULL) {
-            return NULL;
-        }
-
-        pool->blocks = b;
-    }
-
-    /* exactly "size" bytes, so that ASan sees any overrun */
-
-    p = malloc(size ? size : 1);
-    if (p == NULL) {
-        return NULL;
-    }
-
-    pool->blocks[pool->n++] = p;
-
-    return p;
-}
-
-
-static void
-fuzz_pool_free(fuzz_pool_t *pool)
-{
-    size_t  i;
-
-    for (i = 0; i < pool->n; i++) {
-        free(pool->blocks[i]);
-    }
-
-    free(pool->blocks);
-}
 
 
 int

@@ -14,7 +14,6 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 
-use IO::Select;
 use IO::Socket::INET;
 use Socket qw(IPPROTO_TCP TCP_NODELAY);
 use Test::More;
@@ -121,20 +120,6 @@ sub send_pieces {
         sleep $pause if $pause;
     }
     return 1;
-}
-
-# reads to EOF, or until the timeout
-sub read_all {
-    my ($s, $timeout) = @_;
-    my $sel = IO::Select->new($s);
-    my $deadline = time + ($timeout || 10);
-    my $resp = '';
-    while (time < $deadline) {
-        last unless $sel->can_read($deadline - time);
-        my $n = sysread $s, $resp, 65536, length $resp;
-        last unless $n;
-    }
-    return $resp;
 }
 
 sub still_serving {
@@ -295,8 +280,7 @@ sub req {
         my $s = connect_nginx();
         my @pieces = unpack("(a$size)*", $pipe);
         send_pieces($s, $size < 10 ? 0.001 : 0.01, @pieces);
-        my @r = CMTest::parse_responses(read_all($s));
-        close $s;
+        my @r = CMTest::parse_responses(CMTest::read_to_eof($s));
 
         is(scalar @r, 4, "pipelined in $size-byte packets: 4 answers");
         is(join(',', map { $_->[0] // '-' } @r), '200,403,200,200',
@@ -334,8 +318,7 @@ sub req {
                 . "Content-Type: $FORM\r\nContent-Length: 1000\r\n\r\n"
                 . 'komentar=judi+online');
     shutdown $s, 1;
-    my $resp = read_all($s, 5);
-    close $s;
+    my $resp = CMTest::read_to_eof($s, 5);
     like($resp, qr{^(HTTP/1\.1 400|)}, 'half-closed mid-body: 400 or nothing');
 
     sleep 0.2;
@@ -352,8 +335,7 @@ sub req {
     send_pieces($s, 0.05, "POST / HTTP/1.0\r\nContent-Type: $FORM\r\n\r\n",
                 'komentar=judi+online');
     shutdown $s, 1;
-    my ($status, $h) = CMTest::parse_response(read_all($s));
-    close $s;
+    my ($status, $h) = CMTest::parse_response(CMTest::read_to_eof($s));
     ok(defined $status && $status =~ /^(200|400|411)$/,
        "HTTP/1.0 POST without a length: $status");
     is($h->{'x-backend-length'}, 0, 'HTTP/1.0 without a length: empty body')
@@ -362,8 +344,7 @@ sub req {
     $s = connect_nginx();
     send_pieces($s, 0, "POST / HTTP/1.0\r\nContent-Type: $FORM\r\n"
                 . "Content-Length: 20\r\n\r\nkomentar=judi+online");
-    ($status) = CMTest::parse_response(read_all($s));
-    close $s;
+    ($status) = CMTest::parse_response(CMTest::read_to_eof($s));
     is($status, 403, 'HTTP/1.0 with a length: rejected');
 
     $s = connect_nginx();
@@ -372,16 +353,14 @@ sub req {
                 . "Transfer-Encoding: chunked\r\n\r\n"
                 . join('', map { "1;ext=$_\r\nx\r\n" } 1 .. 5000)
                 . "b\r\n&k=judi+onl\r\n3\r\nine\r\n0\r\nTrailer: x\r\n\r\n");
-    ($status) = CMTest::parse_response(read_all($s));
-    close $s;
+    ($status) = CMTest::parse_response(CMTest::read_to_eof($s));
     is($status, 403, '5000 one-byte chunks with extensions: rejected');
 
     $s = connect_nginx();
     send_pieces($s, 0, "POST / HTTP/1.1\r\nHost: localhost\r\n"
                 . "Content-Type: $FORM\r\nConnection: close\r\n"
                 . "Content-Length: 5\r\nContent-Length: 6\r\n\r\nhalo!!");
-    ($status) = CMTest::parse_response(read_all($s));
-    close $s;
+    ($status) = CMTest::parse_response(CMTest::read_to_eof($s));
     is($status, 400, 'two Content-Length headers: 400');
 
     ($status) = CMTest::parse_response($t->http_post('/', 'x' x 5000000,
@@ -452,8 +431,7 @@ SKIP: {
     send_pieces($_->[0], 0, $_->[1]) for @socks;
 
     my @got = map {
-        my ($status) = CMTest::parse_response(read_all($_->[0]));
-        close $_->[0];
+        my ($status) = CMTest::parse_response(CMTest::read_to_eof($_->[0]));
         $status // '-';
     } @socks;
 
@@ -487,8 +465,7 @@ SKIP: {
 
     my $collect = sub {
         return join ',', map {
-            my ($status) = CMTest::parse_response(read_all($_, 5));
-            close $_;
+            my ($status) = CMTest::parse_response(CMTest::read_to_eof($_, 5));
             $status // '-';
         } @_;
     };

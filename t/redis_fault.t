@@ -173,7 +173,7 @@ sleep 0.02;
 is($s, 200, 'paused: another location answers');
 ok($el < 0.05, sprintf('in milliseconds while a post waits (%.1f ms)', $el * 1000));
 
-my ($ps) = CMTest::parse_response(CMRedis::finish($pending));
+my ($ps) = CMTest::parse_response(CMTest::read_to_eof($pending));
 my $waited = time - $t0;
 is($ps, 200, 'paused: the waiting post fails open');
 ok($waited >= 0.25 && $waited < 0.6,
@@ -197,7 +197,7 @@ $pending = CMRedis::post_start($t->port, '/open/', 'comment=halo',
                                Cookie => 'u=d');
 sleep 0.02;
 ok($t->reload, 'reload while Redis is paused');
-($ps) = CMTest::parse_response(CMRedis::finish($pending));
+($ps) = CMTest::parse_response(CMTest::read_to_eof($pending));
 is($ps, 200, 'the pending post is answered across the reload');
 
 for (1 .. 5) {

@@ -8,7 +8,6 @@ package CMRedis;
 use strict;
 use warnings;
 
-use Errno qw(EINTR EAGAIN);
 use IO::Select;
 use IO::Socket::INET;
 use POSIX qw(WNOHANG _exit);
@@ -321,7 +320,7 @@ END {
 
 
 # a POST on a socket left open: returns the socket, to read later with
-# finish(); the request is all sent at once
+# CMTest::read_to_eof(); the request is all sent at once
 sub post_start {
     my ($port, $uri, $body, %headers) = @_;
 
@@ -341,24 +340,6 @@ sub post_start {
     syswrite $s, $req;
 
     return $s;
-}
-
-
-sub finish {
-    my ($s, $timeout) = @_;
-
-    my $sel = IO::Select->new($s);
-    my $deadline = time + ($timeout || 10);
-    my $resp = '';
-
-    while (time < $deadline) {
-        last unless $sel->can_read($deadline - time);
-        my $n = sysread $s, $resp, 65536, length $resp;
-        last unless $n;
-    }
-
-    close $s;
-    return $resp;
 }
 
 

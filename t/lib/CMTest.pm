@@ -714,59 +714,6 @@ sub backend_serve {
 }
 
 
-# redis
-
-sub start_redis {
-    my ($self) = @_;
-
-    my $bin = '/usr/bin/redis-server';
-    unless (-x $bin) {
-        Test::More::plan(skip_all => 'redis-server is not installed');
-    }
-
-    my $port = free_port();
-
-    my $pid = fork;
-    die "fork: $!\n" unless defined $pid;
-
-    if ($pid == 0) {
-        open STDOUT, '>', "$self->{dir}/redis.log";
-        open STDERR, '>&', \*STDOUT;
-        open STDIN, '<', '/dev/null';
-        no warnings 'exec';
-        exec $bin, '--port', $port, '--bind', '127.0.0.1', '--save', '',
-            '--appendonly', 'no', '--daemonize', 'no', '--dir', $self->{dir};
-        _exit(127);
-    }
-
-    push @{ $self->{pids} }, $pid;
-
-    my $deadline = time + $TIMEOUT;
-
-    while (time < $deadline) {
-        my $s = IO::Socket::INET->new(
-            PeerAddr => '127.0.0.1', PeerPort => $port, Proto => 'tcp',
-            Timeout => 1,
-        );
-        if ($s) {
-            syswrite $s, "PING\r\n";
-            my $sel = IO::Select->new($s);
-            my $r = '';
-            sysread $s, $r, 64 if $sel->can_read(1);
-            close $s;
-            if ($r =~ /^\+PONG/) {
-                $self->{redis_port} = $port;
-                return $port;
-            }
-        }
-        sleep 0.05;
-    }
-
-    die "redis-server did not answer PING:\n"
-        . $self->read_file('redis.log');
-}
-
-
 # HTTP client
 
 # sends raw bytes, reads to EOF; returns the raw response
@@ -818,6 +765,26 @@ sub http {
 
     die "timeout talking to nginx; got so far:\n$resp\n" unless $eof;
 
+    return $resp;
+}
+
+
+# reads a socket to EOF, or until the timeout (10 s), and closes it;
+# returns what came
+sub read_to_eof {
+    my ($s, $timeout) = @_;
+
+    my $sel = IO::Select->new($s);
+    my $deadline = time + ($timeout || $TIMEOUT);
+    my $resp = '';
+
+    while (time < $deadline) {
+        last unless $sel->can_read($deadline - time);
+        my $n = sysread $s, $resp, 65536, length $resp;
+        last unless $n;
+    }
+
+    close $s;
     return $resp;
 }
 

@@ -575,7 +575,6 @@ ngx_http_cm_fields(ngx_http_request_t *r, const cm_alloc_t *a, u_char *body,
     int                      rc;
     size_t                   i, n;
     ngx_str_t               *ct;
-    cm_fields_t              all;
     ngx_http_cm_stats_t     *st;
     ngx_http_cm_loc_conf_t  *lcf;
     u_char                   err[CM_ERRLEN];
@@ -587,30 +586,25 @@ ngx_http_cm_fields(ngx_http_request_t *r, const cm_alloc_t *a, u_char *body,
     ct = r->headers_in.content_type ? &r->headers_in.content_type->value
                                     : NULL;
 
-    ngx_memzero(&all, sizeof(cm_fields_t));
-
     rc = cm_parse_body(a, ct ? ct->data : NULL, ct ? ct->len : 0, body, len,
-                       &all, (char *) err, sizeof(err));
+                       fields, (char *) err, sizeof(err));
 
     if (rc == CM_ERROR) {
         return NGX_ERROR;
     }
 
-    n = 0;
+    /* only the fields named by comment_moderation_fields, kept in place */
 
-    for (i = 0; i < all.nelts; i++) {
-        if (!ngx_http_cm_field_wanted(lcf, &all.elts[i])) {
-            continue;
+    if (lcf->fields) {
+        n = 0;
+
+        for (i = 0; i < fields->nelts; i++) {
+            if (ngx_http_cm_field_wanted(lcf, &fields->elts[i])) {
+                fields->elts[n++] = fields->elts[i];
+            }
         }
 
-        if (cm_fields_add(a, fields, all.elts[i].name, all.elts[i].name_len,
-                          all.elts[i].value, all.elts[i].value_len)
-            != CM_OK)
-        {
-            return NGX_ERROR;
-        }
-
-        n++;
+        fields->nelts = n;
     }
 
     if (rc == CM_DECLINED) {
@@ -640,10 +634,6 @@ ngx_http_cm_field_wanted(ngx_http_cm_loc_conf_t *lcf, cm_field_t *f)
 {
     ngx_str_t   *name;
     ngx_uint_t   i;
-
-    if (lcf->fields == NULL) {
-        return 1;
-    }
 
     name = lcf->fields->elts;
 

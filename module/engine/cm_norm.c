@@ -68,6 +68,16 @@ static const uint16_t  cm_cp1252[32] = {
 };
 
 
+/*
+ * U+FFFD, the replacement character, stands where a comment system could
+ * not decode a character, often glued to the end of a word; some also
+ * read its UTF-8 bytes as MacRoman (O circumflex, o slash, Omega).  Both
+ * break words.
+ */
+
+static const unsigned char  cm_garbled_fffd[] = "\xc3\x94\xc3\xb8\xce\xa9";
+
+
 int
 cm_view_raw(const cm_alloc_t *a, const unsigned char *p, size_t len,
     cm_view_t *view)
@@ -170,12 +180,23 @@ cm_view_norm(const cm_alloc_t *a, const unsigned char *p, size_t len,
                 continue;
             }
 
+        } else if (len - i >= sizeof(cm_garbled_fffd) - 1
+                   && memcmp(p + i, cm_garbled_fffd,
+                             sizeof(cm_garbled_fffd) - 1) == 0)
+        {
+            c = ' ';
+            k = sizeof(cm_garbled_fffd) - 1;
+
         } else {
             k = cm_utf8_decode(p + i, len - i, &c);
 
             if (k == 0) {
                 i++;
                 continue;
+            }
+
+            if (c == 0xfffd) {
+                c = ' ';
             }
         }
 

@@ -1738,13 +1738,14 @@ static const char  cm_head_spaced[] =
 static const char  cm_has_letter[] = "(?=[\\p{N}" CM_LEET_SYMBOLS "]*\\p{L})";
 
 /*
- * The end of a word: no letter follows.  One exception: U+FFFD with its
- * UTF-8 bytes read as MacRoman (O circumflex, o slash, Omega), which some
- * comment systems glue to the last word and which normalises to "oow".
+ * The end of a word: no letter follows.  One exception, for the raw view:
+ * U+FFFD with its UTF-8 bytes read as MacRoman (O circumflex, o slash,
+ * Omega), which some comment systems glue to the last word; the
+ * normalised view has already made it a space.
  */
 
 #define CM_NO_LETTER_AFTER                                                   \
-    "(?!(?!(?:oow|\\x{f4}\\x{f8}\\x{3c9})(?![\\p{L}\\p{M}]))[\\p{L}\\p{M}])"
+    "(?!(?!\\x{f4}\\x{f8}\\x{3c9}(?![\\p{L}\\p{M}]))[\\p{L}\\p{M}])"
 
 static const char  cm_tail_whole[] = CM_NO_LETTER_AFTER;
 

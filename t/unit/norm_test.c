@@ -887,6 +887,10 @@ test_invalid(void)
     tk_is("sl\x01o\x1ft\x7f", "slot", "control characters dropped");
     tk_is("sl\xc2\x85ot", "sl ot", "NEL is a blank");
     tk_is("\xee\x80\x80", "\xee\x80\x80", "private use kept");
+    tk_is("asu\xef\xbf\xbdx", "asu x", "U+FFFD breaks words");
+    tk_is("ndasmu\xc3\x94\xc3\xb8\xce\xa9 ok", "ndasmu ok",
+          "U+FFFD garbled as MacRoman breaks words");
+    tk_is("\xc3\x94\xc3\xb8", "oo", "a part of it stays text");
 }
 
 

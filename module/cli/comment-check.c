@@ -59,6 +59,7 @@ typedef struct {
     unsigned              list;
     unsigned              bench;
     long                  bench_n;
+    const char           *bench_file;
 } cm_opts_t;
 
 
@@ -69,7 +70,8 @@ enum {
     CM_OPT_REJECT,
     CM_OPT_BATCH,
     CM_OPT_LIST,
-    CM_OPT_BENCH
+    CM_OPT_BENCH,
+    CM_OPT_BENCH_FILE
 };
 
 
@@ -89,7 +91,7 @@ static int cm_run(cm_opts_t *o, cm_ruleset_t *rs, cm_scratch_t *s,
     cm_result_t *res);
 static int cm_compare_ids(const void *a, const void *b);
 static void cm_print_text(const unsigned char *p, size_t len);
-static int cm_read_stdin(unsigned char **text, size_t *len);
+static int cm_read_file(FILE *f, unsigned char **text, size_t *len);
 static unsigned char *cm_join_args(int argc, char **argv, size_t *len);
 static void *cm_arena_alloc(void *data, size_t size);
 static void cm_arena_reset(cm_arena_t *ar);
@@ -173,7 +175,7 @@ main(int argc, char **argv)
     if (optind < argc) {
         text = cm_join_args(argc - optind, argv + optind, &len);
 
-    } else if (cm_read_stdin(&text, &len) != 0) {
+    } else if (cm_read_file(stdin, &text, &len) != 0) {
         fprintf(stderr, "comment-check: reading stdin: %s\n",
                 strerror(errno));
         rc = CM_EXIT_ERROR;
@@ -218,6 +220,7 @@ cm_parse_args(int argc, char **argv, cm_opts_t *o)
         { "batch",  no_argument,       NULL, CM_OPT_BATCH },
         { "list",   no_argument,       NULL, CM_OPT_LIST },
         { "bench",  optional_argument, NULL, CM_OPT_BENCH },
+        { "bench-file", required_argument, NULL, CM_OPT_BENCH_FILE },
         { "help",   no_argument,       NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
@@ -296,6 +299,11 @@ cm_parse_args(int argc, char **argv, cm_opts_t *o)
                 goto failed;
             }
 
+            break;
+
+        case CM_OPT_BENCH_FILE:
+            o->bench = 1;
+            o->bench_file = optarg;
             break;
 
         case 'h':
@@ -535,47 +543,86 @@ cm_check_batch(cm_opts_t *o, cm_ruleset_t *rs, cm_scratch_t *s,
 }
 
 
-/* normalisation and matching of a 1 KB ham comment, as in production */
+/*
+ * Normalisation and matching of one comment, as in production: a 1 KB
+ * ham comment, or the contents of --bench-file.
+ */
 
 static int
 cm_bench(cm_opts_t *o, cm_ruleset_t *rs, cm_scratch_t *s, cm_arena_t *ar)
 {
+    int              rc;
     long             i;
+    FILE            *f;
     size_t           len, k;
     double           us;
     cm_result_t      res;
-    unsigned char    text[CM_BENCH_LEN];
+    unsigned char   *text;
     struct timespec  t0, t1;
 
-    len = 0;
-
-    for (i = 0; ; i++) {
-        if (cm_bench_text[i] == NULL) {
-            i = 0;
+    if (o->bench_file) {
+        f = fopen(o->bench_file, "r");
+        if (f == NULL) {
+            fprintf(stderr, "comment-check: cannot open \"%s\": %s\n",
+                    o->bench_file, strerror(errno));
+            return CM_EXIT_ERROR;
         }
 
-        k = strlen(cm_bench_text[i]);
+        rc = cm_read_file(f, &text, &len);
+        fclose(f);
 
-        if (len + k > CM_BENCH_LEN) {
-            break;
+        if (rc != 0) {
+            fprintf(stderr, "comment-check: reading \"%s\": %s\n",
+                    o->bench_file, strerror(errno));
+            return CM_EXIT_ERROR;
         }
 
-        memcpy(text + len, cm_bench_text[i], k);
-        len += k;
+    } else {
+        text = malloc(CM_BENCH_LEN);
+        if (text == NULL) {
+            fprintf(stderr, "comment-check: out of memory\n");
+            return CM_EXIT_ERROR;
+        }
+
+        len = 0;
+
+        for (i = 0; ; i++) {
+            if (cm_bench_text[i] == NULL) {
+                i = 0;
+            }
+
+            k = strlen(cm_bench_text[i]);
+
+            if (len + k > CM_BENCH_LEN) {
+                break;
+            }
+
+            memcpy(text + len, cm_bench_text[i], k);
+            len += k;
+        }
+
+        memset(text + len, ' ', CM_BENCH_LEN - len);
+        len = CM_BENCH_LEN;
     }
 
-    memset(text + len, ' ', CM_BENCH_LEN - len);
-    len = CM_BENCH_LEN;
+    rc = CM_EXIT_PASS;
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
 
     for (i = 0; i < o->bench_n; i++) {
         if (cm_run(o, rs, s, ar, text, len, &res) != CM_OK) {
-            return CM_EXIT_ERROR;
+            rc = CM_EXIT_ERROR;
+            break;
         }
     }
 
     clock_gettime(CLOCK_MONOTONIC, &t1);
+
+    free(text);
+
+    if (rc != CM_EXIT_PASS) {
+        return rc;
+    }
 
     us = ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec))
          / 1e3 / o->bench_n;
@@ -688,7 +735,7 @@ cm_print_text(const unsigned char *p, size_t len)
 
 
 static int
-cm_read_stdin(unsigned char **text, size_t *len)
+cm_read_file(FILE *f, unsigned char **text, size_t *len)
 {
     size_t          size, n, k;
     unsigned char  *b, *nb;
@@ -713,11 +760,11 @@ cm_read_stdin(unsigned char **text, size_t *len)
             size *= 2;
         }
 
-        k = fread(b + n, 1, size - n, stdin);
+        k = fread(b + n, 1, size - n, f);
         n += k;
 
         if (k == 0) {
-            if (ferror(stdin)) {
+            if (ferror(f)) {
                 free(b);
                 return -1;
             }
@@ -842,7 +889,7 @@ cm_usage(FILE *f)
 "[TEXT]\n"
 "       comment-check -r FILE... [--hold N] [--reject N] --batch\n"
 "       comment-check -r FILE... --list\n"
-"       comment-check -r FILE... --bench [N]\n"
+"       comment-check -r FILE... --bench [N] [--bench-file FILE]\n"
 "\n"
 "Runs the comment moderation engine on a comment, the way the nginx\n"
 "module does.\n"
@@ -856,6 +903,7 @@ cm_usage(FILE *f)
 "                    DECISION<TAB>SCORE<TAB>IDS (ids ascending, - if none)\n"
 "  --list            print every rule: id score tag file:line msg\n"
 "  --bench [N]       time N runs (default %d) on a 1 KB comment\n"
+"  --bench-file FILE time the runs on the contents of FILE instead\n"
 "  -h, --help        this text\n"
 "\n"
 "TEXT is the comment; without it the comment is all of stdin.  The\n"

@@ -12,10 +12,11 @@
 #                                 rejected); FILE names a corpus, e.g.
 #                                 judol-youtube-id
 #
-# Corpora: ../shared/data/corpus/*.tsv, one comment a line, LABEL<TAB>TEXT,
-# labels ham, spam, abuse.  A line's half is the parity of the first byte
-# of the MD5 of the whole line: develop on the even half, check on the odd
-# one, which estimates how the rules do on comments they were not tuned on.
+# Corpora: t/corpus/*.tsv (see t/corpus/README.md for their sources and
+# licences), one comment a line, LABEL<TAB>TEXT, labels ham, spam, abuse.
+# A line's half is the parity of the first byte of the MD5 of the whole
+# line: develop on the even half, check on the odd one, which estimates
+# how the rules do on comments they were not tuned on.
 #
 # "caught" is the share of spam (or abuse) held or rejected; "rej" and
 # "held" are the shares of ham rejected and held.  The gate is on all lines.
@@ -27,7 +28,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 check=${CHECK:-$top/build/comment-check}
 rules=${RULES:-$top/rules/main.rules}
-corpus=${CORPUS:-$top/../shared/data/corpus}
+corpus=${CORPUS:-$top/t/corpus}
 
 half=all
 show=

@@ -60,6 +60,9 @@ typedef struct {
     unsigned              bench;
     long                  bench_n;
     const char           *bench_file;
+    unsigned              reference;
+    unsigned              atoms;
+    unsigned              stats;
 } cm_opts_t;
 
 
@@ -71,15 +74,18 @@ enum {
     CM_OPT_BATCH,
     CM_OPT_LIST,
     CM_OPT_BENCH,
-    CM_OPT_BENCH_FILE
+    CM_OPT_BENCH_FILE,
+    CM_OPT_REFERENCE,
+    CM_OPT_NEEDS,
+    CM_OPT_STATS
 };
 
 
 static int cm_parse_args(int argc, char **argv, cm_opts_t *o);
 static int cm_parse_int(const char *s, long min, long max, long *n);
 static cm_ruleset_t *cm_load(cm_opts_t *o);
-static int cm_lint(cm_ruleset_t *rs);
-static int cm_list(cm_ruleset_t *rs);
+static int cm_lint(cm_opts_t *o, cm_ruleset_t *rs);
+static int cm_list(cm_opts_t *o, cm_ruleset_t *rs);
 static int cm_check_one(cm_opts_t *o, cm_ruleset_t *rs, cm_scratch_t *s,
     cm_arena_t *ar, const unsigned char *text, size_t len);
 static int cm_check_batch(cm_opts_t *o, cm_ruleset_t *rs, cm_scratch_t *s,
@@ -146,12 +152,12 @@ main(int argc, char **argv)
     ar.chunks = NULL;
 
     if (o.lint) {
-        rc = cm_lint(rs);
+        rc = cm_lint(&o, rs);
         goto done;
     }
 
     if (o.list) {
-        rc = cm_list(rs);
+        rc = cm_list(&o, rs);
         goto done;
     }
 
@@ -221,6 +227,9 @@ cm_parse_args(int argc, char **argv, cm_opts_t *o)
         { "list",   no_argument,       NULL, CM_OPT_LIST },
         { "bench",  optional_argument, NULL, CM_OPT_BENCH },
         { "bench-file", required_argument, NULL, CM_OPT_BENCH_FILE },
+        { "reference", no_argument, NULL, CM_OPT_REFERENCE },
+        { "needs",  no_argument,       NULL, CM_OPT_NEEDS },
+        { "stats",  no_argument,       NULL, CM_OPT_STATS },
         { "help",   no_argument,       NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
@@ -301,6 +310,20 @@ cm_parse_args(int argc, char **argv, cm_opts_t *o)
 
             break;
 
+        case CM_OPT_REFERENCE:
+            o->reference = 1;
+            break;
+
+        case CM_OPT_STATS:
+            o->lint = 1;
+            o->stats = 1;
+            break;
+
+        case CM_OPT_NEEDS:
+            o->list = 1;
+            o->atoms = 1;
+            break;
+
         case CM_OPT_BENCH_FILE:
             o->bench = 1;
             o->bench_file = optarg;
@@ -374,6 +397,10 @@ cm_load(cm_opts_t *o)
         return NULL;
     }
 
+    if (o->reference) {
+        (void) cm_ruleset_set_reference(rs);
+    }
+
     for (i = 0; i < o->nrules; i++) {
         if (cm_ruleset_add_file(rs, o->rules[i], err, sizeof(err)) != CM_OK)
         {
@@ -397,17 +424,37 @@ failed:
 
 
 static int
-cm_lint(cm_ruleset_t *rs)
+cm_lint(cm_opts_t *o, cm_ruleset_t *rs)
 {
+    cm_ruleset_stats_t  st;
+
     printf("%zu rules OK\n", cm_ruleset_nrules(rs));
+
+    if (!o->stats) {
+        return CM_EXIT_PASS;
+    }
+
+    cm_ruleset_stats(rs, &st);
+
+    if (st.reference) {
+        printf("reference: every rule one PCRE2 scan of every field\n");
+        return CM_EXIT_PASS;
+    }
+
+    printf("%zu regexes: %zu atoms, %zu always run\n", st.regexes,
+           st.atoms, st.always);
+    printf("%zu word lists: %zu entries, %zu keys\n", st.lists, st.entries,
+           st.keys);
+    printf("%zu KB of automata and tables\n", (st.memory + 1023) / 1024);
 
     return CM_EXIT_PASS;
 }
 
 
 static int
-cm_list(cm_ruleset_t *rs)
+cm_list(cm_opts_t *o, cm_ruleset_t *rs)
 {
+    char            needs[1024];
     size_t          i, n;
     cm_rule_info_t  info;
 
@@ -418,6 +465,11 @@ cm_list(cm_ruleset_t *rs)
 
         printf("%u  %+d  %s  %s:%u  \"%s\"\n", info.id, info.score,
                info.tag[0] ? info.tag : "-", info.file, info.line, info.msg);
+
+        if (o->atoms) {
+            cm_ruleset_rule_needs(rs, i, needs, sizeof(needs));
+            printf("    needs: %s\n", needs);
+        }
     }
 
     return CM_EXIT_PASS;
@@ -884,26 +936,33 @@ static void
 cm_usage(FILE *f)
 {
     fprintf(f,
-"usage: comment-check -r FILE [-r FILE...] --lint\n"
+"usage: comment-check -r FILE [-r FILE...] --lint|--stats\n"
 "       comment-check -r FILE... [--field NAME] [--hold N] [--reject N] "
 "[TEXT]\n"
 "       comment-check -r FILE... [--hold N] [--reject N] --batch\n"
-"       comment-check -r FILE... --list\n"
+"       comment-check -r FILE... --list|--needs\n"
 "       comment-check -r FILE... --bench [N] [--bench-file FILE]\n"
+"       (any of them with --reference)\n"
 "\n"
 "Runs the comment moderation engine on a comment, the way the nginx\n"
 "module does.\n"
 "\n"
 "  -r, --rules FILE  rule file to load (repeatable; includes are followed)\n"
 "  --lint            load the rules, print \"N rules OK\" or the error\n"
+"  --stats           --lint, and what the rules compiled into: atoms,\n"
+"                    regexes that always run, list keys, memory\n"
 "  --field NAME      field name of the comment (default \"comment\")\n"
 "  --hold N          hold at this score (default %d)\n"
 "  --reject N        reject at this score (default %d)\n"
 "  --batch           one comment a line on stdin; prints for each\n"
 "                    DECISION<TAB>SCORE<TAB>IDS (ids ascending, - if none)\n"
 "  --list            print every rule: id score tag file:line msg\n"
+"  --needs           --list, and under each rule what the prefilter\n"
+"                    needs before PCRE2 runs it (\"always\": no atom)\n"
 "  --bench [N]       time N runs (default %d) on a 1 KB comment\n"
 "  --bench-file FILE time the runs on the contents of FILE instead\n"
+"  --reference       match the old way: every rule one PCRE2 scan of\n"
+"                    every field, word lists as regexes (for comparing)\n"
 "  -h, --help        this text\n"
 "\n"
 "TEXT is the comment; without it the comment is all of stdin.  The\n"

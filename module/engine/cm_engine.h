@@ -134,6 +134,58 @@ int cm_view_norm(const cm_alloc_t *a, const unsigned char *p, size_t len,
     cm_view_t *view);
 
 
+/*
+ * skeleton of a view, where word lists match: letters only, one byte (or
+ * one UTF-8 character) per run.  Leetspeak becomes letters (4 and @ are
+ * "a", 0 is "o"; 1 and | stay "1", which stands for "i" or "l"), runs of
+ * the same letter are squeezed into one ("gacoorr" is "gacor", "777" is
+ * one "t" of three digits), and the separators between runs (spaces,
+ * punctuation, emoji, a symbol next to a digit) are dropped; what was
+ * dropped is kept beside each byte:
+ *
+ *   off[i], end[i]  the run's bytes in the view: view->text[off .. end)
+ *   gap[i]          how many separators stand before the run (255 at most;
+ *                   0: it touches the run before it)
+ *   units[i]        characters squeezed into the run (255 at most)
+ *   digits[i]       how many of them are digits
+ *   flags[i]        CM_SK_* below
+ *
+ * A piece is a stretch of runs that touch each other.  Pieces of one run
+ * each, apart by at most CM_SK_SPELL_GAP separators, are a word spelled
+ * out ("s.l.o.t g a c o r"): the gaps inside are marked CM_SK_SPELL.
+ */
+
+#define CM_SK_LETTER       0x01      /* the run holds a real letter */
+#define CM_SK_DIGIT        0x02      /* ... a digit */
+#define CM_SK_SYMBOL       0x04      /* ... a symbol: @ ! | $ + */
+#define CM_SK_SPACE        0x08      /* the gap before holds white space */
+#define CM_SK_SPELL        0x10      /* the gap is inside a spelled word */
+#define CM_SK_GLUED        0x20      /* in a piece of CM_SK_GLUED_LEN runs */
+#define CM_SK_CONT         0x40      /* a UTF-8 continuation byte */
+
+#define CM_SK_SPELL_GAP    3
+#define CM_SK_GLUED_LEN    16
+
+typedef struct {
+    unsigned char        *text;
+    size_t                len;
+    uint32_t             *off;
+    uint32_t             *end;
+    unsigned char        *gap;
+    unsigned char        *units;
+    unsigned char        *digits;
+    unsigned char        *flags;
+} cm_skel_t;
+
+#define CM_SKEL_SPLIT      0x01      /* no squeezing: "oo" stays two */
+
+int cm_view_skel(const cm_alloc_t *a, const cm_view_t *view, unsigned opts,
+    cm_skel_t *sk);
+
+/* the canonical byte of an ASCII character, 0 for a separator */
+unsigned char cm_skel_ascii(unsigned char c);
+
+
 /* rules: cm_rules.c (loading), cm_match.c (matching) */
 
 typedef struct cm_ruleset_s  cm_ruleset_t;
@@ -151,6 +203,30 @@ int cm_ruleset_add_file(cm_ruleset_t *rs, const char *path, char *err,
 int cm_ruleset_compile(cm_ruleset_t *rs, char *err, size_t errlen);
 void cm_ruleset_free(cm_ruleset_t *rs);
 
+/*
+ * A reference rule set matches as the engine did before its prefilter and
+ * skeleton: every rule is one PCRE2 scan of every field, word lists too
+ * (compiled into regexes).  Its cost grows with the rules and, for some
+ * texts, with the square of their length: it is for comparing, in
+ * comment-check --reference and the differential tests.  Call it on a new
+ * rule set, before cm_ruleset_add_file; CM_ERROR otherwise.
+ */
+int cm_ruleset_set_reference(cm_ruleset_t *rs);
+
+/* what the compiled rule set holds, for comment-check --lint */
+typedef struct {
+    size_t                regexes;   /* "re" rules */
+    size_t                lists;     /* "words" rules */
+    size_t                always;    /* regexes with no atom: always run */
+    size_t                atoms;     /* strings the regexes need */
+    size_t                entries;   /* word-list lines */
+    size_t                keys;      /* their keys, variants included */
+    size_t                memory;    /* bytes of automata and tables */
+    unsigned              reference;
+} cm_ruleset_stats_t;
+
+int cm_ruleset_stats(const cm_ruleset_t *rs, cm_ruleset_stats_t *st);
+
 size_t cm_ruleset_nrules(const cm_ruleset_t *rs);
 
 typedef struct {
@@ -160,14 +236,29 @@ typedef struct {
     const char           *msg;       /* NUL-terminated, "" when none */
     const char           *file;      /* where the rule was defined */
     unsigned              line;
+    unsigned              always;    /* a regex with no atom: runs on
+                                        every field */
 } cm_rule_info_t;
 
 int cm_ruleset_rule(const cm_ruleset_t *rs, size_t i, cm_rule_info_t *info);
 
 /*
+ * What rule i needs before PCRE2 runs it, as text: the prefilter's
+ * formula over literal strings, AND(OR("slot", "judi"), "gacor"); or
+ * "always" for a regex with none, "list" for a word list.  Returns the
+ * length written (cut to fit "buf").
+ */
+size_t cm_ruleset_rule_needs(const cm_ruleset_t *rs, size_t i, char *buf,
+    size_t len);
+
+/*
  * Per-worker scratch space: PCRE2 match data, match context with the
- * limits, JIT stack.  One per thread of matching; not shared.
- * 0 for a limit means the engine's default (100000 / 1000).
+ * limits, JIT stack, and the counters of the prefilter and the word
+ * lists (grown to fit the largest rule set it meets).  One per thread of
+ * matching; not shared.  0 for a limit means the engine's default
+ * (100000 / 1000).  The match limit is for a field of 1 KB or less; it
+ * grows with the field (CM_MATCH_LIMIT_KB more for each KB), so that a
+ * rule that scans a field once is never stopped by padding alone.
  */
 cm_scratch_t *cm_scratch_create(const cm_alloc_t *a, uint32_t match_limit,
     uint32_t depth_limit);

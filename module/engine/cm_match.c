@@ -2,21 +2,37 @@
  * Matching a compiled rule set against the fields of one comment, and the
  * per-worker scratch space that matching needs.
  *
- * Each field's views (raw, normalised) are made only when a rule asks for
- * them, and at most once per call.  Every match runs under the scratch's
- * limits: a rule that reaches one counts as not matched and is reported in
- * res->limited, so a hostile comment costs bounded time.
+ * Each view of each field is scanned once for all rules: the prefilter's
+ * automaton finds the atoms of every regex (cm_prefilter.c), the word
+ * lists' automaton every entry on the field's skeleton (cm_words.c).
+ * PCRE2 then runs only for the regexes whose atoms are there, and for the
+ * few that have none; it confirms, counts and locates their matches.
+ * The rule set's size does not change what a comment costs, and every
+ * step is linear in the field.
+ *
+ * Every PCRE2 match runs under the scratch's limits, raised with the
+ * field's length: a rule that reaches one counts as not matched and is
+ * reported in res->limited, for the caller to decide more strictly.
+ *
+ * A reference rule set (cm_ruleset_set_reference) runs every rule on
+ * every field instead, with word lists as regexes: the old way, kept to
+ * compare with.
  */
 
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cm_rules_int.h"
+#include "cm_util.h"
 
 
 #define CM_MATCH_LIMIT     100000
 #define CM_DEPTH_LIMIT     1000
+
+/* more match steps for each KB of a field, see cm_engine.h */
+#define CM_MATCH_LIMIT_KB  20000
 
 #define CM_JIT_STACK_MIN   (32 * 1024)
 #define CM_JIT_STACK_MAX   (512 * 1024)
@@ -28,7 +44,24 @@ struct cm_scratch_s {
     pcre2_match_context    *mctx;
     pcre2_jit_stack        *jit_stack;
     pcre2_match_data       *md;
+    uint32_t                match_limit;
+
+    /* zeroed counters for the automata, left zeroed after each scan */
+    unsigned char          *state;
+    size_t                  state_size;
 };
+
+
+/* something to do for a rule in a field: run its regex, or a list's hit */
+
+typedef struct {
+    uint32_t                rule;
+    uint32_t                field;
+    uint32_t                view;
+    uint32_t                hit;       /* a word list matched here */
+    uint32_t                start;
+    uint32_t                end;
+} cm_task_t;
 
 
 /* one cm_match call */
@@ -43,6 +76,11 @@ typedef struct {
     cm_result_t            *res;
     size_t                  hits_alloc;
     size_t                  limited_alloc;
+    cm_task_t              *tasks;
+    size_t                  ntasks;
+    size_t                  tasks_alloc;
+    size_t                  field;     /* being scanned */
+    unsigned                view;
     char                   *err;
     size_t                  errlen;
 } cm_match_t;
@@ -53,7 +91,19 @@ typedef struct {
 #define CM_LIMITED         2
 
 
+static int cm_match_fields(cm_match_t *m);
+static int cm_match_field(cm_match_t *m, size_t f, unsigned v);
+static int cm_match_candidate(void *ctx, uint32_t index);
+static int cm_match_listed(void *ctx, uint32_t rule, size_t start,
+    size_t end);
+static int cm_add_task(cm_match_t *m, uint32_t rule, uint32_t hit,
+    size_t start, size_t end);
+static int cm_task_cmp(const void *a, const void *b);
+static int cm_match_tasks(cm_match_t *m);
+static int cm_match_reference(cm_match_t *m);
 static int cm_match_rule(cm_match_t *m, const cm_rule_t *r);
+static int cm_confirm(cm_match_t *m, const cm_rule_t *r, size_t f,
+    cm_view_t *v, unsigned *limited, unsigned *matched);
 static int cm_rule_applies(const cm_rule_t *r, const cm_field_t *f);
 static cm_view_t *cm_field_view(cm_match_t *m, size_t f, unsigned view);
 static int cm_match_view(cm_match_t *m, const cm_rule_t *r, cm_view_t *v,
@@ -61,9 +111,9 @@ static int cm_match_view(cm_match_t *m, const cm_rule_t *r, cm_view_t *v,
 static int cm_add_hit(cm_match_t *m, const cm_rule_t *r, size_t f,
     const cm_view_t *v, size_t start, size_t end, unsigned count);
 static int cm_add_limited(cm_match_t *m, const cm_rule_t *r);
-static void *cm_grow(const cm_alloc_t *a, void *p, size_t n, size_t *nalloc,
-    size_t size);
+static int cm_scratch_state(cm_match_t *m);
 static void cm_free_views(cm_match_t *m);
+static void cm_free_skel(const cm_alloc_t *a, cm_skel_t *sk);
 
 
 cm_scratch_t *
@@ -81,6 +131,7 @@ cm_scratch_create(const cm_alloc_t *a, uint32_t match_limit,
     memset(s, 0, sizeof(cm_scratch_t));
 
     s->alloc = *a;
+    s->match_limit = match_limit ? match_limit : CM_MATCH_LIMIT;
 
     s->gctx = pcre2_general_context_create(cm_pcre2_malloc, cm_pcre2_free,
                                            &s->alloc);
@@ -93,8 +144,7 @@ cm_scratch_create(const cm_alloc_t *a, uint32_t match_limit,
         goto failed;
     }
 
-    pcre2_set_match_limit(s->mctx, match_limit ? match_limit
-                                               : CM_MATCH_LIMIT);
+    pcre2_set_match_limit(s->mctx, s->match_limit);
     pcre2_set_depth_limit(s->mctx, depth_limit ? depth_limit
                                                : CM_DEPTH_LIMIT);
 
@@ -138,6 +188,10 @@ cm_scratch_free(cm_scratch_t *s)
     pcre2_general_context_free(s->gctx);
 
     if (s->alloc.free) {
+        if (s->state) {
+            s->alloc.free(s->alloc.data, s->state);
+        }
+
         s->alloc.free(s->alloc.data, s);
     }
 }
@@ -149,7 +203,6 @@ cm_match(const cm_ruleset_t *rs, cm_scratch_t *s, const cm_alloc_t *a,
     char *err, size_t errlen)
 {
     int         rc;
-    size_t      i;
     cm_match_t  m;
 
     memset(res, 0, sizeof(cm_result_t));
@@ -159,15 +212,14 @@ cm_match(const cm_ruleset_t *rs, cm_scratch_t *s, const cm_alloc_t *a,
         return CM_ERROR;
     }
 
+    memset(&m, 0, sizeof(cm_match_t));
+
     m.rs = rs;
     m.s = s;
     m.a = a;
     m.fields = fields;
     m.nfields = nfields;
-    m.views = NULL;
     m.res = res;
-    m.hits_alloc = 0;
-    m.limited_alloc = 0;
     m.err = err;
     m.errlen = errlen;
 
@@ -181,16 +233,22 @@ cm_match(const cm_ruleset_t *rs, cm_scratch_t *s, const cm_alloc_t *a,
         memset(m.views, 0, nfields * CM_NVIEWS * sizeof(cm_view_t));
     }
 
-    rc = CM_OK;
+    if (rs->reference) {
+        rc = cm_match_reference(&m);
 
-    for (i = 0; i < rs->nrules; i++) {
-        rc = cm_match_rule(&m, &rs->rules[i]);
-        if (rc != CM_OK) {
-            break;
+    } else {
+        rc = cm_match_fields(&m);
+
+        if (rc == CM_OK) {
+            rc = cm_match_tasks(&m);
         }
     }
 
     cm_free_views(&m);
+
+    if (m.tasks && a->free) {
+        a->free(a->data, m.tasks);
+    }
 
     if (rc != CM_OK) {
         /* no half results: the caller has nothing to free after an error */
@@ -212,14 +270,263 @@ cm_match(const cm_ruleset_t *rs, cm_scratch_t *s, const cm_alloc_t *a,
 }
 
 
+/* one scan of each view of each field: the tasks for PCRE2 and the hits */
+
+static int
+cm_match_fields(cm_match_t *m)
+{
+    int       rc;
+    size_t    f;
+    unsigned  v;
+
+    if (cm_scratch_state(m) != CM_OK) {
+        return CM_ERROR;
+    }
+
+    for (f = 0; f < m->nfields; f++) {
+        for (v = 0; v < CM_NVIEWS; v++) {
+            if (m->rs->pf[v] == NULL && m->rs->words[v] == NULL) {
+                continue;
+            }
+
+            rc = cm_match_field(m, f, v);
+            if (rc != CM_OK) {
+                return rc;
+            }
+        }
+    }
+
+    return CM_OK;
+}
+
+
+static int
+cm_match_field(cm_match_t *m, size_t f, unsigned v)
+{
+    int                   rc;
+    size_t                i, n;
+    cm_skel_t             sk;
+    cm_view_t            *view;
+    const uint32_t       *always;
+    const cm_ruleset_t   *rs;
+
+    rs = m->rs;
+
+    view = cm_field_view(m, f, v);
+    if (view == NULL) {
+        return CM_ERROR;
+    }
+
+    m->field = f;
+    m->view = v;
+
+    if (rs->pf[v]) {
+        rc = cm_pf_scan(rs->pf[v], m->s->state, view->text, view->len,
+                        cm_match_candidate, m);
+        if (rc != 0) {
+            return CM_ERROR;
+        }
+
+        always = cm_pf_always(rs->pf[v]);
+        n = cm_pf_nalways(rs->pf[v]);
+
+        for (i = 0; i < n; i++) {
+            if (cm_match_candidate(m, always[i]) != 0) {
+                return CM_ERROR;
+            }
+        }
+    }
+
+    if (rs->words[v] == NULL) {
+        return CM_OK;
+    }
+
+    if (cm_view_skel(m->a, view, 0, &sk) != CM_OK) {
+        cm_free_skel(m->a, &sk);
+        snprintf(m->err, m->errlen, "out of memory");
+        return CM_ERROR;
+    }
+
+    rc = cm_words_scan(rs->words[v], m->s->state + rs->pf_state[v], m->a,
+                       view, &sk, cm_match_listed, m);
+
+    cm_free_skel(m->a, &sk);
+
+    if (rc != 0) {
+        snprintf(m->err, m->errlen, "out of memory");
+        return CM_ERROR;
+    }
+
+    return CM_OK;
+}
+
+
+/* a regex whose atoms are in the field, or one that always runs */
+
+static int
+cm_match_candidate(void *ctx, uint32_t index)
+{
+    cm_match_t       *m = ctx;
+    const cm_rule_t  *r;
+
+    r = &m->rs->rules[index];
+
+    if (!cm_rule_applies(r, &m->fields[m->field])) {
+        return 0;
+    }
+
+    return cm_add_task(m, index, 0, 0, 0);
+}
+
+
+/* a word list's first match in the field */
+
+static int
+cm_match_listed(void *ctx, uint32_t rule, size_t start, size_t end)
+{
+    cm_match_t       *m = ctx;
+    const cm_rule_t  *r;
+
+    r = &m->rs->rules[rule];
+
+    if (!cm_rule_applies(r, &m->fields[m->field])) {
+        return 0;
+    }
+
+    return cm_add_task(m, rule, 1, start, end);
+}
+
+
+static int
+cm_add_task(cm_match_t *m, uint32_t rule, uint32_t hit, size_t start,
+    size_t end)
+{
+    cm_task_t  *t;
+
+    t = cm_grow(m->a, m->tasks, m->ntasks, &m->tasks_alloc,
+                sizeof(cm_task_t));
+    if (t == NULL) {
+        snprintf(m->err, m->errlen, "out of memory");
+        return CM_ERROR;
+    }
+
+    m->tasks = t;
+
+    t = &m->tasks[m->ntasks++];
+
+    t->rule = rule;
+    t->field = (uint32_t) m->field;
+    t->view = m->view;
+    t->hit = hit;
+    t->start = (uint32_t) start;
+    t->end = (uint32_t) end;
+
+    return 0;
+}
+
+
+static int
+cm_task_cmp(const void *a, const void *b)
+{
+    const cm_task_t  *x = a, *y = b;
+
+    if (x->rule != y->rule) {
+        return (x->rule > y->rule) - (x->rule < y->rule);
+    }
+
+    return (x->field > y->field) - (x->field < y->field);
+}
+
+
+/*
+ * The tasks in rule order, and for a rule in field order: the first field
+ * it matches makes its hit, as the reference's loop over rules and fields
+ * would find it.
+ */
+
+static int
+cm_match_tasks(cm_match_t *m)
+{
+    int               rc;
+    size_t            i;
+    unsigned          limited, matched;
+    uint32_t          done;
+    cm_view_t        *v;
+    cm_task_t        *t;
+    const cm_rule_t  *r;
+
+    if (m->ntasks > 1) {
+        qsort(m->tasks, m->ntasks, sizeof(cm_task_t), cm_task_cmp);
+    }
+
+    done = (uint32_t) -1;
+    limited = 0;
+
+    for (i = 0; i < m->ntasks; i++) {
+        t = &m->tasks[i];
+
+        if (t->rule == done) {
+            continue;
+        }
+
+        if (i == 0 || t->rule != m->tasks[i - 1].rule) {
+            limited = 0;
+        }
+
+        r = &m->rs->rules[t->rule];
+        v = &m->views[t->field * CM_NVIEWS + t->view];
+
+        if (t->hit) {
+            /* the list's offsets are in the view: as a regex's would be */
+
+            rc = cm_add_hit(m, r, t->field, v, t->start, t->end, 1);
+            if (rc != CM_OK) {
+                return rc;
+            }
+
+            done = t->rule;
+            continue;
+        }
+
+        if (cm_confirm(m, r, t->field, v, &limited, &matched) != CM_OK) {
+            return CM_ERROR;
+        }
+
+        if (matched) {
+            done = t->rule;
+        }
+    }
+
+    return CM_OK;
+}
+
+
+/* the reference: every rule against every field it applies to */
+
+static int
+cm_match_reference(cm_match_t *m)
+{
+    int     rc;
+    size_t  i;
+
+    for (i = 0; i < m->rs->nrules; i++) {
+        rc = cm_match_rule(m, &m->rs->rules[i]);
+        if (rc != CM_OK) {
+            return rc;
+        }
+    }
+
+    return CM_OK;
+}
+
+
 /* a rule against its fields: the first field it matches makes the hit */
 
 static int
 cm_match_rule(cm_match_t *m, const cm_rule_t *r)
 {
-    int         rc, limited;
-    size_t      f, start, end;
-    unsigned    count;
+    size_t      f;
+    unsigned    limited, matched;
     cm_view_t  *v;
 
     limited = 0;
@@ -235,33 +542,54 @@ cm_match_rule(cm_match_t *m, const cm_rule_t *r)
             return CM_ERROR;
         }
 
-        rc = cm_match_view(m, r, v, &start, &end, &count);
-
-        switch (rc) {
-
-        case CM_MATCHED:
-            return cm_add_hit(m, r, f, v, start, end, count);
-
-        case CM_LIMITED:
-            if (!limited) {
-                limited = 1;
-
-                if (cm_add_limited(m, r) != CM_OK) {
-                    return CM_ERROR;
-                }
-            }
-
-            break;
-
-        case CM_NOT_MATCHED:
-            break;
-
-        default:
+        if (cm_confirm(m, r, f, v, &limited, &matched) != CM_OK) {
             return CM_ERROR;
+        }
+
+        if (matched) {
+            return CM_OK;
         }
     }
 
     return CM_OK;
+}
+
+
+/*
+ * PCRE2 on one field: a match is the rule's hit (*matched), a limit is
+ * reported once per rule (*limited).
+ */
+
+static int
+cm_confirm(cm_match_t *m, const cm_rule_t *r, size_t f, cm_view_t *v,
+    unsigned *limited, unsigned *matched)
+{
+    size_t    start, end;
+    unsigned  count;
+
+    *matched = 0;
+
+    switch (cm_match_view(m, r, v, &start, &end, &count)) {
+
+    case CM_MATCHED:
+        *matched = 1;
+        return cm_add_hit(m, r, f, v, start, end, count);
+
+    case CM_LIMITED:
+        if (*limited) {
+            return CM_OK;
+        }
+
+        *limited = 1;
+
+        return cm_add_limited(m, r);
+
+    case CM_NOT_MATCHED:
+        return CM_OK;
+
+    default:
+        return CM_ERROR;
+    }
 }
 
 
@@ -323,7 +651,9 @@ cm_field_view(cm_match_t *m, size_t f, unsigned view)
 /*
  * Counts non-overlapping matches until the rule's count is reached.
  * After an empty match the next one may not be empty at the same place
- * (PCRE2 then moves on by whole characters), as in Perl's //g.
+ * (PCRE2 then moves on by whole characters), as in Perl's //g.  The match
+ * limit grows with the field, so that padding cannot stop a rule that
+ * scans it once.
  */
 
 static int
@@ -332,6 +662,7 @@ cm_match_view(cm_match_t *m, const cm_rule_t *r, cm_view_t *v,
 {
     int             rc;
     size_t          k, off, ms, me;
+    uint64_t        limit;
     uint32_t        opts;
     unsigned        n;
     PCRE2_SIZE     *ov;
@@ -340,6 +671,11 @@ cm_match_view(cm_match_t *m, const cm_rule_t *r, cm_view_t *v,
     n = 0;
     *start = 0;
     *end = 0;
+
+    limit = m->s->match_limit + (uint64_t) (v->len / 1024) * CM_MATCH_LIMIT_KB;
+
+    pcre2_set_match_limit(m->s->mctx,
+                          limit > UINT32_MAX ? UINT32_MAX : (uint32_t) limit);
 
     ov = pcre2_get_ovector_pointer(m->s->md);
 
@@ -466,36 +802,57 @@ cm_add_limited(cm_match_t *m, const cm_rule_t *r)
 }
 
 
-/* room for one more element in an array of n; NULL when out of memory */
+/*
+ * The automata's counters: the largest prefilter's, then the largest
+ * word lists', zeroed; grown when a larger rule set comes along.
+ */
 
-static void *
-cm_grow(const cm_alloc_t *a, void *p, size_t n, size_t *nalloc, size_t size)
+static int
+cm_scratch_state(cm_match_t *m)
 {
-    void    *np;
-    size_t   na;
+    size_t           need, pf, words;
+    unsigned         v;
+    cm_scratch_t    *s;
+    unsigned char   *state;
 
-    if (n < *nalloc) {
-        return p;
+    s = m->s;
+    pf = 0;
+    words = 0;
+
+    for (v = 0; v < CM_NVIEWS; v++) {
+        if (m->rs->pf_state[v] > pf) {
+            pf = m->rs->pf_state[v];
+        }
+
+        if (m->rs->words_state[v] > words) {
+            words = m->rs->words_state[v];
+        }
     }
 
-    na = *nalloc ? *nalloc * 2 : 8;
+    /* word lists' state starts at pf_state[v]: room for the largest */
 
-    np = a->alloc(a->data, na * size);
-    if (np == NULL) {
-        return NULL;
+    need = pf + words + 16;
+
+    if (need <= s->state_size) {
+        return CM_OK;
     }
 
-    if (n) {
-        memcpy(np, p, n * size);
+    state = s->alloc.alloc(s->alloc.data, need);
+    if (state == NULL) {
+        snprintf(m->err, m->errlen, "out of memory");
+        return CM_ERROR;
     }
 
-    if (p && a->free) {
-        a->free(a->data, p);
+    memset(state, 0, need);
+
+    if (s->state && s->alloc.free) {
+        s->alloc.free(s->alloc.data, s->state);
     }
 
-    *nalloc = na;
+    s->state = state;
+    s->state_size = need;
 
-    return np;
+    return CM_OK;
 }
 
 
@@ -516,4 +873,41 @@ cm_free_views(cm_match_t *m)
     }
 
     m->a->free(m->a->data, m->views);
+}
+
+
+static void
+cm_free_skel(const cm_alloc_t *a, cm_skel_t *sk)
+{
+    if (a->free == NULL) {
+        return;
+    }
+
+    if (sk->text) {
+        a->free(a->data, sk->text);
+    }
+
+    if (sk->off) {
+        a->free(a->data, sk->off);
+    }
+
+    if (sk->end) {
+        a->free(a->data, sk->end);
+    }
+
+    if (sk->gap) {
+        a->free(a->data, sk->gap);
+    }
+
+    if (sk->flags) {
+        a->free(a->data, sk->flags);
+    }
+
+    if (sk->units) {
+        a->free(a->data, sk->units);
+    }
+
+    if (sk->digits) {
+        a->free(a->data, sk->digits);
+    }
 }

@@ -53,6 +53,7 @@ static int cm_norm_space(cm_norm_t *n, uint32_t off);
 static int cm_norm_grow(cm_norm_t *n, size_t need);
 static void cm_norm_free(cm_norm_t *n);
 static const cm_confusable_t *cm_confusable(uint32_t c);
+static void cm_skel_pieces(cm_skel_t *sk);
 
 
 /*
@@ -76,6 +77,15 @@ static const uint16_t  cm_cp1252[32] = {
  */
 
 static const unsigned char  cm_garbled_fffd[] = "\xc3\x94\xc3\xb8\xce\xa9";
+
+
+/*
+ * The skeleton's letter for each ASCII character: letters lowered,
+ * leetspeak digits and symbols as the letter they stand for; "1" and "|"
+ * stand for "i" or "l" and stay "1"; 0 for a separator.
+ */
+
+static const char  cm_skel_leet[] = "o1zeasgtbg";
 
 
 int
@@ -216,6 +226,264 @@ cm_view_norm(const cm_alloc_t *a, const unsigned char *p, size_t len,
     view->map = n.map;
 
     return CM_OK;
+}
+
+
+unsigned char
+cm_skel_ascii(unsigned char c)
+{
+    if (c >= 'a' && c <= 'z') {
+        return c;
+    }
+
+    if (c >= 'A' && c <= 'Z') {
+        return c | 0x20;
+    }
+
+    if (c >= '0' && c <= '9') {
+        return (unsigned char) cm_skel_leet[c - '0'];
+    }
+
+    switch (c) {
+    case '@':
+        return 'a';
+    case '!':
+        return 'i';
+    case '|':
+        return '1';
+    case '$':
+        return 's';
+    case '+':
+        return 't';
+    default:
+        return 0;
+    }
+}
+
+
+int
+cm_view_skel(const cm_alloc_t *a, const cm_view_t *view, unsigned opts,
+    cm_skel_t *sk)
+{
+    size_t                  i, k, n, j, last, cb_len;
+    uint32_t                cp, low;
+    unsigned                gap, space, kind, same;
+    unsigned char           cb[4];
+    const unsigned char    *p;
+    utf8proc_category_t     cat;
+
+    n = view->len + 1;
+
+    sk->text = a->alloc(a->data, n);
+    sk->off = a->alloc(a->data, n * sizeof(uint32_t));
+    sk->end = a->alloc(a->data, n * sizeof(uint32_t));
+    sk->gap = a->alloc(a->data, n);
+    sk->flags = a->alloc(a->data, n);
+    sk->units = a->alloc(a->data, n);
+    sk->digits = a->alloc(a->data, n);
+
+    if (sk->text == NULL || sk->off == NULL || sk->end == NULL
+        || sk->gap == NULL || sk->flags == NULL || sk->units == NULL
+        || sk->digits == NULL)
+    {
+        return CM_ERROR;
+    }
+
+    p = view->text;
+    n = 0;
+    gap = 0;
+    space = 0;
+    last = (size_t) -1;
+
+    for (i = 0; i < view->len; i += k) {
+
+        if (p[i] < 0x80) {
+            k = 1;
+            cb[0] = cm_skel_ascii(p[i]);
+            cb_len = 1;
+
+            if (cb[0] == 0) {
+                if (gap < 255) {
+                    gap++;
+                }
+
+                if (p[i] == ' ' || (p[i] >= '\t' && p[i] <= '\r')) {
+                    space = 1;
+                }
+
+                continue;
+            }
+
+            kind = (p[i] >= '0' && p[i] <= '9') ? CM_SK_DIGIT
+                   : ((cb[0] == p[i] || (p[i] | 0x20) == cb[0])
+                      ? CM_SK_LETTER : CM_SK_SYMBOL);
+
+            /*
+             * A symbol next to a digit separates ("WETON+88", "+62"); a
+             * symbol stands for a letter only among letters ("g@cor").
+             */
+
+            if (kind == CM_SK_SYMBOL
+                && ((i + 1 < view->len && p[i + 1] >= '0' && p[i + 1] <= '9')
+                    || (gap == 0 && last != (size_t) -1
+                        && i > 0 && p[i - 1] >= '0' && p[i - 1] <= '9')))
+            {
+                if (gap < 255) {
+                    gap++;
+                }
+
+                continue;
+            }
+
+        } else {
+            k = cm_utf8_decode(p + i, view->len - i, &cp);
+            if (k == 0) {
+                k = 1;
+                continue;
+            }
+
+            cat = utf8proc_category((utf8proc_int32_t) cp);
+
+            if (cat == UTF8PROC_CATEGORY_MN || cat == UTF8PROC_CATEGORY_MC
+                || cat == UTF8PROC_CATEGORY_ME)
+            {
+                continue;
+            }
+
+            if (cat < UTF8PROC_CATEGORY_LU || cat > UTF8PROC_CATEGORY_LO) {
+                if (gap < 255) {
+                    gap++;
+                }
+
+                if (cat == UTF8PROC_CATEGORY_ZS || cat == UTF8PROC_CATEGORY_ZL
+                    || cat == UTF8PROC_CATEGORY_ZP || cp == 0x85)
+                {
+                    space = 1;
+                }
+
+                continue;
+            }
+
+            /* lower case when it keeps its length, so text never grows */
+
+            low = (uint32_t) utf8proc_tolower((utf8proc_int32_t) cp);
+            cb_len = utf8proc_encode_char((utf8proc_int32_t) low, cb);
+
+            if (cb_len != k) {
+                memcpy(cb, p + i, k);
+                cb_len = k;
+            }
+
+            kind = CM_SK_LETTER;
+        }
+
+        /* a stretched letter is one run; "777" is three */
+
+        same = !(opts & CM_SKEL_SPLIT)
+               && last != (size_t) -1 && gap == 0
+               && last + cb_len == n
+               && sk->text[last] == cb[0]
+               && (cb_len == 1
+                   || memcmp(sk->text + last, cb, cb_len) == 0);
+
+        if (same) {
+            for (j = last; j < n; j++) {
+                sk->end[j] = (uint32_t) (i + k);
+                sk->flags[j] |= kind;
+
+                if (sk->units[j] < 255) {
+                    sk->units[j]++;
+                }
+
+                if (kind == CM_SK_DIGIT && sk->digits[j] < 255) {
+                    sk->digits[j]++;
+                }
+            }
+
+            continue;
+        }
+
+        last = n;
+
+        for (j = 0; j < cb_len; j++) {
+            sk->text[n] = cb[j];
+            sk->off[n] = (uint32_t) i;
+            sk->end[n] = (uint32_t) (i + k);
+            sk->gap[n] = j ? 0 : (unsigned char) gap;
+            sk->flags[n] = (unsigned char) (kind | (j ? CM_SK_CONT : 0)
+                                            | (space && !j ? CM_SK_SPACE : 0));
+            sk->units[n] = 1;
+            sk->digits[n] = (kind == CM_SK_DIGIT);
+            n++;
+        }
+
+        gap = 0;
+        space = 0;
+    }
+
+    sk->text[n] = '\0';
+    sk->len = n;
+
+    /* where nothing follows: the gap after the last run */
+    sk->off[n] = (uint32_t) view->len;
+    sk->end[n] = (uint32_t) view->len;
+    sk->gap[n] = (unsigned char) (gap ? gap : 1);
+    sk->flags[n] = space ? CM_SK_SPACE : 0;
+    sk->units[n] = 0;
+    sk->digits[n] = 0;
+
+    cm_skel_pieces(sk);
+
+    return CM_OK;
+}
+
+
+/*
+ * Spelled-out words and glued pieces: single-run pieces close together
+ * are spelled, and a piece of many runs is glued; in both, word lists may
+ * look for long entries inside the text (cm_words.c).
+ */
+
+static void
+cm_skel_pieces(cm_skel_t *sk)
+{
+    size_t    i, j, start, runs, prev_start;
+    unsigned  prev_single;
+
+    prev_single = 0;
+    prev_start = 0;
+
+    for (i = 0; i < sk->len; i = j) {
+        start = i;
+        runs = 0;
+
+        for (j = i; j < sk->len; j++) {
+            if (j > i && sk->gap[j] != 0) {
+                break;
+            }
+
+            if (!(sk->flags[j] & CM_SK_CONT)) {
+                runs++;
+            }
+        }
+
+        if (runs >= CM_SK_GLUED_LEN) {
+            for (i = start; i < j; i++) {
+                sk->flags[i] |= CM_SK_GLUED;
+            }
+        }
+
+        if (runs == 1 && prev_single && sk->gap[start] <= CM_SK_SPELL_GAP) {
+            sk->flags[start] |= CM_SK_SPELL;
+
+            for (i = prev_start; i < j; i++) {
+                sk->flags[i] |= CM_SK_GLUED;
+            }
+        }
+
+        prev_single = (runs == 1);
+        prev_start = start;
+    }
 }
 
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cm_engine.h"
+#include "cm_util.h"
 
 
 static void *cm_malloc(void *data, size_t size);
@@ -145,4 +145,54 @@ cm_utf8_decode(const unsigned char *p, size_t len, uint32_t *cp)
     *cp = c;
 
     return n;
+}
+
+
+void *
+cm_grow(const cm_alloc_t *a, void *p, size_t n, size_t *nalloc, size_t size)
+{
+    void    *np;
+    size_t   na;
+
+    if (n < *nalloc) {
+        return p;
+    }
+
+    na = *nalloc ? *nalloc * 2 : 8;
+
+    np = a->alloc(a->data, na * size);
+    if (np == NULL) {
+        return NULL;
+    }
+
+    if (n) {
+        memcpy(np, p, n * size);
+    }
+
+    if (p && a->free) {
+        a->free(a->data, p);
+    }
+
+    *nalloc = na;
+
+    return np;
+}
+
+
+size_t
+cm_utf8_len(unsigned char c)
+{
+    if (c >= 0xf0) {
+        return 4;
+    }
+
+    if (c >= 0xe0) {
+        return 3;
+    }
+
+    if (c >= 0xc0) {
+        return 2;
+    }
+
+    return 1;
 }

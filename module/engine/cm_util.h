@@ -1,0 +1,26 @@
+
+/*
+ * Small helpers shared inside the engine (cm_util.c).  Not for callers.
+ */
+
+
+#ifndef _CM_UTIL_H_INCLUDED_
+#define _CM_UTIL_H_INCLUDED_
+
+
+#include "cm_engine.h"
+
+
+/*
+ * Room for one more element in an array of n, doubling from 8; the old
+ * array is freed when "a" can free.  NULL when out of memory (the old
+ * array is kept).
+ */
+void *cm_grow(const cm_alloc_t *a, void *p, size_t n, size_t *nalloc,
+    size_t size);
+
+/* the length of the UTF-8 sequence a lead byte starts, 1 to 4 */
+size_t cm_utf8_len(unsigned char c);
+
+
+#endif /* _CM_UTIL_H_INCLUDED_ */

@@ -1,0 +1,1662 @@
+
+/*
+ * Word lists: one automaton for the entries of every list of a view,
+ * matched on the skeleton of each field (cm_view_skel).
+ *
+ * An entry is written once, "slot gacor", and matches as spammers
+ * disguise it.  Its key is its own skeleton: letters only, leetspeak
+ * undone, repeats squeezed, the space between its words dropped
+ * ("slotgacor").  The skeleton of a field has lost the same things, so
+ * "s.l.0.t  g4coorr", "$lot gacor" and "#slotgacor" all contain the key,
+ * and one Aho-Corasick pass finds every entry of every list, whatever
+ * their number.  Each occurrence is then checked against what the
+ * skeleton dropped (cm_words_check):
+ *
+ *   boundaries  no letter touches it on either side, so "asu" is not in
+ *               "kasus" nor "tai" in "pantai" (digits may: "slot88");
+ *               a word spelled out does not go on from a single letter:
+ *               "k a s u s" holds no "a s u";
+ *   words       each word of the entry is written whole ("slot"), or
+ *               spelled out with one to three separators between every
+ *               letter ("s.l.o.t"), never with separators here and there
+ *               ("a su" is not "asu"); between the words of a phrase
+ *               anything of up to CM_WORDS_JUNC_GAP separators, or
+ *               nothing;
+ *   letters     a match holds a real letter ("741" is not "tai"), does
+ *               not end on a symbol standing in for a letter ("ta!" is
+ *               not "tai"), and has the entry's own digits where it has
+ *               digits ("pulau777");
+ *   long keys   an entry of CM_WORDS_LONG letters or more is also found
+ *               inside text glued together or spelled out as one run
+ *               ("daftarsitusslotgacor", "d a f t a r s l o t g a c o r"),
+ *               where no boundary can be seen; its words may hold
+ *               separators that are not spaces ("sl-ot ga-cor");
+ *   loose       a "~" entry needs no boundary and may have up to three
+ *               separators between any two letters, and its "l" may be
+ *               written "i" ("diGa Ru-da Ho ki", "PuIauwin");
+ *   exceptions  a "!" entry is an innocent phrase: a match that starts
+ *               inside one of its matches does not count.
+ *
+ * "1" and "|" stand for both "i" and "l": an entry with those letters
+ * gets keys with "1" in their place (the skeleton keeps "1").  A symbol
+ * between two words is a separator too ("$lot@gacor"): phrases get keys
+ * with the symbol's letter between their words.
+ */
+
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <utf8proc.h>
+
+#include "cm_rules_int.h"
+#include "cm_ac.h"
+#include "cm_util.h"
+
+
+/* a loose ("~") entry: its fewest letters or digits */
+#define CM_LOOSE_MIN       6
+
+/* a long key: found inside glued text too */
+#define CM_WORDS_LONG      6
+
+/* separators between the words of a phrase */
+#define CM_WORDS_JUNC_GAP  8
+
+#define CM_WORDS_KEY_MAX   255
+
+/* variants of one entry's key: "1" for "i" and "l" */
+#define CM_WORDS_VARIANTS  16
+
+#define CM_WK_STRICT       0
+#define CM_WK_LOOSE        1
+#define CM_WK_EXC          2
+
+#define CM_WK_LONG         0x01
+#define CM_WK_NOSPELL      0x02
+#define CM_WK_DOUBLE       0x04      /* a letter squeezed in the key */
+
+/* what each byte of a key asks of the text */
+#define CM_KI_CONT         0x01      /* a UTF-8 continuation byte */
+#define CM_KI_JUNC         0x02      /* a new word of a phrase starts */
+#define CM_KI_PUNCT        0x04      /* punctuation of the entry before */
+#define CM_KI_SYMBOL       0x10      /* only a symbol */
+#define CM_KI_LETTER       0x20      /* the entry's letter */
+
+
+
+typedef struct {
+    uint32_t              rule;      /* the list's index in "rules" */
+    uint32_t              info;      /* its bytes in "kinfo", "kunits" */
+    uint16_t              len;
+    unsigned char         kind;
+    unsigned char         flags;
+} cm_wkey_t;
+
+
+struct cm_words_s {
+    cm_alloc_t            alloc;
+    cm_ac_builder_t      *builder;
+    cm_ac_builder_t      *lbuilder;  /* loose entries */
+    cm_ac_t              *ac;
+    cm_ac_t              *lac;
+    cm_wkey_t            *keys;
+    size_t                nkeys;
+    size_t                keys_alloc;
+    unsigned char        *kinfo;     /* CM_KI_* */
+    unsigned char        *kunits;    /* characters the run needs */
+    unsigned char        *kdigits;   /* digits the run needs */
+    size_t                ninfo;
+    size_t                info_alloc;
+    uint32_t             *rules;     /* the rule set's index of each list */
+    unsigned char        *has_exc;
+    size_t                nrules;
+    size_t                rules_alloc;
+    size_t                exc_alloc;
+    size_t                nentries;
+    unsigned              nloose;    /* there are loose entries */
+    size_t                memory;
+};
+
+
+/*
+ * The skeleton for loose entries: runs of the same letter merged across
+ * small gaps too ("7/7/7", "88 8"), each merged run pointing to its first
+ * and last run in the skeleton.
+ */
+
+typedef struct {
+    unsigned char        *text;
+    uint32_t             *first;
+    uint32_t             *last;
+    unsigned char        *units;
+    unsigned char        *digits;
+    unsigned char        *gap;
+    size_t                len;
+} cm_merged_t;
+
+
+/* one key being made */
+
+typedef struct {
+    unsigned char         key[CM_WORDS_KEY_MAX + 1];
+    unsigned char         info[CM_WORDS_KEY_MAX + 1];
+    unsigned char         units[CM_WORDS_KEY_MAX + 1];
+    unsigned char         digits[CM_WORDS_KEY_MAX + 1];
+    size_t                len;
+} cm_wvar_t;
+
+
+/* one list being read */
+
+typedef struct {
+    cm_ruleset_t         *rs;
+    cm_rule_t            *r;
+    const char           *path;
+    char                 *err;
+    size_t                errlen;
+    cm_words_t           *w;
+    uint32_t              local;
+    size_t                nwords;
+    size_t                nexc;
+    cm_str_t             *lines;     /* the reference: every entry */
+} cm_wload_t;
+
+
+/* a match kept until the exceptions of its list are known */
+
+typedef struct {
+    uint32_t              rule;
+    uint32_t              start;
+    uint32_t              end;
+} cm_wspan_t;
+
+
+/* one scan */
+
+typedef struct {
+    const cm_words_t     *w;
+    const cm_alloc_t     *a;
+    const cm_view_t      *view;
+    const cm_skel_t      *sk;
+    cm_merged_t           mg;
+    uint32_t             *best_start;   /* start + 1, 0: no match yet */
+    uint32_t             *best_end;
+    uint32_t             *touched;
+    size_t                ntouched;
+    cm_wspan_t           *pending;
+    size_t                npending;
+    size_t                pending_alloc;
+    cm_wspan_t           *exc;
+    size_t                nexc;
+    size_t                exc_alloc;
+    unsigned              nomem;
+} cm_wscan_t;
+
+
+static int cm_words_line(cm_wload_t *ld, unsigned line,
+    const unsigned char *s, const unsigned char *e);
+static int cm_words_create(cm_ruleset_t *rs, cm_rule_t *r, cm_words_t **wp);
+static int cm_words_rule_add(cm_wload_t *ld);
+static int cm_words_entry(cm_wload_t *ld, unsigned line, unsigned kind,
+    const unsigned char *s, size_t len);
+static unsigned cm_words_base(const cm_view_t *v, const cm_skel_t *sk,
+    unsigned kind, cm_wvar_t *base);
+static void cm_free_skel(cm_ruleset_t *rs, cm_skel_t *sk);
+static int cm_words_keys(cm_wload_t *ld, unsigned kind, unsigned flags,
+    cm_wvar_t *base);
+static int cm_words_add_key(cm_words_t *w, uint32_t local, unsigned kind,
+    unsigned flags, const cm_wvar_t *v);
+static void cm_words_lower(unsigned char *p, size_t len);
+static int cm_words_check(const cm_words_t *w, const cm_wkey_t *k,
+    const cm_view_t *view, const cm_skel_t *sk, size_t s, size_t e);
+static unsigned cm_words_word(const cm_wkey_t *k, unsigned nplain,
+    unsigned nspell, unsigned nother, unsigned spacey);
+static int cm_words_head(const cm_view_t *view, const cm_skel_t *sk,
+    size_t s);
+static int cm_words_tail(const cm_view_t *view, const cm_skel_t *sk,
+    size_t e);
+static int cm_words_is_letter(const unsigned char *p, size_t len);
+static int cm_words_hit(void *ctx, uint32_t value, uint32_t len,
+    size_t end);
+static int cm_words_hit_loose(void *ctx, uint32_t value, uint32_t len,
+    size_t end);
+static int cm_words_found(cm_wscan_t *sc, const cm_wkey_t *k,
+    uint32_t start, uint32_t stop);
+static int cm_words_merge(cm_wscan_t *sc);
+static void cm_words_best(cm_wscan_t *sc, uint32_t rule, uint32_t start,
+    uint32_t end);
+static int cm_words_push(cm_wscan_t *sc, cm_wspan_t **arr, size_t *n,
+    size_t *nalloc, uint32_t rule, uint32_t start, uint32_t end);
+static void cm_words_excepted(cm_wscan_t *sc);
+static int cm_wspan_cmp(const void *a, const void *b);
+
+
+/* letters the same skeleton byte stands for: "1" is "i" or "l" */
+
+static const unsigned char  cm_words_symbols[] = "ai1st";
+
+
+int
+cm_words_load(cm_ruleset_t *rs, cm_rule_t *r, const char *path,
+    const char *at, unsigned line, char *err, size_t errlen)
+{
+    int                   rc;
+    char                  msg[CM_ERRLEN];
+    cm_file_t             f;
+    const char           *what;
+    cm_alloc_t            a;
+    cm_lines_t            ls;
+    cm_wload_t            ld;
+    const unsigned char  *s, *e;
+
+    cm_rs_allocator(rs, &a);
+
+    if (cm_file_read(&a, path, &f, &what, msg, sizeof(msg)) != CM_OK) {
+        snprintf(err, errlen, "%s:%u: %s \"%s\": %s", at, line, what, path,
+                 msg);
+        return CM_ERROR;
+    }
+
+    memset(&ld, 0, sizeof(cm_wload_t));
+
+    ld.rs = rs;
+    ld.r = r;
+    ld.path = path;
+    ld.err = err;
+    ld.errlen = errlen;
+
+    rc = CM_OK;
+
+    if (rs->reference) {
+        ld.lines = cm_rs_alloc(rs, (f.len / 2 + 1) * sizeof(cm_str_t));
+        if (ld.lines == NULL) {
+            rc = CM_ERROR;
+            snprintf(err, errlen, "%s:%u: out of memory", at, line);
+        }
+
+    } else {
+        rc = cm_words_create(rs, r, &ld.w);
+
+        if (rc == CM_OK) {
+            rc = cm_words_rule_add(&ld);
+        }
+
+        if (rc != CM_OK) {
+            snprintf(err, errlen, "%s:%u: out of memory", at, line);
+        }
+    }
+
+    cm_lines_init(&ls, f.data, f.len);
+
+    while (rc == CM_OK && cm_lines_next(&ls, &s, &e)) {
+        rc = cm_words_line(&ld, ls.line, s, e);
+    }
+
+    if (rc == CM_OK && ld.nwords == 0 && ld.nexc == 0) {
+        snprintf(err, errlen, "%s:%u: word list \"%s\" is empty", at, line,
+                 path);
+        rc = CM_ERROR;
+    }
+
+    if (rc == CM_OK && ld.nwords == 0) {
+        snprintf(err, errlen, "%s:%u: word list \"%s\" has only exceptions",
+                 at, line, path);
+        rc = CM_ERROR;
+    }
+
+    if (rc == CM_OK && rs->reference) {
+        rc = cm_words_re_compile(rs, r, path, ld.lines, ld.nwords + ld.nexc,
+                                 msg, sizeof(msg));
+        if (rc != CM_OK) {
+            snprintf(err, errlen, "%s:%u: %s", at, line, msg);
+        }
+    }
+
+    if (ld.lines) {
+        while (ld.nwords + ld.nexc) {
+            if (ld.nwords) {
+                ld.nwords--;
+
+            } else {
+                ld.nexc--;
+            }
+
+            cm_rs_free(rs, (void *) ld.lines[ld.nwords + ld.nexc].data);
+        }
+
+        cm_rs_free(rs, ld.lines);
+    }
+
+    cm_rs_free(rs, f.data);
+
+    return rc;
+}
+
+
+/*
+ * One line of a list: "#" starts a comment, blanks around are dropped;
+ * "!" starts an exception, "~" a loose entry.  The text must be UTF-8.
+ */
+
+static int
+cm_words_line(cm_wload_t *ld, unsigned line, const unsigned char *s,
+    const unsigned char *e)
+{
+    size_t                bad, chars;
+    unsigned              kind;
+    const unsigned char  *p, *hash;
+
+    bad = cm_utf8_check(s, e - s);
+
+    if (bad < (size_t) (e - s)) {
+        snprintf(ld->err, ld->errlen, "%s:%u: not valid UTF-8 (byte %zu "
+                 "of the line)", ld->path, line, bad + 1);
+        return CM_ERROR;
+    }
+
+    hash = memchr(s, '#', e - s);
+    if (hash) {
+        e = hash;
+    }
+
+    while (s < e && (*s == ' ' || *s == '\t')) {
+        s++;
+    }
+
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r')) {
+        e--;
+    }
+
+    if (s == e) {
+        return CM_OK;
+    }
+
+    kind = CM_WK_STRICT;
+
+    if (*s == '~') {
+        kind = CM_WK_LOOSE;
+
+        for (chars = 0, p = s + 1; p < e; p++) {
+            if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
+                || (*p >= '0' && *p <= '9') || *p >= 0xc0)
+            {
+                chars++;
+            }
+        }
+
+        if (chars < CM_LOOSE_MIN) {
+            snprintf(ld->err, ld->errlen, "%s:%u: loose entry too short, "
+                     "needs at least %d letters", ld->path, line,
+                     CM_LOOSE_MIN);
+            return CM_ERROR;
+        }
+
+    } else if (*s == '!') {
+        kind = CM_WK_EXC;
+    }
+
+    return cm_words_entry(ld, line, kind, s, e - s);
+}
+
+
+static int
+cm_words_create(cm_ruleset_t *rs, cm_rule_t *r, cm_words_t **wp)
+{
+    cm_alloc_t   a;
+    cm_words_t  *w;
+
+    w = rs->words[r->view];
+
+    if (w) {
+        *wp = w;
+        return CM_OK;
+    }
+
+    cm_rs_allocator(rs, &a);
+
+    w = a.alloc(a.data, sizeof(cm_words_t));
+    if (w == NULL) {
+        return CM_ERROR;
+    }
+
+    memset(w, 0, sizeof(cm_words_t));
+
+    w->alloc = a;
+
+    w->builder = cm_ac_builder_create(&a, 0);
+    w->lbuilder = cm_ac_builder_create(&a, 0);
+
+    if (w->builder == NULL || w->lbuilder == NULL) {
+        cm_ac_builder_free(w->builder);
+        cm_ac_builder_free(w->lbuilder);
+        a.free(a.data, w);
+        return CM_ERROR;
+    }
+
+    rs->words[r->view] = w;
+    *wp = w;
+
+    return CM_OK;
+}
+
+
+/* the rule's list gets an index of its own in the automaton's lists */
+
+static int
+cm_words_rule_add(cm_wload_t *ld)
+{
+    uint32_t       *rules;
+    cm_words_t     *w;
+    unsigned char  *has_exc;
+
+    w = ld->w;
+
+    rules = cm_grow(&w->alloc, w->rules, w->nrules, &w->rules_alloc,
+                          sizeof(uint32_t));
+    if (rules == NULL) {
+        return CM_ERROR;
+    }
+
+    w->rules = rules;
+
+    has_exc = cm_grow(&w->alloc, w->has_exc, w->nrules, &w->exc_alloc,
+                            1);
+    if (has_exc == NULL) {
+        return CM_ERROR;
+    }
+
+    w->has_exc = has_exc;
+
+    ld->local = (uint32_t) w->nrules;
+
+    w->rules[w->nrules] = (uint32_t) (ld->r - ld->rs->rules);
+    w->has_exc[w->nrules] = 0;
+    w->nrules++;
+
+    return CM_OK;
+}
+
+
+/*
+ * An entry as the view's text would show it: normalised for a list of
+ * the normalised view (so "café" still matches once the text has lost
+ * its accents), lower case for the raw view.
+ */
+
+static int
+cm_words_entry(cm_wload_t *ld, unsigned line, unsigned kind,
+    const unsigned char *s, size_t len)
+{
+    int             rc;
+    unsigned        flags;
+    cm_str_t       *l;
+    cm_skel_t       sk;
+    cm_view_t       v;
+    cm_wvar_t       base;
+    cm_alloc_t      a;
+    cm_ruleset_t   *rs;
+    unsigned char  *text;
+
+    rs = ld->rs;
+
+    cm_rs_allocator(rs, &a);
+
+    if (ld->r->view == CM_VIEW_NORM) {
+        if (cm_view_norm(&a, s, len, &v) != CM_OK) {
+            snprintf(ld->err, ld->errlen, "%s:%u: out of memory", ld->path,
+                     line);
+            return CM_ERROR;
+        }
+
+        cm_rs_free(rs, v.map);
+        v.map = NULL;
+        text = v.text;
+
+    } else {
+        text = (unsigned char *) cm_rs_strdup(rs, s, len);
+        if (text == NULL) {
+            snprintf(ld->err, ld->errlen, "%s:%u: out of memory", ld->path,
+                     line);
+            return CM_ERROR;
+        }
+
+        v.text = text;
+        v.len = len;
+        v.map = NULL;
+    }
+
+    cm_words_lower(v.text, v.len);
+
+    /* normalising may leave blanks at either end ("x&nbsp;") */
+
+    while (v.len && v.text[v.len - 1] == ' ') {
+        v.len--;
+    }
+
+    while (v.len && v.text[0] == ' ') {
+        v.text++;
+        v.len--;
+    }
+
+    if (v.len == 0 || (v.len == 1 && kind != CM_WK_STRICT)) {
+        cm_rs_free(rs, text);
+        return CM_OK;
+    }
+
+    if (kind == CM_WK_EXC) {
+        ld->nexc++;
+
+    } else {
+        ld->nwords++;
+    }
+
+    if (rs->reference) {
+        /* the regex compiler reads the entries as the list has them */
+        memmove(text, v.text, v.len);
+        l = &ld->lines[ld->nwords + ld->nexc - 1];
+        l->data = text;
+        l->len = v.len;
+        return CM_OK;
+    }
+
+    if (kind == CM_WK_EXC) {
+        ld->w->has_exc[ld->local] = 1;
+    }
+
+    /* the skeleton of what follows "!" or "~" */
+
+    if (kind != CM_WK_STRICT) {
+        v.text++;
+        v.len--;
+    }
+
+    memset(&sk, 0, sizeof(cm_skel_t));
+
+    rc = cm_view_skel(&a, &v, 0, &sk);
+
+    if (rc != CM_OK) {
+        snprintf(ld->err, ld->errlen, "%s:%u: out of memory", ld->path,
+                 line);
+        goto done;
+    }
+
+    if (sk.len > CM_WORDS_KEY_MAX) {
+        snprintf(ld->err, ld->errlen, "%s:%u: entry too long, at most %d "
+                 "letters", ld->path, line, CM_WORDS_KEY_MAX);
+        rc = CM_ERROR;
+        goto done;
+    }
+
+    if (sk.len == 0) {
+        /* punctuation only: nothing a skeleton can find */
+        goto done;
+    }
+
+    flags = cm_words_base(&v, &sk, kind, &base);
+
+    rc = cm_words_keys(ld, kind, flags, &base);
+
+    /*
+     * A doubled letter squeezed in the key stays two letters when the
+     * entry is spelled out ("B 0 S S W D"): a key for that too.
+     */
+
+    if (rc == CM_OK && (flags & CM_WK_DOUBLE) && !(flags & CM_WK_NOSPELL)
+        && kind != CM_WK_LOOSE)
+    {
+        cm_free_skel(rs, &sk);
+
+        rc = cm_view_skel(&a, &v, CM_SKEL_SPLIT, &sk);
+
+        if (rc == CM_OK && sk.len <= CM_WORDS_KEY_MAX) {
+            (void) cm_words_base(&v, &sk, kind, &base);
+            rc = cm_words_keys(ld, kind, flags, &base);
+        }
+    }
+
+    if (rc != CM_OK) {
+        snprintf(ld->err, ld->errlen, "%s:%u: out of memory", ld->path,
+                 line);
+    }
+
+done:
+
+    cm_free_skel(rs, &sk);
+    cm_rs_free(rs, text);
+
+    ld->w->nentries++;
+
+    return rc;
+}
+
+
+/* an entry's skeleton as a key: what each byte asks of the text */
+
+static unsigned
+cm_words_base(const cm_view_t *v, const cm_skel_t *sk, unsigned kind,
+    cm_wvar_t *base)
+{
+    size_t    i, k;
+    unsigned  flags;
+
+    flags = 0;
+    k = 0;
+
+    for (i = 0; i < sk->len; i++) {
+        base->key[i] = sk->text[i];
+        base->info[i] = 0;
+        base->units[i] = 0;
+        base->digits[i] = 0;
+
+        if (sk->flags[i] & CM_SK_CONT) {
+            base->info[i] = CM_KI_CONT;
+            continue;
+        }
+
+        k++;
+
+        if (i && sk->gap[i] && kind != CM_WK_LOOSE) {
+            base->info[i] |= (sk->flags[i] & CM_SK_SPACE) ? CM_KI_JUNC
+                                                          : CM_KI_PUNCT;
+        }
+
+        if (!(sk->flags[i] & (CM_SK_LETTER|CM_SK_DIGIT))) {
+            base->info[i] |= CM_KI_SYMBOL;
+            flags |= CM_WK_NOSPELL;
+        }
+
+        if (sk->flags[i] & CM_SK_LETTER) {
+            base->info[i] |= CM_KI_LETTER;
+        }
+
+        if (base->info[i] & CM_KI_PUNCT) {
+            flags |= CM_WK_NOSPELL;
+        }
+
+        /*
+         * "oon" is not "on", "slot777" not "slott": a squeezed run of the
+         * entry needs as many characters, and as many digits, in the text
+         */
+
+        if (sk->units[i] > 1) {
+            base->units[i] = sk->units[i];
+            flags |= CM_WK_DOUBLE;
+        }
+
+        base->digits[i] = sk->digits[i];
+    }
+
+    base->len = sk->len;
+
+    if (k >= CM_WORDS_LONG) {
+        flags |= CM_WK_LONG;
+    }
+
+    (void) v;
+
+    return flags;
+}
+
+
+static void
+cm_free_skel(cm_ruleset_t *rs, cm_skel_t *sk)
+{
+    cm_rs_free(rs, sk->text);
+    cm_rs_free(rs, sk->off);
+    cm_rs_free(rs, sk->end);
+    cm_rs_free(rs, sk->gap);
+    cm_rs_free(rs, sk->flags);
+    cm_rs_free(rs, sk->units);
+    cm_rs_free(rs, sk->digits);
+
+    memset(sk, 0, sizeof(cm_skel_t));
+}
+
+
+/*
+ * The keys of one entry: its skeleton; with "1" for some of its "i" and
+ * "l" (and "i" for "l" in a loose entry); with the two letters around a
+ * word boundary squeezed ("slot tuyul" glued is "slotuyul"); with a
+ * symbol's letter at a word boundary ("$lot@gacor").
+ */
+
+static int
+cm_words_keys(cm_wload_t *ld, unsigned kind, unsigned flags,
+    cm_wvar_t *base)
+{
+    size_t      i, j, n, pos[CM_WORDS_KEY_MAX], npos, total, m;
+    unsigned    c, digit[CM_WORDS_KEY_MAX], radix[CM_WORDS_KEY_MAX];
+    cm_wvar_t   v;
+    cm_words_t  *w;
+
+    w = ld->w;
+
+    if (cm_words_add_key(w, ld->local, kind, flags, base) != CM_OK) {
+        return CM_ERROR;
+    }
+
+    /* "i" and "l" written "1" or "|", "l" written "i" in loose entries */
+
+    npos = 0;
+    total = 1;
+
+    for (i = 0; i < base->len; i++) {
+        if (!(base->info[i] & CM_KI_LETTER)) {
+            continue;
+        }
+
+        if (base->key[i] == 'i' || base->key[i] == 'l') {
+            pos[npos] = i;
+            radix[npos] = (base->key[i] == 'l' && kind == CM_WK_LOOSE) ? 3
+                                                                       : 2;
+            if (total <= CM_WORDS_VARIANTS) {
+                total *= radix[npos];
+            }
+
+            npos++;
+        }
+    }
+
+    if (npos && total <= CM_WORDS_VARIANTS) {
+        /* every combination */
+
+        memset(digit, 0, sizeof(unsigned) * npos);
+
+        for ( ;; ) {
+            for (j = 0; j < npos; j++) {
+                if (++digit[j] < radix[j]) {
+                    break;
+                }
+
+                digit[j] = 0;
+            }
+
+            if (j == npos) {
+                break;
+            }
+
+            v = *base;
+
+            for (j = 0; j < npos; j++) {
+                v.key[pos[j]] = (digit[j] == 0) ? base->key[pos[j]]
+                                : (digit[j] == 1 ? '1' : 'i');
+            }
+
+            if (cm_words_add_key(w, ld->local, kind, flags, &v) != CM_OK) {
+                return CM_ERROR;
+            }
+        }
+
+    } else if (npos) {
+        /* too many: each one alone, and all of them */
+
+        for (c = 1; c < 3; c++) {
+            v = *base;
+            m = 0;
+
+            for (j = 0; j < npos; j++) {
+                if (c < radix[j]) {
+                    v.key[pos[j]] = (c == 1) ? '1' : 'i';
+                    m++;
+                }
+            }
+
+            if (m && cm_words_add_key(w, ld->local, kind, flags, &v)
+                     != CM_OK)
+            {
+                return CM_ERROR;
+            }
+        }
+
+        for (j = 0; j < npos && j < CM_WORDS_VARIANTS; j++) {
+            v = *base;
+            v.key[pos[j]] = '1';
+
+            if (cm_words_add_key(w, ld->local, kind, flags, &v) != CM_OK) {
+                return CM_ERROR;
+            }
+        }
+    }
+
+    if (kind == CM_WK_LOOSE) {
+        return CM_OK;
+    }
+
+    /* the same letter on both sides of a word boundary, squeezed */
+
+    v.len = 0;
+    m = 0;
+
+    for (i = 0; i < base->len; i++) {
+        if ((base->info[i] & CM_KI_JUNC) && v.len
+            && !(base->info[i] & CM_KI_CONT) && base->key[i] < 0x80
+            && v.key[v.len - 1] == base->key[i])
+        {
+            /* "slot tuyul" glued: a run of two "t" at least */
+            c = (v.units[v.len - 1] ? v.units[v.len - 1] : 1)
+                + (base->units[i] ? base->units[i] : 1);
+            v.units[v.len - 1] = (unsigned char) (c > 255 ? 255 : c);
+            c = v.digits[v.len - 1] + base->digits[i];
+            v.digits[v.len - 1] = (unsigned char) (c > 255 ? 255 : c);
+            m++;
+            continue;
+        }
+
+        v.key[v.len] = base->key[i];
+        v.info[v.len] = base->info[i];
+        v.units[v.len] = base->units[i];
+        v.digits[v.len] = base->digits[i];
+        v.len++;
+    }
+
+    if (m && cm_words_add_key(w, ld->local, kind, flags, &v) != CM_OK) {
+        return CM_ERROR;
+    }
+
+    /* a symbol between two words: its letter there ("$lot@gacor") */
+
+    for (i = 1, n = 0; i < base->len && n < 4; i++) {
+        if (!(base->info[i] & CM_KI_JUNC)) {
+            continue;
+        }
+
+        n++;
+
+        for (j = 0; j < sizeof(cm_words_symbols) - 1; j++) {
+            if (base->len + 1 > CM_WORDS_KEY_MAX) {
+                break;
+            }
+
+            memcpy(v.key, base->key, i);
+            memcpy(v.info, base->info, i);
+            memcpy(v.units, base->units, i);
+            memcpy(v.digits, base->digits, i);
+
+            v.key[i] = cm_words_symbols[j];
+            v.info[i] = CM_KI_JUNC | CM_KI_SYMBOL;
+            v.units[i] = 0;
+            v.digits[i] = 0;
+
+            memcpy(v.key + i + 1, base->key + i, base->len - i);
+            memcpy(v.info + i + 1, base->info + i, base->len - i);
+            memcpy(v.units + i + 1, base->units + i, base->len - i);
+            memcpy(v.digits + i + 1, base->digits + i, base->len - i);
+
+            v.len = base->len + 1;
+
+            if (cm_words_add_key(w, ld->local, kind, flags, &v) != CM_OK) {
+                return CM_ERROR;
+            }
+        }
+    }
+
+    return CM_OK;
+}
+
+
+static int
+cm_words_add_key(cm_words_t *w, uint32_t local, unsigned kind,
+    unsigned flags, const cm_wvar_t *v)
+{
+    size_t           n, i;
+    cm_wkey_t       *k, *keys;
+    unsigned char   *kinfo, **arr;
+
+    keys = cm_grow(&w->alloc, w->keys, w->nkeys, &w->keys_alloc,
+                         sizeof(cm_wkey_t));
+    if (keys == NULL) {
+        return CM_ERROR;
+    }
+
+    w->keys = keys;
+
+    if (w->ninfo + v->len > w->info_alloc) {
+        n = w->info_alloc ? w->info_alloc : 1024;
+
+        while (n < w->ninfo + v->len) {
+            n *= 2;
+        }
+
+        for (i = 0; i < 3; i++) {
+            arr = (i == 0) ? &w->kinfo : (i == 1 ? &w->kunits : &w->kdigits);
+
+            kinfo = w->alloc.alloc(w->alloc.data, n);
+            if (kinfo == NULL) {
+                return CM_ERROR;
+            }
+
+            if (w->ninfo) {
+                memcpy(kinfo, *arr, w->ninfo);
+            }
+
+            if (*arr) {
+                w->alloc.free(w->alloc.data, *arr);
+            }
+
+            *arr = kinfo;
+        }
+
+        w->info_alloc = n;
+    }
+
+    if (cm_ac_add(kind == CM_WK_LOOSE ? w->lbuilder : w->builder, v->key,
+                  v->len, (uint32_t) w->nkeys)
+        != CM_OK)
+    {
+        return CM_ERROR;
+    }
+
+    k = &w->keys[w->nkeys++];
+
+    k->rule = local;
+    k->info = (uint32_t) w->ninfo;
+    k->len = (uint16_t) v->len;
+    k->kind = (unsigned char) kind;
+    k->flags = (unsigned char) flags;
+
+    memcpy(w->kinfo + w->ninfo, v->info, v->len);
+    memcpy(w->kunits + w->ninfo, v->units, v->len);
+    memcpy(w->kdigits + w->ninfo, v->digits, v->len);
+    w->ninfo += v->len;
+
+    return CM_OK;
+}
+
+
+static void
+cm_words_lower(unsigned char *p, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        if (p[i] >= 'A' && p[i] <= 'Z') {
+            p[i] |= 0x20;
+        }
+    }
+}
+
+
+int
+cm_words_build(cm_words_t *w)
+{
+    w->ac = cm_ac_build(w->builder);
+    w->builder = NULL;
+
+    w->lac = cm_ac_build(w->lbuilder);
+    w->lbuilder = NULL;
+
+    if (w->ac == NULL || w->lac == NULL) {
+        return CM_ERROR;
+    }
+
+    w->nloose = cm_ac_states(w->lac) > 1;
+
+    w->memory = cm_ac_memory(w->ac) + cm_ac_memory(w->lac)
+                + w->nkeys * sizeof(cm_wkey_t)
+                + 3 * w->ninfo + w->nrules * (sizeof(uint32_t) + 1);
+
+    return CM_OK;
+}
+
+
+void
+cm_words_free(cm_words_t *w)
+{
+    if (w == NULL) {
+        return;
+    }
+
+    cm_ac_builder_free(w->builder);
+    cm_ac_builder_free(w->lbuilder);
+    cm_ac_free(w->ac);
+    cm_ac_free(w->lac);
+
+    if (w->keys) {
+        w->alloc.free(w->alloc.data, w->keys);
+    }
+
+    if (w->kinfo) {
+        w->alloc.free(w->alloc.data, w->kinfo);
+        w->alloc.free(w->alloc.data, w->kunits);
+        w->alloc.free(w->alloc.data, w->kdigits);
+    }
+
+    if (w->rules) {
+        w->alloc.free(w->alloc.data, w->rules);
+    }
+
+    if (w->has_exc) {
+        w->alloc.free(w->alloc.data, w->has_exc);
+    }
+
+    w->alloc.free(w->alloc.data, w);
+}
+
+
+size_t
+cm_words_nentries(const cm_words_t *w)
+{
+    return w->nentries;
+}
+
+
+size_t
+cm_words_nkeys(const cm_words_t *w)
+{
+    return w->nkeys;
+}
+
+
+size_t
+cm_words_memory(const cm_words_t *w)
+{
+    return w->memory;
+}
+
+
+size_t
+cm_words_state_size(const cm_words_t *w)
+{
+    return 3 * w->nrules * sizeof(uint32_t) + 16;
+}
+
+
+int
+cm_words_scan(const cm_words_t *w, void *state, const cm_alloc_t *a,
+    const cm_view_t *view, const cm_skel_t *sk, cm_words_hit_pt hit,
+    void *ctx)
+{
+    int         rc;
+    size_t      i;
+    uint32_t    r;
+    cm_wscan_t  sc;
+
+    memset(&sc, 0, sizeof(cm_wscan_t));
+
+    sc.w = w;
+    sc.a = a;
+    sc.view = view;
+    sc.sk = sk;
+    sc.best_start = state;
+    sc.best_end = sc.best_start + w->nrules;
+    sc.touched = sc.best_end + w->nrules;
+
+    rc = cm_ac_scan(w->ac, sk->text, sk->len, cm_words_hit, &sc);
+
+    if (rc == 0 && w->nloose) {
+        if (cm_words_merge(&sc) != CM_OK) {
+            sc.nomem = 1;
+
+        } else {
+            rc = cm_ac_scan(w->lac, sc.mg.text, sc.mg.len, cm_words_hit_loose,
+                            &sc);
+        }
+    }
+
+    if (rc == 0 && sc.npending) {
+        cm_words_excepted(&sc);
+    }
+
+    if (sc.nomem) {
+        rc = CM_ERROR;
+    }
+
+    for (i = 0; i < sc.ntouched; i++) {
+        r = sc.touched[i];
+
+        if (rc == 0) {
+            rc = hit(ctx, w->rules[r], sc.best_start[r] - 1,
+                     sc.best_end[r]);
+        }
+
+        sc.best_start[r] = 0;
+        sc.best_end[r] = 0;
+    }
+
+    /* the list too: another rule set lays the same memory out otherwise */
+
+    memset(sc.touched, 0, sc.ntouched * sizeof(uint32_t));
+
+    if (a->free) {
+        if (sc.mg.text) {
+            a->free(a->data, sc.mg.text);
+            a->free(a->data, sc.mg.first);
+            a->free(a->data, sc.mg.last);
+            a->free(a->data, sc.mg.units);
+            a->free(a->data, sc.mg.digits);
+            a->free(a->data, sc.mg.gap);
+        }
+
+        if (sc.pending) {
+            a->free(a->data, sc.pending);
+        }
+
+        if (sc.exc) {
+            a->free(a->data, sc.exc);
+        }
+    }
+
+    return rc;
+}
+
+
+static int
+cm_words_hit(void *ctx, uint32_t value, uint32_t len, size_t end)
+{
+    size_t            s;
+    cm_wscan_t       *sc = ctx;
+    const cm_wkey_t  *k;
+
+    k = &sc->w->keys[value];
+    s = end - len;
+
+    if (!cm_words_check(sc->w, k, sc->view, sc->sk, s, end)) {
+        return 0;
+    }
+
+    return cm_words_found(sc, k, sc->sk->off[s], sc->sk->end[end - 1]);
+}
+
+
+/* a loose entry in the merged skeleton: its runs, at most 3 apart */
+
+static int
+cm_words_hit_loose(void *ctx, uint32_t value, uint32_t len, size_t end)
+{
+    size_t                i, t, s;
+    cm_wscan_t           *sc = ctx;
+    cm_merged_t          *mg;
+    const cm_wkey_t      *k;
+    const unsigned char  *info, *units, *digits;
+
+    k = &sc->w->keys[value];
+    s = end - len;
+    mg = &sc->mg;
+
+    info = sc->w->kinfo + k->info;
+    units = sc->w->kunits + k->info;
+    digits = sc->w->kdigits + k->info;
+
+    for (i = 0; i < k->len; i++) {
+        if (info[i] & CM_KI_CONT) {
+            continue;
+        }
+
+        t = s + i;
+
+        if (mg->units[t] < units[i] || mg->digits[t] < digits[i]) {
+            return 0;
+        }
+
+        if (i && mg->gap[t] > CM_SK_SPELL_GAP) {
+            return 0;
+        }
+    }
+
+    return cm_words_found(sc, k, sc->sk->off[mg->first[s]],
+                          sc->sk->end[mg->last[end - 1]]);
+}
+
+
+static int
+cm_words_found(cm_wscan_t *sc, const cm_wkey_t *k, uint32_t start,
+    uint32_t stop)
+{
+    if (k->kind == CM_WK_EXC) {
+        return cm_words_push(sc, &sc->exc, &sc->nexc, &sc->exc_alloc,
+                             k->rule, start, stop);
+    }
+
+    if (sc->w->has_exc[k->rule]) {
+        return cm_words_push(sc, &sc->pending, &sc->npending,
+                             &sc->pending_alloc, k->rule, start, stop);
+    }
+
+    cm_words_best(sc, k->rule, start, stop);
+
+    return 0;
+}
+
+
+/*
+ * The merged skeleton: a run of the same letter as the run before it,
+ * 1 to CM_SK_SPELL_GAP separators away, joins it.
+ */
+
+static int
+cm_words_merge(cm_wscan_t *sc)
+{
+    size_t            i, j, k, n, clen, plen;
+    unsigned          u;
+    cm_merged_t      *mg;
+    const cm_alloc_t *a;
+    const cm_skel_t  *sk;
+
+    sk = sc->sk;
+    a = sc->a;
+    mg = &sc->mg;
+
+    n = sk->len + 1;
+
+    mg->text = a->alloc(a->data, n);
+    mg->first = a->alloc(a->data, n * sizeof(uint32_t));
+    mg->last = a->alloc(a->data, n * sizeof(uint32_t));
+    mg->units = a->alloc(a->data, n);
+    mg->digits = a->alloc(a->data, n);
+    mg->gap = a->alloc(a->data, n);
+
+    if (mg->text == NULL || mg->first == NULL || mg->last == NULL
+        || mg->units == NULL || mg->digits == NULL || mg->gap == NULL)
+    {
+        return CM_ERROR;
+    }
+
+    n = 0;
+    plen = 0;
+
+    for (i = 0; i < sk->len; i += clen) {
+        for (clen = 1; i + clen < sk->len
+                       && (sk->flags[i + clen] & CM_SK_CONT); clen++)
+        {
+            /* void */
+        }
+
+        if (plen == clen && sk->gap[i] <= CM_SK_SPELL_GAP
+            && mg->text[n - plen] == sk->text[i]
+            && (clen == 1
+                || memcmp(mg->text + n - plen, sk->text + i, clen) == 0))
+        {
+            for (k = 0; k < clen; k++) {
+                j = n - plen + k;
+                mg->last[j] = (uint32_t) (i + k);
+
+                u = mg->units[j] + sk->units[i];
+                mg->units[j] = (unsigned char) (u > 255 ? 255 : u);
+                u = mg->digits[j] + sk->digits[i];
+                mg->digits[j] = (unsigned char) (u > 255 ? 255 : u);
+            }
+
+            continue;
+        }
+
+        for (k = 0; k < clen; k++) {
+            mg->text[n] = sk->text[i + k];
+            mg->first[n] = (uint32_t) (i + k);
+            mg->last[n] = (uint32_t) (i + k);
+            mg->units[n] = sk->units[i];
+            mg->digits[n] = sk->digits[i];
+            mg->gap[n] = k ? 0 : sk->gap[i];
+            n++;
+        }
+
+        plen = clen;
+    }
+
+    mg->len = n;
+
+    return CM_OK;
+}
+
+
+/* the leftmost match of a rule, and the longest there */
+
+static void
+cm_words_best(cm_wscan_t *sc, uint32_t rule, uint32_t start, uint32_t end)
+{
+    if (sc->best_start[rule] == 0) {
+        sc->touched[sc->ntouched++] = rule;
+
+    } else if (sc->best_start[rule] - 1 < start
+               || (sc->best_start[rule] - 1 == start
+                   && sc->best_end[rule] >= end))
+    {
+        return;
+    }
+
+    sc->best_start[rule] = start + 1;
+    sc->best_end[rule] = end;
+}
+
+
+static int
+cm_words_push(cm_wscan_t *sc, cm_wspan_t **arr, size_t *n, size_t *nalloc,
+    uint32_t rule, uint32_t start, uint32_t end)
+{
+    cm_wspan_t  *p;
+
+    p = cm_grow(sc->a, *arr, *n, nalloc, sizeof(cm_wspan_t));
+    if (p == NULL) {
+        sc->nomem = 1;
+        return CM_ERROR;
+    }
+
+    *arr = p;
+
+    p[*n].rule = rule;
+    p[*n].start = start;
+    p[*n].end = end;
+    (*n)++;
+
+    return 0;
+}
+
+
+/*
+ * The matches of lists with exceptions: those that start inside an
+ * exception's match of the same list do not count.  Exceptions sorted by
+ * list and start, each with the furthest end up to it, so one binary
+ * search per match tells.
+ */
+
+static void
+cm_words_excepted(cm_wscan_t *sc)
+{
+    size_t       i, lo, hi, mid;
+    cm_wspan_t  *h, *x;
+
+    if (sc->nexc) {
+        qsort(sc->exc, sc->nexc, sizeof(cm_wspan_t), cm_wspan_cmp);
+
+        for (i = 1; i < sc->nexc; i++) {
+            if (sc->exc[i].rule == sc->exc[i - 1].rule
+                && sc->exc[i - 1].end > sc->exc[i].end)
+            {
+                /* "end" becomes the furthest end so far in the list */
+                sc->exc[i].end = sc->exc[i - 1].end;
+            }
+        }
+    }
+
+    for (i = 0; i < sc->npending; i++) {
+        h = &sc->pending[i];
+
+        /* the last exception of the list that starts at or before h */
+
+        lo = 0;
+        hi = sc->nexc;
+
+        while (lo < hi) {
+            mid = lo + (hi - lo) / 2;
+            x = &sc->exc[mid];
+
+            if (x->rule < h->rule
+                || (x->rule == h->rule && x->start <= h->start))
+            {
+                lo = mid + 1;
+
+            } else {
+                hi = mid;
+            }
+        }
+
+        if (lo > 0) {
+            x = &sc->exc[lo - 1];
+
+            if (x->rule == h->rule && x->end > h->start) {
+                continue;
+            }
+        }
+
+        cm_words_best(sc, h->rule, h->start, h->end);
+    }
+}
+
+
+static int
+cm_wspan_cmp(const void *a, const void *b)
+{
+    const cm_wspan_t  *x = a, *y = b;
+
+    if (x->rule != y->rule) {
+        return (x->rule > y->rule) - (x->rule < y->rule);
+    }
+
+    return (x->start > y->start) - (x->start < y->start);
+}
+
+
+/* an occurrence of key k at sk->text[s .. e): does it count? */
+
+static int
+cm_words_check(const cm_words_t *w, const cm_wkey_t *k,
+    const cm_view_t *view, const cm_skel_t *sk, size_t s, size_t e)
+{
+    size_t                i, t, last;
+    unsigned              g, f, letter, nplain, nspell, nother, spacey,
+                          words, first_spelled;
+    const unsigned char  *info, *units, *digits;
+
+    info = w->kinfo + k->info;
+    units = w->kunits + k->info;
+    digits = w->kdigits + k->info;
+
+    letter = 0;
+    nplain = 0;
+    nspell = 0;
+    nother = 0;
+    spacey = 0;
+    last = 0;
+    words = 0;
+    first_spelled = 0;
+
+    for (i = 0; i < k->len; i++) {
+        if (info[i] & CM_KI_CONT) {
+            continue;
+        }
+
+        t = s + i;
+        f = sk->flags[t];
+        last = i;
+
+        if (f & CM_SK_LETTER) {
+            letter = 1;
+        }
+
+        if ((info[i] & CM_KI_SYMBOL) && (f & (CM_SK_LETTER|CM_SK_DIGIT))) {
+            return 0;
+        }
+
+        if (sk->units[t] < units[i] || sk->digits[t] < digits[i]) {
+            return 0;
+        }
+
+        if (i == 0) {
+            continue;
+        }
+
+        g = sk->gap[t];
+
+        if (info[i] & (CM_KI_JUNC|CM_KI_PUNCT)) {
+            if (!cm_words_word(k, nplain, nspell, nother, spacey)) {
+                return 0;
+            }
+
+            if (g > CM_WORDS_JUNC_GAP
+                || ((info[i] & CM_KI_PUNCT) && g == 0))
+            {
+                return 0;
+            }
+
+            if (words++ == 0) {
+                first_spelled = (nspell != 0);
+            }
+
+            nplain = 0;
+            nspell = 0;
+            nother = 0;
+            spacey = 0;
+            continue;
+        }
+
+        if (g == 0) {
+            nplain++;
+
+        } else if (g > CM_SK_SPELL_GAP) {
+            return 0;
+
+        } else if (f & CM_SK_SPELL) {
+            nspell++;
+
+        } else {
+            nother++;
+            spacey |= (f & CM_SK_SPACE);
+        }
+    }
+
+    if (!cm_words_word(k, nplain, nspell, nother, spacey)) {
+        return 0;
+    }
+
+    if (words == 0) {
+        first_spelled = (nspell != 0);
+    }
+
+    /* a real letter, and no symbol for the last one */
+
+    if (!letter) {
+        return 0;
+    }
+
+    if ((info[last] & CM_KI_LETTER)
+        && !(sk->flags[s + last] & (CM_SK_LETTER|CM_SK_DIGIT)))
+    {
+        return 0;
+    }
+
+    /*
+     * A spelled-out word must not go on from a single letter before it,
+     * or into one after it: "k a s u s" holds no "a s u".
+     */
+
+    if (cm_words_head(view, sk, s)
+        && !(first_spelled && (sk->flags[s] & CM_SK_SPELL))
+        && cm_words_tail(view, sk, e)
+        && !(nspell && e < sk->len && (sk->flags[e] & CM_SK_SPELL)))
+    {
+        return 1;
+    }
+
+    /* no boundary: a long key inside glued or spelled-out text */
+
+    if (k->kind != CM_WK_STRICT || !(k->flags & CM_WK_LONG)) {
+        return 0;
+    }
+
+    for (t = s; t < e; t++) {
+        if (!(sk->flags[t] & CM_SK_GLUED)) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+/*
+ * One word of a key, by the gaps between its letters: none (whole),
+ * spelled out, or, for loose entries and long keys, separators that are
+ * not spaces here and there.
+ */
+
+static unsigned
+cm_words_word(const cm_wkey_t *k, unsigned nplain, unsigned nspell,
+    unsigned nother, unsigned spacey)
+{
+    if (nspell == 0 && nother == 0) {
+        return 1;
+    }
+
+    if (k->kind == CM_WK_LOOSE) {
+        return 1;
+    }
+
+    if (nplain == 0 && nother == 0 && !(k->flags & CM_WK_NOSPELL)) {
+        return 1;
+    }
+
+    return (k->flags & CM_WK_LONG) && k->kind == CM_WK_STRICT && !spacey;
+}
+
+
+/* no letter before the match */
+
+static int
+cm_words_head(const cm_view_t *view, const cm_skel_t *sk, size_t s)
+{
+    size_t  off, b;
+
+    off = sk->off[s];
+
+    if (off == 0) {
+        return 1;
+    }
+
+    for (b = off - 1; b > 0 && (view->text[b] & 0xc0) == 0x80; b--) {
+        /* void */
+    }
+
+    return !cm_words_is_letter(view->text + b, off - b);
+}
+
+
+/*
+ * No letter after the match.  U+FFFD read as MacRoman ("ÔøΩ"), which some comment systems glue to
+ * the last word, does not count as letters in the raw view.
+ */
+
+static int
+cm_words_tail(const cm_view_t *view, const cm_skel_t *sk, size_t e)
+{
+    size_t                end, k;
+    const unsigned char  *p;
+
+    static const unsigned char  garbled[2][6] = {
+        { 0xc3, 0x94, 0xc3, 0xb8, 0xce, 0xa9 },
+        { 0xc3, 0xb4, 0xc3, 0xb8, 0xcf, 0x89 }
+    };
+
+    end = sk->end[e - 1];
+
+    if (end >= view->len) {
+        return 1;
+    }
+
+    p = view->text + end;
+
+    for (k = 0; k < 2; k++) {
+        if (view->len - end >= 6 && memcmp(p, garbled[k], 6) == 0
+            && (view->len - end == 6
+                || !cm_words_is_letter(p + 6, view->len - end - 6)))
+        {
+            return 1;
+        }
+    }
+
+    return !cm_words_is_letter(p, view->len - end);
+}
+
+
+/* a letter or a mark at p */
+
+static int
+cm_words_is_letter(const unsigned char *p, size_t len)
+{
+    uint32_t             cp;
+    utf8proc_category_t  cat;
+
+    if (*p < 0x80) {
+        return (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z');
+    }
+
+    if (cm_utf8_decode(p, len, &cp) == 0) {
+        return 0;
+    }
+
+    cat = utf8proc_category((utf8proc_int32_t) cp);
+
+    return (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO)
+           || cat == UTF8PROC_CATEGORY_MN || cat == UTF8PROC_CATEGORY_MC
+           || cat == UTF8PROC_CATEGORY_ME;
+}

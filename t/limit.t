@@ -65,6 +65,16 @@ CMRedis::start_server($t->dir, $redis);
             %%PROXY%%
         }
 
+        location /fastest/ {
+            comment_moderation_limit key=$cookie_u rate=1000000r/s burst=2;
+            %%PROXY%%
+        }
+
+        location /yearly/ {
+            comment_moderation_limit key=$cookie_u rate=1r/d burst=365;
+            %%PROXY%%
+        }
+
         location /errpage/ {
             comment_moderation_limit key=$cookie_u rate=1r/h burst=1;
             error_page 429 /slow.html;
@@ -232,6 +242,29 @@ is($s, 200, 'error_page location: first post passes');
 is($s, 429, 'error_page location: limited post keeps its status');
 is($b, "pelan-pelan\n", 'the operator\'s error_page answers it');
 ok($h->{'retry-after'} >= 3599, 'with Retry-After');
+
+
+# the extremes the configuration accepts are ones Redis can store: one
+# post a microsecond, and a key that lives a year
+
+for my $i (1 .. 3) {
+    ($s) = post('/fastest/', undef, Cookie => 'u=fastest');
+    is($s, 200, "1000000r/s: post $i passes");
+}
+unlike($t->error_log, qr/limit script failed/, '1000000r/s: Redis took them');
+
+my $year = time;
+my @yearly = map { (post('/yearly/', undef, Cookie => 'u=yearly'))[0] } 1 .. 365;
+is(join(',', grep { $_ != 200 } @yearly), '', '1r/d burst=365: 365 posts pass');
+($s, $h) = post('/yearly/', undef, Cookie => 'u=yearly');
+is($s, 429, '1r/d burst=365: the 366th is limited');
+ok($h->{'retry-after'} <= 86400
+   && $h->{'retry-after'} >= 86400 - int(time - $year),
+   "for a day from the first post ($h->{'retry-after'} s)");
+my ($yk) = keys_like('t1:limit:*:yearly');
+$pttl = CMRedis::command($redis, 'PTTL', $yk);
+ok($pttl > 364 * 86400000 && $pttl <= 365 * 86400000,
+   "1r/d burst=365: the key lives a year ($pttl ms)");
 
 
 # timing: one Redis round trip

@@ -79,8 +79,9 @@ END
 $conf =~ s/%%H2PORT%%/$h2port/g;
 
 if ($redis) {
+    my $ms = int(CMTest::scaled(200));
     $conf =~ s/%%REDISCONF%%/comment_moderation_redis 127.0.0.1:$redis
-                              timeout=200ms;/;
+                              timeout=${ms}ms;/;
     $conf =~ s/%%LIMIT%%/comment_moderation_limit key=\$arg_u rate=100000r\/s;/;
     $rpid = CMRedis::start_server($t->dir, $redis);
 
@@ -126,6 +127,18 @@ sub send_pieces {
         sleep $pause if $pause;
     }
     return 1;
+}
+
+# requests that got a status in the access log
+sub logged {
+    my ($status) = @_;
+    return scalar(() = $t->read_file('access.log') =~ /" $status /g);
+}
+
+# a worker started since these were
+sub new_workers {
+    my %old = map { $_ => 1 } @_;
+    return CMTest::wait_for(sub { grep { !$old{$_} } $t->worker_pids });
 }
 
 sub still_serving {
@@ -349,6 +362,8 @@ sub req {
 # clients that close in the middle of the body
 
 {
+    my $before = logged(400);
+
     for my $case (['/', 200000, 50000], ['/', 200000, 1], ['/mem/', 2000000,
                   1500000], ['/', 100, 0])
     {
@@ -376,7 +391,8 @@ sub req {
     my $resp = CMTest::read_to_eof($s, 5);
     like($resp, qr{^(HTTP/1\.1 400|)}, 'half-closed mid-body: 400 or nothing');
 
-    sleep 0.2;
+    ok(CMTest::wait_for(sub { logged(400) >= $before + 6 }),
+       'the six bodies cut short are done with (400)');
     still_serving('after closes mid-body');
     my ($st) = post('/', 'komentar=judi+online', $FORM);
     is($st, 403, 'after closes mid-body: still moderating');
@@ -469,6 +485,8 @@ SKIP: {
             push @want, $spam ? 403 : 200;
         }
 
+        my @before = $t->worker_pids;
+
         if ($round == 2) {
             my ($rc, $out) = $t->signal_cmd('reload');
             is($rc, 0, 'nginx -s reload with requests in flight');
@@ -476,7 +494,7 @@ SKIP: {
             kill 'HUP', $t->master_pid;
         }
 
-        sleep 0.2;
+        ok(new_workers(@before), "reload $round: new workers");
     }
 
     # a fresh request while old workers drain
@@ -493,9 +511,8 @@ SKIP: {
     is(join(',', @got), join(',', @want),
        'requests begun before three reloads: answered by old workers');
 
-    my $deadline = time + 10;
     my @w;
-    sleep 0.1 while (@w = $t->worker_pids) > 1 && time < $deadline;
+    CMTest::wait_for(sub { (@w = $t->worker_pids) == 1 });
     is(scalar @w, 1, 'old workers gone after the reloads');
     still_serving('after reloads');
 }
@@ -527,14 +544,16 @@ SKIP: {
 
     my $want = join ',', map { $_ % 2 ? 200 : 403 } 1 .. 20;
 
-    # wait until the worker has its connection and the script
-    my $deadline = time + 5;
-    while (time < $deadline) {
-        my @r = $flood->(1, '/limited/');
-        $collect->(@r);
-        last if (eval { CMRedis::command($redis, 'DBSIZE') } // 0) > 0;
-        sleep 0.1;
-    }
+    # until the worker has its connection and the script: a post leaves
+    # a key in an empty Redis
+    my $connected = sub {
+        return CMTest::wait_for(sub {
+            $collect->($flood->(1, '/limited/'));
+            return (eval { CMRedis::command($redis, 'DBSIZE') } // 0) > 0;
+        });
+    };
+
+    $connected->();
 
     my $pid = $rpid;
 
@@ -543,7 +562,7 @@ SKIP: {
         CMRedis::stop_server($pid, 'KILL');
         is($collect->(@s), $want, "redis killed under a flood ($round)");
         $pid = CMRedis::start_server($t->dir, $redis);
-        sleep 0.3;
+        $connected->();
     }
 
     kill 'STOP', $pid;
@@ -556,8 +575,9 @@ SKIP: {
     # a reload while posts wait for Redis
     kill 'STOP', $pid;
     @s = $flood->(10, '/limited/');
+    my @before = $t->worker_pids;
     kill 'HUP', $t->master_pid;
-    sleep 0.05;
+    new_workers(@before);
     kill 'CONT', $pid;
     is($collect->(@s), join(',', map { $_ % 2 ? 200 : 403 } 1 .. 10),
        'reload while posts wait for redis');

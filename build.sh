@@ -243,9 +243,11 @@ test_asan() {
     start=$SECONDS
 
     # the harness preloads the runtimes into nginx only (not perl, not
-    # redis-server) and sends each nginx's reports to its test dir
+    # redis-server) and sends each nginx's reports to its test dir; its
+    # waits and time bounds are stretched for the instrumented module
     TEST_NGINX_MODULE=$build/asan/ngx_http_comment_moderation_module.so \
     TEST_NGINX_PRELOAD="$asan $ubsan" \
+    TEST_NGINX_TIMEOUT_SCALE=${TEST_NGINX_TIMEOUT_SCALE:-3} \
     ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=0 \
         prove -r "$top/t" || rc=1
@@ -265,6 +267,7 @@ test_asan() {
     $CC -shared -fPIC -O2 "$top/t/valgrind/nojit.c" -o "$build/asan/nojit.so"
 
     TEST_NGINX_VALGRIND=1 TEST_NGINX_PRELOAD=$build/asan/nojit.so \
+    TEST_NGINX_TIMEOUT_SCALE=${TEST_NGINX_TIMEOUT_SCALE:-10} \
         prove "$top"/t/{basic,body,fields,response,log,status,hostile}.t \
         || rc=1
 

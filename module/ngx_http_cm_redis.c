@@ -201,6 +201,14 @@ ngx_http_cm_redis_create(ngx_cycle_t *cycle, ngx_http_cm_redis_conf_t *rcf)
     redis->timer.log = cycle->log;
     redis->timer.cancelable = 1;
 
+    /*
+     * A new worker's cached time is the master's from before it read the
+     * configuration: a connect timer set from it could expire at the
+     * first turn of the event loop, before Redis had a chance to answer.
+     */
+
+    ngx_time_update();
+
     ngx_http_cm_redis_connect(redis);
 
     return redis;

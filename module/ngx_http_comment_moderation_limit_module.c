@@ -26,6 +26,9 @@
 
 #define NGX_HTTP_CM_LIMIT_LOG_EVERY   10     /* seconds between like lines */
 
+/* the longest a full bucket may take to refill, and its key to live */
+#define NGX_HTTP_CM_LIMIT_MAX_REFILL  (365 * 86400 * (uint64_t) 1000000)
+
 
 typedef struct {
     ngx_http_complex_value_t   key;
@@ -101,7 +104,10 @@ static char *ngx_http_cm_limit_redis(ngx_conf_t *cf, ngx_command_t *cmd,
 static char *ngx_http_cm_limit(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_cm_limit_rate(ngx_conf_t *cf, ngx_str_t *value,
-    ngx_str_t *next, ngx_uint_t *rate, ngx_uint_t *period, ngx_uint_t *used);
+    ngx_str_t *next, ngx_uint_t *rate, ngx_uint_t *period, u_char *per,
+    ngx_uint_t *used);
+static char *ngx_http_cm_limit_check(ngx_conf_t *cf, ngx_command_t *cmd,
+    ngx_uint_t rate, ngx_uint_t period, u_char unit, ngx_int_t burst);
 static void *ngx_http_cm_limit_create_main_conf(ngx_conf_t *cf);
 static void *ngx_http_cm_limit_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_cm_limit_merge_loc_conf(ngx_conf_t *cf, void *parent,
@@ -614,9 +620,9 @@ ngx_http_cm_limit_answer(ngx_http_request_t *r, ngx_http_cm_limit_ctx_t *ctx)
     llcf = ngx_http_get_module_loc_conf(r,
                                    ngx_http_comment_moderation_limit_module);
 
-    /* whole seconds, rounded up, at least one */
+    /* whole seconds, rounded up, at least one; any wait Redis sent */
 
-    retry = (time_t) ((ctx->wait + 999999) / 1000000);
+    retry = (time_t) (ctx->wait / 1000000 + (ctx->wait % 1000000 != 0));
 
     if (retry < 1) {
         retry = 1;
@@ -712,7 +718,9 @@ ngx_http_cm_limit_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
         if (ngx_strncmp(value[i].data, "db=", 3) == 0) {
             n = ngx_atoi(value[i].data + 3, value[i].len - 3);
-            if (n == NGX_ERROR) {
+
+            /* SELECT takes an int */
+            if (n == NGX_ERROR || n > NGX_MAX_INT32_VALUE) {
                 goto invalid;
             }
 
@@ -778,7 +786,7 @@ ngx_http_cm_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_cm_limit_loc_conf_t *llcf = conf;
 
-    u_char                            *p, *def;
+    u_char                            *p, *def, unit;
     char                              *rv;
     size_t                             len;
     uint32_t                           crc;
@@ -793,6 +801,7 @@ ngx_http_cm_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     key.len = 0;
     rate = 0;
     period = 0;
+    unit = 's';
     burst = 0;
 
     for (i = 1; i < cf->args->nelts; i++) {
@@ -812,7 +821,7 @@ ngx_http_cm_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             next = (i + 1 < cf->args->nelts) ? &value[i + 1] : NULL;
 
             rv = ngx_http_cm_limit_rate(cf, &value[i], next, &rate, &period,
-                                        &used);
+                                        &unit, &used);
             if (rv != NGX_CONF_OK) {
                 return rv;
             }
@@ -841,6 +850,11 @@ ngx_http_cm_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     if (burst == 0) {
         burst = (ngx_int_t) rate;
+    }
+
+    rv = ngx_http_cm_limit_check(cf, cmd, rate, period, unit, burst);
+    if (rv != NGX_CONF_OK) {
+        return rv;
     }
 
     if (llcf->limits == NGX_CONF_UNSET_PTR) {
@@ -938,13 +952,13 @@ invalid:
 
 
 /*
- * "rate=10r/m", or "rate=10" followed by "r/m".  *used is how many
- * arguments after this one were taken.
+ * "rate=10r/m", or "rate=10" followed by "r/m".  *per is the unit's
+ * letter; *used is how many arguments after this one were taken.
  */
 
 static char *
 ngx_http_cm_limit_rate(ngx_conf_t *cf, ngx_str_t *value, ngx_str_t *next,
-    ngx_uint_t *rate, ngx_uint_t *period, ngx_uint_t *used)
+    ngx_uint_t *rate, ngx_uint_t *period, u_char *per, ngx_uint_t *used)
 {
     u_char     *p, *q, *last;
     ngx_int_t   n;
@@ -997,6 +1011,7 @@ ngx_http_cm_limit_rate(ngx_conf_t *cf, ngx_str_t *value, ngx_str_t *next,
     }
 
     *rate = (ngx_uint_t) n;
+    *per = unit.data[2];
 
     return NGX_CONF_OK;
 
@@ -1006,6 +1021,46 @@ invalid:
                        "invalid rate \"%V\", expected rate=N r/s, r/m, r/h "
                        "or r/d", value);
     return NGX_CONF_ERROR;
+}
+
+
+/*
+ * What the script can count: its clock is Redis's, in microseconds, and
+ * its times are doubles, exact up to 2^53 us (the year 2255) when a bucket
+ * refills within a year.  A key expires when its bucket is full again, in
+ * at least 1 ms and at most a year: an expiry Redis accepts.
+ */
+
+static char *
+ngx_http_cm_limit_check(ngx_conf_t *cf, ngx_command_t *cmd, ngx_uint_t rate,
+    ngx_uint_t period, u_char unit, ngx_int_t burst)
+{
+    uint64_t  max;
+
+    /* an interval under 1 us would not move the clock: no limit at all */
+
+    if (rate > period) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" rate=%uir/%c is more than one post a "
+                           "microsecond, the resolution of Redis's clock: "
+                           "at most rate=%uir/%c", &cmd->name, rate, unit,
+                           period, unit);
+        return NGX_CONF_ERROR;
+    }
+
+    /* burst * period / rate <= a year, exactly: a year divides by period */
+
+    max = NGX_HTTP_CM_LIMIT_MAX_REFILL / period * rate;
+
+    if ((uint64_t) burst > max) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" burst=%i at rate=%uir/%c takes more than "
+                           "a year to refill: at most burst=%uL", &cmd->name,
+                           burst, rate, unit, max);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
 }
 
 

@@ -1,7 +1,8 @@
 #!/usr/bin/perl
 
 # Configuration: nginx -t reports each kind of rule error with FILE:LINE
-# (and the column for a regex); directive errors; relative rule paths
+# (and the column for a regex); directive errors; rates and bursts Redis
+# could not count with, named with FILE:LINE; relative rule paths
 # resolve like include, against the directory of nginx.conf; a reload
 # with broken rules keeps the old rules serving.
 
@@ -186,6 +187,85 @@ conf_with("comment_moderation_rules $good;",
           . "            comment_moderation_reject_status 422;\n"
           . "            comment_moderation_mode detect;");
 config_ok('valid directives pass nginx -t');
+
+
+# rate limits: every number that reaches Redis is one it can store and
+# the script can count with; errors name the directive, file and line
+
+sub limit_conf {
+    my ($redis, $limit) = @_;
+
+    $t->write_config(<<"END");
+    comment_moderation_redis 127.0.0.1:6399 $redis;
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        comment_moderation_rules $good;
+        location / {
+            comment_moderation on;
+            comment_moderation_limit key=\$binary_remote_addr $limit;
+            return 204;
+        }
+    }
+END
+
+    # the line of the directive, as nginx counts
+    my @lines = split /\n/, $t->read_file($t->conf_path);
+    my ($n) = grep { $lines[$_ - 1] =~ /$_[2]/ } 1 .. @lines;
+
+    return $t->conf_path . ":$n";
+}
+
+# the whole emerg line, exactly
+sub emerg_at {
+    my ($msg, $at) = @_;
+    return qr/^nginx: \[emerg\] \Q$msg\E in \Q$at\E$/m;
+}
+
+my $L = '"comment_moderation_limit"';
+
+my $at = limit_conf('', 'rate=100000000r/s burst=100000000',
+                    'comment_moderation_limit');
+config_fails(emerg_at("$L rate=100000000r/s is more than one post a "
+                      . "microsecond, the resolution of Redis's clock: at "
+                      . 'most rate=1000000r/s', $at),
+             'rate=100000000r/s: too fast for Redis\'s clock');
+
+$at = limit_conf('', 'rate=60000001 r/m', 'comment_moderation_limit');
+config_fails(emerg_at("$L rate=60000001r/m is more than one post a "
+                      . "microsecond, the resolution of Redis's clock: at "
+                      . 'most rate=60000000r/m', $at),
+             'rate=60000001 r/m: too fast');
+
+$at = limit_conf('', 'rate=1r/s burst=31536001', 'comment_moderation_limit');
+config_fails(emerg_at("$L burst=31536001 at rate=1r/s takes more than a "
+                      . 'year to refill: at most burst=31536000', $at),
+             'burst=31536001 at 1r/s: keys would outlive a year');
+
+$at = limit_conf('', 'rate=2r/d burst=731', 'comment_moderation_limit');
+config_fails(emerg_at("$L burst=731 at rate=2r/d takes more than a "
+                      . 'year to refill: at most burst=730', $at),
+             'burst=731 at 2r/d: keys would outlive a year');
+
+$at = limit_conf('', 'rate=1r/s burst=99999999999999999999',
+                 'comment_moderation_limit');
+config_fails(emerg_at('invalid parameter "burst=99999999999999999999"', $at),
+             'a burst that does not fit an integer');
+
+$at = limit_conf('', 'rate=99999999999999999999r/s',
+                 'comment_moderation_limit');
+config_fails(emerg_at('invalid rate "rate=99999999999999999999r/s", '
+                      . 'expected rate=N r/s, r/m, r/h or r/d', $at),
+             'a rate that does not fit an integer');
+
+$at = limit_conf('db=2147483648', 'rate=1r/s', 'comment_moderation_redis');
+config_fails(emerg_at('invalid parameter "db=2147483648"', $at),
+             'a database number SELECT cannot take');
+
+limit_conf('db=2147483647', 'rate=1000000r/s burst=31536000000000', '');
+config_ok('the fastest rate and the largest burst for it pass nginx -t');
+
+limit_conf('', 'rate=1r/d burst=365', '');
+config_ok('a burst that refills in a year passes nginx -t');
 
 
 # relative paths resolve against the directory of nginx.conf, like include

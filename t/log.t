@@ -124,8 +124,7 @@ is(scalar @lines, 0, 'off: no decision line');
 
 my $mark = $t->log_mark;
 $t->http_get('/?comment=judi+online');
-select undef, undef, undef, 0.2;
-unlike($t->error_log_since($mark), $DECISION, 'GET: no decision line');
+unlike($t->wait_log($mark, $DECISION, 0.2), $DECISION, 'GET: no decision line');
 
 
 # the variables in the access log, also for a reject answered by an

@@ -12,6 +12,7 @@ use IO::Select;
 use IO::Socket::INET;
 use POSIX qw(WNOHANG _exit);
 use Time::HiRes qw(sleep time);
+use CMTest ();
 
 my @children;
 
@@ -39,14 +40,12 @@ sub start_server {
 
     push @children, $pid;
 
-    my $deadline = time + 10;
-    while (time < $deadline) {
+    CMTest::wait_for(sub {
         my $r = eval { command($port, 'PING') };
-        return $pid if defined $r && $r eq 'PONG';
-        sleep 0.05;
-    }
+        return defined $r && $r eq 'PONG';
+    }) or die "redis-server on $port did not answer PING\n";
 
-    die "redis-server on $port did not answer PING\n";
+    return $pid;
 }
 
 
@@ -74,7 +73,7 @@ sub command_db {
 
     my $s = IO::Socket::INET->new(
         PeerAddr => '127.0.0.1', PeerPort => $port, Proto => 'tcp',
-        Timeout => 2,
+        Timeout => CMTest::scaled(2),
     ) or die "cannot connect to redis on $port: $!\n";
 
     binmode $s;
@@ -89,7 +88,7 @@ sub command_db {
     my $buf = '';
     my $skip = defined $db ? 1 : 0;
     my $sel = IO::Select->new($s);
-    my $deadline = time + 2;
+    my $deadline = time + CMTest::scaled(2);
 
     while (time < $deadline) {
         my ($v, $rest) = parse($buf);
@@ -326,7 +325,7 @@ sub post_start {
 
     my $s = IO::Socket::INET->new(
         PeerAddr => '127.0.0.1', PeerPort => $port, Proto => 'tcp',
-        Timeout => 5,
+        Timeout => CMTest::scaled(5),
     ) or die "cannot connect: $!\n";
 
     binmode $s;

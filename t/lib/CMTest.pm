@@ -8,6 +8,7 @@ package CMTest;
 # report.  Core Perl only.
 #
 #   my $t = CMTest->new;                  # temp dir; TEST_NGINX_LEAVE keeps it
+#                                         # (workers => N: worker_processes)
 #   $t->write_config(<<'END');            # the http{} body; placeholders:
 #       server {                          #   %%PORT%% %%BACKEND%% %%TESTDIR%%
 #           listen 127.0.0.1:%%PORT%%;    #   %%RULES%% (t/rules) %%REPO%%
@@ -32,6 +33,11 @@ package CMTest;
 # sanitizer reports are then written to files in the test dir, which fail
 # the test file as an alert in error.log does; TEST_NGINX_VALGRIND=1 runs
 # nginx under valgrind the same way.
+#
+# Tests wait for conditions, never for fixed times: wait_for() polls, and
+# every wait and time bound goes through scaled(), which multiplies it by
+# TEST_NGINX_TIMEOUT_SCALE (default 1; build.sh sets it for the runs under
+# ASan and valgrind, which are several times slower).
 
 use strict;
 use warnings;
@@ -49,7 +55,8 @@ use Test::More ();
 use Time::HiRes qw(sleep time);
 
 our $REPO = abs_path(dirname(abs_path(__FILE__)) . '/../..');
-our $TIMEOUT = 10;
+our $SCALE = $ENV{TEST_NGINX_TIMEOUT_SCALE} || 1;
+our $TIMEOUT = 10 * $SCALE;
 
 my @instances;
 
@@ -67,6 +74,7 @@ sub new {
         rules     => "$REPO/t/rules",
         no_module => $opts{no_module},
         conf_dir  => $opts{conf_dir},
+        workers   => $opts{workers} || 1,
         pids      => [],
     }, $class;
 
@@ -99,6 +107,28 @@ sub rules_dir { $_[0]->{rules} }
 sub repo { $_[0]->{repo} }
 sub backend_port { $_[0]->{backend_port} }
 sub conf_path { $_[0]->{conf} }
+
+
+# seconds, multiplied for slow (instrumented) runs
+sub scaled {
+    my ($seconds) = @_;
+    return $seconds * $SCALE;
+}
+
+
+# polls the condition every 20 ms until it is true or scaled($timeout)
+# (default 10 s) has passed; returns its last value
+sub wait_for {
+    my ($cond, $timeout) = @_;
+
+    my $deadline = time + scaled($timeout || 10);
+
+    while (1) {
+        my $v = $cond->();
+        return $v if $v || time > $deadline;
+        sleep 0.02;
+    }
+}
 
 
 # a free loopback port: bind port 0, note the port, close
@@ -198,7 +228,7 @@ $user
 $env
 daemon on;
 master_process on;
-worker_processes 1;
+worker_processes $self->{workers};
 pid $d/nginx.pid;
 error_log $d/error.log info;
 
@@ -316,8 +346,9 @@ sub worker_pids {
 # client itself refuses a broken config before signalling, so it would not
 # exercise the master's reload path).  Returns 1 when new workers replaced
 # the old ones, 0 when the master logged an [emerg] and kept the old ones.
+# $during, if given, is called again and again while the reload goes on.
 sub reload {
-    my ($self) = @_;
+    my ($self, $during) = @_;
 
     die "nginx is not running\n" unless $self->{running};
 
@@ -343,7 +374,11 @@ sub reload {
             return 0;
         }
 
-        sleep 0.02;
+        if ($during) {
+            $during->();
+        } else {
+            sleep 0.02;
+        }
     }
 
     die "reload did not finish:\n" . $self->error_log_since($mark);
@@ -509,7 +544,6 @@ sub nginx_cmd {
         if $ENV{TEST_NGINX_PRELOAD};
 
     if ($vg) {
-        local $TIMEOUT = $TIMEOUT * 3;
         return run_cmd('valgrind', '-q', "--log-file=$san/valgrind.%p",
                        $vg eq '1' ? () : split(' ', $vg),
                        $self->{nginx}, @args);
@@ -545,19 +579,20 @@ sub error_log_since {
 }
 
 
-# waits briefly for a pattern to show up in the log after $mark, since a
-# line may be written just after the response went out
+# waits for a pattern to show up in the log after $mark, since a line may
+# be written just after the response went out; gives up after
+# scaled($timeout) (default 2 s) and returns what was logged
 sub wait_log {
     my ($self, $mark, $re, $timeout) = @_;
 
-    my $deadline = time + ($timeout || 2);
     my $since;
 
-    while (1) {
+    wait_for(sub {
         $since = $self->error_log_since($mark);
-        return $since if $since =~ $re || time > $deadline;
-        sleep 0.02;
-    }
+        return $since =~ $re;
+    }, $timeout || 2);
+
+    return $since;
 }
 
 
@@ -716,7 +751,8 @@ sub backend_serve {
 
 # HTTP client
 
-# sends raw bytes, reads to EOF; returns the raw response
+# sends raw bytes, reads to EOF; returns the raw response.  Gives up
+# after $TIMEOUT, or scaled($opts{timeout}).
 sub http {
     my ($self, $request, %opts) = @_;
 
@@ -729,7 +765,8 @@ sub http {
     $s->blocking(0);
 
     my $sel = IO::Select->new($s);
-    my $deadline = time + ($opts{timeout} || $TIMEOUT);
+    my $deadline = time + ($opts{timeout} ? scaled($opts{timeout})
+                                          : $TIMEOUT);
     my $off = 0;
     my $resp = '';
     my $eof = 0;
@@ -769,13 +806,13 @@ sub http {
 }
 
 
-# reads a socket to EOF, or until the timeout (10 s), and closes it;
-# returns what came
+# reads a socket to EOF, or until scaled($timeout) (default $TIMEOUT),
+# and closes it; returns what came
 sub read_to_eof {
     my ($s, $timeout) = @_;
 
     my $sel = IO::Select->new($s);
-    my $deadline = time + ($timeout || $TIMEOUT);
+    my $deadline = time + ($timeout ? scaled($timeout) : $TIMEOUT);
     my $resp = '';
 
     while (time < $deadline) {

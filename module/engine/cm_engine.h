@@ -175,9 +175,21 @@ typedef struct {
     unsigned char        *units;
     unsigned char        *digits;
     unsigned char        *flags;
+    size_t                merges;    /* runs that repeat the letter of the
+                                        run before, a few separators away */
+
+    /*
+     * With CM_SKEL_MERGED: those runs merged too ("7/7/7" is one "t"),
+     * for loose entries; mfirst[i] is the run in text[] that merged run
+     * i starts with.
+     */
+    unsigned char        *mtext;
+    uint32_t             *mfirst;
+    size_t                mlen;
 } cm_skel_t;
 
 #define CM_SKEL_SPLIT      0x01      /* no squeezing: "oo" stays two */
+#define CM_SKEL_MERGED     0x02      /* mtext, mfirst too */
 
 int cm_view_skel(const cm_alloc_t *a, const cm_view_t *view, unsigned opts,
     cm_skel_t *sk);

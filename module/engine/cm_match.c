@@ -34,6 +34,13 @@
 /* more match steps for each KB of a field, see cm_engine.h */
 #define CM_MATCH_LIMIT_KB  20000
 
+/*
+ * An anchored regex is tried at each place one of its anchors is, up to
+ * this many places; beyond, one scan from the first place, so that the
+ * match limit bounds the work as for any regex.
+ */
+#define CM_ANCHORS_MAX     64
+
 #define CM_JIT_STACK_MIN   (32 * 1024)
 #define CM_JIT_STACK_MAX   (512 * 1024)
 
@@ -64,6 +71,15 @@ typedef struct {
 } cm_task_t;
 
 
+/* where an anchored regex may match in a field */
+
+typedef struct {
+    uint32_t                rule;
+    uint32_t                field;
+    uint32_t                pos;
+} cm_anchor_t;
+
+
 /* one cm_match call */
 
 typedef struct {
@@ -79,6 +95,9 @@ typedef struct {
     cm_task_t              *tasks;
     size_t                  ntasks;
     size_t                  tasks_alloc;
+    cm_anchor_t            *anchors;
+    size_t                  nanchors;
+    size_t                  anchors_alloc;
     size_t                  field;     /* being scanned */
     unsigned                view;
     char                   *err;
@@ -94,6 +113,8 @@ typedef struct {
 static int cm_match_fields(cm_match_t *m);
 static int cm_match_field(cm_match_t *m, size_t f, unsigned v);
 static int cm_match_candidate(void *ctx, uint32_t index);
+static int cm_match_anchor(void *ctx, uint32_t index, size_t start);
+static int cm_anchor_cmp(const void *a, const void *b);
 static int cm_match_listed(void *ctx, uint32_t rule, size_t start,
     size_t end);
 static int cm_add_task(cm_match_t *m, uint32_t rule, uint32_t hit,
@@ -102,12 +123,18 @@ static int cm_task_cmp(const void *a, const void *b);
 static int cm_match_tasks(cm_match_t *m);
 static int cm_match_reference(cm_match_t *m);
 static int cm_match_rule(cm_match_t *m, const cm_rule_t *r);
-static int cm_confirm(cm_match_t *m, const cm_rule_t *r, size_t f,
-    cm_view_t *v, unsigned *limited, unsigned *matched);
+static int cm_confirm(cm_match_t *m, const cm_rule_t *r, uint32_t index,
+    size_t f, cm_view_t *v, unsigned *limited, unsigned *matched);
+static void cm_anchors_find(cm_match_t *m, uint32_t rule, size_t f,
+    size_t *lo, size_t *n);
+static int cm_match_anchored(cm_match_t *m, const cm_rule_t *r,
+    cm_view_t *v, const cm_anchor_t *an, size_t n, size_t *start,
+    size_t *end, unsigned *count);
 static int cm_rule_applies(const cm_rule_t *r, const cm_field_t *f);
 static cm_view_t *cm_field_view(cm_match_t *m, size_t f, unsigned view);
 static int cm_match_view(cm_match_t *m, const cm_rule_t *r, cm_view_t *v,
-    size_t *start, size_t *end, unsigned *count);
+    size_t from, size_t *start, size_t *end, unsigned *count);
+static void cm_match_limit(cm_match_t *m, const cm_view_t *v);
 static int cm_add_hit(cm_match_t *m, const cm_rule_t *r, size_t f,
     const cm_view_t *v, size_t start, size_t end, unsigned count);
 static int cm_add_limited(cm_match_t *m, const cm_rule_t *r);
@@ -246,8 +273,14 @@ cm_match(const cm_ruleset_t *rs, cm_scratch_t *s, const cm_alloc_t *a,
 
     cm_free_views(&m);
 
-    if (m.tasks && a->free) {
-        a->free(a->data, m.tasks);
+    if (a->free) {
+        if (m.tasks) {
+            a->free(a->data, m.tasks);
+        }
+
+        if (m.anchors) {
+            a->free(a->data, m.anchors);
+        }
     }
 
     if (rc != CM_OK) {
@@ -322,7 +355,7 @@ cm_match_field(cm_match_t *m, size_t f, unsigned v)
 
     if (rs->pf[v]) {
         rc = cm_pf_scan(rs->pf[v], m->s->state, view->text, view->len,
-                        cm_match_candidate, m);
+                        cm_match_candidate, cm_match_anchor, m);
         if (rc != 0) {
             return CM_ERROR;
         }
@@ -341,7 +374,7 @@ cm_match_field(cm_match_t *m, size_t f, unsigned v)
         return CM_OK;
     }
 
-    if (cm_view_skel(m->a, view, 0, &sk) != CM_OK) {
+    if (cm_view_skel(m->a, view, CM_SKEL_MERGED, &sk) != CM_OK) {
         cm_free_skel(m->a, &sk);
         snprintf(m->err, m->errlen, "out of memory");
         return CM_ERROR;
@@ -376,6 +409,50 @@ cm_match_candidate(void *ctx, uint32_t index)
     }
 
     return cm_add_task(m, index, 0, 0, 0);
+}
+
+
+/* a place where an anchored regex may match */
+
+static int
+cm_match_anchor(void *ctx, uint32_t index, size_t start)
+{
+    cm_match_t   *m = ctx;
+    cm_anchor_t  *a;
+
+    a = cm_grow(m->a, m->anchors, m->nanchors, &m->anchors_alloc,
+                sizeof(cm_anchor_t));
+    if (a == NULL) {
+        snprintf(m->err, m->errlen, "out of memory");
+        return CM_ERROR;
+    }
+
+    m->anchors = a;
+
+    a = &m->anchors[m->nanchors++];
+
+    a->rule = index;
+    a->field = (uint32_t) m->field;
+    a->pos = (uint32_t) start;
+
+    return 0;
+}
+
+
+static int
+cm_anchor_cmp(const void *a, const void *b)
+{
+    const cm_anchor_t  *x = a, *y = b;
+
+    if (x->rule != y->rule) {
+        return (x->rule > y->rule) - (x->rule < y->rule);
+    }
+
+    if (x->field != y->field) {
+        return (x->field > y->field) - (x->field < y->field);
+    }
+
+    return (x->pos > y->pos) - (x->pos < y->pos);
 }
 
 
@@ -459,6 +536,10 @@ cm_match_tasks(cm_match_t *m)
         qsort(m->tasks, m->ntasks, sizeof(cm_task_t), cm_task_cmp);
     }
 
+    if (m->nanchors > 1) {
+        qsort(m->anchors, m->nanchors, sizeof(cm_anchor_t), cm_anchor_cmp);
+    }
+
     done = (uint32_t) -1;
     limited = 0;
 
@@ -488,7 +569,9 @@ cm_match_tasks(cm_match_t *m)
             continue;
         }
 
-        if (cm_confirm(m, r, t->field, v, &limited, &matched) != CM_OK) {
+        if (cm_confirm(m, r, t->rule, t->field, v, &limited, &matched)
+            != CM_OK)
+        {
             return CM_ERROR;
         }
 
@@ -542,7 +625,9 @@ cm_match_rule(cm_match_t *m, const cm_rule_t *r)
             return CM_ERROR;
         }
 
-        if (cm_confirm(m, r, f, v, &limited, &matched) != CM_OK) {
+        if (cm_confirm(m, r, (uint32_t) -1, f, v, &limited, &matched)
+            != CM_OK)
+        {
             return CM_ERROR;
         }
 
@@ -561,15 +646,33 @@ cm_match_rule(cm_match_t *m, const cm_rule_t *r)
  */
 
 static int
-cm_confirm(cm_match_t *m, const cm_rule_t *r, size_t f, cm_view_t *v,
-    unsigned *limited, unsigned *matched)
+cm_confirm(cm_match_t *m, const cm_rule_t *r, uint32_t index, size_t f,
+    cm_view_t *v, unsigned *limited, unsigned *matched)
 {
-    size_t    start, end;
+    int       rc;
+    size_t    start, end, lo, n;
     unsigned  count;
 
     *matched = 0;
 
-    switch (cm_match_view(m, r, v, &start, &end, &count)) {
+    if (index != (uint32_t) -1 && !m->rs->reference
+        && cm_pf_is_anchored(m->rs->pf[r->view], index))
+    {
+        cm_anchors_find(m, index, f, &lo, &n);
+
+        if (n == 0) {
+            /* none of its anchors in this field: it cannot match here */
+            return CM_OK;
+        }
+
+        rc = cm_match_anchored(m, r, v, &m->anchors[lo], n, &start, &end,
+                               &count);
+
+    } else {
+        rc = cm_match_view(m, r, v, 0, &start, &end, &count);
+    }
+
+    switch (rc) {
 
     case CM_MATCHED:
         *matched = 1;
@@ -658,11 +761,10 @@ cm_field_view(cm_match_t *m, size_t f, unsigned view)
 
 static int
 cm_match_view(cm_match_t *m, const cm_rule_t *r, cm_view_t *v,
-    size_t *start, size_t *end, unsigned *count)
+    size_t from, size_t *start, size_t *end, unsigned *count)
 {
     int             rc;
     size_t          k, off, ms, me;
-    uint64_t        limit;
     uint32_t        opts;
     unsigned        n;
     PCRE2_SIZE     *ov;
@@ -672,15 +774,12 @@ cm_match_view(cm_match_t *m, const cm_rule_t *r, cm_view_t *v,
     *start = 0;
     *end = 0;
 
-    limit = m->s->match_limit + (uint64_t) (v->len / 1024) * CM_MATCH_LIMIT_KB;
-
-    pcre2_set_match_limit(m->s->mctx,
-                          limit > UINT32_MAX ? UINT32_MAX : (uint32_t) limit);
+    cm_match_limit(m, v);
 
     ov = pcre2_get_ovector_pointer(m->s->md);
 
     for (k = 0; k < r->ncodes && n < r->count; k++) {
-        off = 0;
+        off = from;
         opts = PCRE2_NO_UTF_CHECK;
 
         while (n < r->count) {
@@ -732,6 +831,150 @@ cm_match_view(cm_match_t *m, const cm_rule_t *r, cm_view_t *v,
     }
 
     *count = n;
+
+    return CM_MATCHED;
+}
+
+
+/* the match limit for a field of this length */
+
+static void
+cm_match_limit(cm_match_t *m, const cm_view_t *v)
+{
+    uint64_t  limit;
+
+    limit = m->s->match_limit + (uint64_t) (v->len / 1024) * CM_MATCH_LIMIT_KB;
+
+    pcre2_set_match_limit(m->s->mctx,
+                          limit > UINT32_MAX ? UINT32_MAX : (uint32_t) limit);
+}
+
+
+/* the anchors of a rule in a field, sorted: lo and n */
+
+static void
+cm_anchors_find(cm_match_t *m, uint32_t rule, size_t f, size_t *lo,
+    size_t *n)
+{
+    size_t        l, h, mid;
+    cm_anchor_t  *a;
+
+    l = 0;
+    h = m->nanchors;
+
+    while (l < h) {
+        mid = l + (h - l) / 2;
+        a = &m->anchors[mid];
+
+        if (a->rule < rule || (a->rule == rule && a->field < f)) {
+            l = mid + 1;
+
+        } else {
+            h = mid;
+        }
+    }
+
+    for (h = l; h < m->nanchors && m->anchors[h].rule == rule
+                && m->anchors[h].field == f; h++)
+    {
+        /* void */
+    }
+
+    *lo = l;
+    *n = h - l;
+}
+
+
+/*
+ * An anchored regex: PCRE2 tries, anchored, only where an anchor is.
+ * Every match starts at one, so trying them in order finds the matches
+ * a scan would, left to right, without overlaps.  Too many places: one
+ * scan from the first.
+ */
+
+static int
+cm_match_anchored(cm_match_t *m, const cm_rule_t *r, cm_view_t *v,
+    const cm_anchor_t *an, size_t n, size_t *start, size_t *end,
+    unsigned *count)
+{
+    int             rc;
+    size_t          i, next, empty, ms, me;
+    uint32_t        opts;
+    unsigned        found;
+    PCRE2_SIZE     *ov;
+    unsigned char   msg[256];
+
+    if (n > CM_ANCHORS_MAX || r->ncodes != 1) {
+        return cm_match_view(m, r, v, an[0].pos, start, end, count);
+    }
+
+    cm_match_limit(m, v);
+
+    ov = pcre2_get_ovector_pointer(m->s->md);
+
+    found = 0;
+    next = 0;
+    empty = (size_t) -1;
+    *start = 0;
+    *end = 0;
+
+    for (i = 0; i < n && found < r->count; i++) {
+        if (an[i].pos < next || (i && an[i].pos == an[i - 1].pos)) {
+            continue;
+        }
+
+        opts = PCRE2_NO_UTF_CHECK | PCRE2_ANCHORED;
+
+        if (an[i].pos == empty) {
+            opts |= PCRE2_NOTEMPTY_ATSTART;
+        }
+
+        rc = pcre2_match(r->codes[0], v->text, v->len, an[i].pos, opts,
+                         m->s->md, m->s->mctx);
+
+        if (rc == PCRE2_ERROR_NOMATCH) {
+            continue;
+        }
+
+        if (rc == PCRE2_ERROR_MATCHLIMIT
+            || rc == PCRE2_ERROR_DEPTHLIMIT
+            || rc == PCRE2_ERROR_HEAPLIMIT
+            || rc == PCRE2_ERROR_JIT_STACKLIMIT)
+        {
+            return CM_LIMITED;
+        }
+
+        if (rc < 0) {
+            pcre2_get_error_message(rc, msg, sizeof(msg));
+            snprintf(m->err, m->errlen, "rule %u: %s", r->id, msg);
+            return CM_ERROR;
+        }
+
+        ms = ov[0];
+        me = ov[1] > ov[0] ? ov[1] : ov[0];
+
+        if (found++ == 0) {
+            *start = ms;
+            *end = me;
+        }
+
+        if (me > ms) {
+            next = me;
+
+        } else if (me < v->len) {
+            next = me;
+            empty = me;
+
+        } else {
+            break;
+        }
+    }
+
+    if (found < r->count) {
+        return CM_NOT_MATCHED;
+    }
+
+    *count = found;
 
     return CM_MATCHED;
 }
@@ -909,5 +1152,13 @@ cm_free_skel(const cm_alloc_t *a, cm_skel_t *sk)
 
     if (sk->digits) {
         a->free(a->data, sk->digits);
+    }
+
+    if (sk->mtext) {
+        a->free(a->data, sk->mtext);
+    }
+
+    if (sk->mfirst) {
+        a->free(a->data, sk->mfirst);
     }
 }

@@ -81,11 +81,39 @@ static const unsigned char  cm_garbled_fffd[] = "\xc3\x94\xc3\xb8\xce\xa9";
 
 /*
  * The skeleton's letter for each ASCII character: letters lowered,
- * leetspeak digits and symbols as the letter they stand for; "1" and "|"
- * stand for "i" or "l" and stay "1"; 0 for a separator.
+ * leetspeak digits and symbols as the letter they stand for ("0" is "o",
+ * "@" is "a"); "1" and "|" stand for "i" or "l" and stay "1".
  */
 
-static const char  cm_skel_leet[] = "o1zeasgtbg";
+/* the skeleton's letter of each ASCII character, 0 for a separator */
+static const unsigned char  cm_skel_canon[128] = {
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x69, 0x00, 0x00,
+    0x73, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x74, 0x00, 0x00, 0x00, 0x00,
+    0x6f, 0x31, 0x7a, 0x65, 0x61, 0x73, 0x67, 0x74, 0x62, 0x67, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x61, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67,
+    0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f, 0x70, 0x71, 0x72, 0x73,
+    0x74, 0x75, 0x76, 0x77, 0x78, 0x79, 0x7a, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x6b,
+    0x6c, 0x6d, 0x6e, 0x6f, 0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77,
+    0x78, 0x79, 0x7a, 0x00, 0x31, 0x00, 0x00, 0x00
+};
+
+/* CM_SK_LETTER, CM_SK_DIGIT, CM_SK_SYMBOL; CM_SK_SPACE for white space */
+static const unsigned char  cm_skel_kind[128] = {
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x08, 0x08, 0x08,
+    0x08, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x08, 0x04, 0x00, 0x00,
+    0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00,
+    0x02, 0x02, 0x02, 0x02, 0x02, 0x02, 0x02, 0x02, 0x02, 0x02, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x04, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
+    0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
+    0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
+    0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
+    0x01, 0x01, 0x01, 0x00, 0x04, 0x00, 0x00, 0x00
+};
 
 
 int
@@ -121,6 +149,23 @@ cm_view_raw(const cm_alloc_t *a, const unsigned char *p, size_t len,
     i = 0;
 
     while (i < len) {
+
+        /* ASCII other than NUL, the most of any text, in one stretch */
+
+        for (k = i; k < len && p[k] < 0x80 && p[k] != '\0'; k++) {
+            /* void */
+        }
+
+        if (k > i) {
+            memcpy(t + n, p + i, k - i);
+
+            while (i < k) {
+                map[n++] = (uint32_t) i++;
+            }
+
+            continue;
+        }
+
         k = cm_utf8_decode(p + i, len - i, &c);
 
         if (k == 0 || c == 0) {
@@ -173,6 +218,16 @@ cm_view_norm(const cm_alloc_t *a, const unsigned char *p, size_t len,
 
     while (i < len) {
         c = p[i];
+
+        /* printable ASCII other than "&": itself, lowered */
+
+        if (c > ' ' && c < 0x7f && c != '&' && n.len < n.size) {
+            n.text[n.len] = (unsigned char) ((c >= 'A' && c <= 'Z')
+                                             ? (c | 0x20) : c);
+            n.map[n.len++] = (uint32_t) i++;
+            n.space = 0;
+            continue;
+        }
 
         if (c == '&') {
             k = cm_entity(p + i, len - i, &c);
@@ -232,32 +287,7 @@ cm_view_norm(const cm_alloc_t *a, const unsigned char *p, size_t len,
 unsigned char
 cm_skel_ascii(unsigned char c)
 {
-    if (c >= 'a' && c <= 'z') {
-        return c;
-    }
-
-    if (c >= 'A' && c <= 'Z') {
-        return c | 0x20;
-    }
-
-    if (c >= '0' && c <= '9') {
-        return (unsigned char) cm_skel_leet[c - '0'];
-    }
-
-    switch (c) {
-    case '@':
-        return 'a';
-    case '!':
-        return 'i';
-    case '|':
-        return '1';
-    case '$':
-        return 's';
-    case '+':
-        return 't';
-    default:
-        return 0;
-    }
+    return (c < 0x80) ? cm_skel_canon[c] : 0;
 }
 
 
@@ -265,10 +295,10 @@ int
 cm_view_skel(const cm_alloc_t *a, const cm_view_t *view, unsigned opts,
     cm_skel_t *sk)
 {
-    size_t                  i, k, n, j, last, cb_len;
+    size_t                  i, k, n, j, last, cb_len, mn;
     uint32_t                cp, low;
     unsigned                gap, space, kind, same;
-    unsigned char           cb[4];
+    unsigned char           c, cb[4], *mtext;
     const unsigned char    *p;
     utf8proc_category_t     cat;
 
@@ -282,41 +312,92 @@ cm_view_skel(const cm_alloc_t *a, const cm_view_t *view, unsigned opts,
     sk->units = a->alloc(a->data, n);
     sk->digits = a->alloc(a->data, n);
 
+    sk->mtext = NULL;
+    sk->mfirst = NULL;
+    sk->mlen = 0;
+
+    if (opts & CM_SKEL_MERGED) {
+        sk->mtext = a->alloc(a->data, n);
+        sk->mfirst = a->alloc(a->data, n * sizeof(uint32_t));
+    }
+
     if (sk->text == NULL || sk->off == NULL || sk->end == NULL
         || sk->gap == NULL || sk->flags == NULL || sk->units == NULL
-        || sk->digits == NULL)
+        || sk->digits == NULL
+        || ((opts & CM_SKEL_MERGED)
+            && (sk->mtext == NULL || sk->mfirst == NULL)))
     {
         return CM_ERROR;
     }
+
+    mtext = sk->mtext;
+    mn = 0;
 
     p = view->text;
     n = 0;
     gap = 0;
     space = 0;
     last = (size_t) -1;
+    sk->merges = 0;
 
     for (i = 0; i < view->len; i += k) {
 
-        if (p[i] < 0x80) {
+        /* the common case first: an ASCII letter that starts a run or
+           stretches the run before it */
+
+        c = p[i];
+
+        if (c < 0x80 && cm_skel_kind[c] == CM_SK_LETTER) {
             k = 1;
-            cb[0] = cm_skel_ascii(p[i]);
-            cb_len = 1;
 
-            if (cb[0] == 0) {
-                if (gap < 255) {
-                    gap++;
-                }
-
-                if (p[i] == ' ' || (p[i] >= '\t' && p[i] <= '\r')) {
-                    space = 1;
-                }
-
+            if (gap == 0 && n && last + 1 == n
+                && sk->text[last] == cm_skel_canon[c]
+                && !(opts & CM_SKEL_SPLIT))
+            {
+                sk->end[last] = (uint32_t) (i + 1);
+                sk->flags[last] |= CM_SK_LETTER;
+                sk->units[last] += (sk->units[last] < 255);
                 continue;
             }
 
-            kind = (p[i] >= '0' && p[i] <= '9') ? CM_SK_DIGIT
-                   : ((cb[0] == p[i] || (p[i] | 0x20) == cb[0])
-                      ? CM_SK_LETTER : CM_SK_SYMBOL);
+            if (n && gap && gap <= CM_SK_SPELL_GAP
+                && sk->text[last] == cm_skel_canon[c] && last + 1 == n)
+            {
+                sk->merges++;
+
+            } else if (mtext) {
+                mtext[mn] = cm_skel_canon[c];
+                sk->mfirst[mn++] = (uint32_t) n;
+            }
+
+            last = n;
+
+            sk->text[n] = cm_skel_canon[c];
+            sk->off[n] = (uint32_t) i;
+            sk->end[n] = (uint32_t) (i + 1);
+            sk->gap[n] = (unsigned char) gap;
+            sk->flags[n] = CM_SK_LETTER | (space ? CM_SK_SPACE : 0);
+            sk->units[n] = 1;
+            sk->digits[n] = 0;
+            n++;
+
+            gap = 0;
+            space = 0;
+            continue;
+        }
+
+        if (c < 0x80) {
+            k = 1;
+            cb[0] = cm_skel_canon[c];
+            cb_len = 1;
+
+            if (cb[0] == 0) {
+                gap += (gap < 255);
+                space |= (cm_skel_kind[c] == CM_SK_SPACE);
+                continue;
+            }
+
+            kind = cm_skel_kind[c];
 
             /*
              * A symbol next to a digit separates ("WETON+88", "+62"); a
@@ -403,6 +484,18 @@ cm_view_skel(const cm_alloc_t *a, const cm_view_t *view, unsigned opts,
             continue;
         }
 
+        if (last != (size_t) -1 && gap && gap <= CM_SK_SPELL_GAP
+            && last + cb_len == n && memcmp(sk->text + last, cb, cb_len) == 0)
+        {
+            sk->merges++;
+
+        } else if (mtext) {
+            for (j = 0; j < cb_len; j++) {
+                mtext[mn] = cb[j];
+                sk->mfirst[mn++] = (uint32_t) (n + j);
+            }
+        }
+
         last = n;
 
         for (j = 0; j < cb_len; j++) {
@@ -423,6 +516,7 @@ cm_view_skel(const cm_alloc_t *a, const cm_view_t *view, unsigned opts,
 
     sk->text[n] = '\0';
     sk->len = n;
+    sk->mlen = mn;
 
     /* where nothing follows: the gap after the last run */
     sk->off[n] = (uint32_t) view->len;

@@ -31,7 +31,10 @@
 
 #define CM_PF_CROSS_MAX    16       /* strings of a product kept exact */
 #define CM_PF_UNION_MAX    64       /* strings of an alternation */
-#define CM_PF_CLASS_MAX    8        /* characters of a class */
+#define CM_PF_CLASS_MAX    8        /* characters of a class kept exact */
+#define CM_PF_RANGES_MAX   80       /* ranges of a class read */
+#define CM_PF_PREFIX_MAX   160      /* UTF-8 prefixes of a large class */
+#define CM_PF_PRE_MAX      256      /* strings a match may start with */
 #define CM_PF_DEPTH_MAX    200      /* nested groups read */
 #define CM_PF_CHUNK        8192
 
@@ -53,6 +56,7 @@ typedef struct cm_pf_node_s  cm_pf_node_t;
 
 struct cm_pf_node_s {
     unsigned              op;
+    unsigned              weak;      /* from a class: dropped beside others */
     cm_pf_str_t           atom;      /* CM_PF_ATOM */
     cm_pf_node_t         *first;     /* CM_PF_AND, CM_PF_OR: children */
     cm_pf_node_t         *next;      /* the next child of the parent */
@@ -66,6 +70,8 @@ typedef struct {
     cm_pf_str_t          *strs;      /* exact: these strings and no other */
     size_t                n;
     cm_pf_node_t         *match;     /* not exact: NULL is "anything" */
+    cm_pf_str_t          *pre;       /* not exact: every match starts */
+    size_t                npre;      /* with one of these; NULL: unknown */
 } cm_pf_info_t;
 
 
@@ -76,6 +82,16 @@ struct cm_pf_chunk_s {
     size_t                used;
     size_t                size;
 };
+
+
+/* a character class being read: its ranges, or "many" */
+
+typedef struct {
+    uint32_t              lo[CM_PF_RANGES_MAX];
+    uint32_t              hi[CM_PF_RANGES_MAX];
+    size_t                n;
+    unsigned              many;      /* not spelled out: anything */
+} cm_pf_class_t;
 
 
 /* reading one pattern; memory from chunks freed when it is read */
@@ -132,6 +148,8 @@ struct cm_pf_s {
     uint32_t             *always;
     size_t                nalways;
     unsigned char        *is_always;    /* max_index + 1 */
+    unsigned char        *anchored;     /* max_index + 1 */
+    unsigned char        *atom_anchor;  /* natoms: anchors a pattern */
     size_t                memory;
 };
 
@@ -156,6 +174,7 @@ typedef struct {
     size_t                natoms;
     size_t                nnodes;
     cm_pf_cand_pt         cand;
+    cm_pf_anchor_pt       anchor;
     void                 *ctx;
 } cm_pf_scan_t;
 
@@ -171,6 +190,13 @@ static cm_pf_info_t cm_pf_verb(cm_pf_read_t *rd);
 static cm_pf_info_t cm_pf_flags(cm_pf_read_t *rd);
 static cm_pf_info_t cm_pf_sub(cm_pf_read_t *rd, unsigned kind);
 static cm_pf_info_t cm_pf_class(cm_pf_read_t *rd);
+static void cm_pf_class_escape(cm_pf_read_t *rd, unsigned char c,
+    cm_pf_class_t *cl);
+static void cm_pf_class_add(cm_pf_read_t *rd, cm_pf_class_t *cl,
+    uint32_t lo, uint32_t hi);
+static cm_pf_info_t cm_pf_class_info(cm_pf_read_t *rd, cm_pf_class_t *cl);
+static unsigned cm_pf_prefix_usable(const unsigned char *b, size_t len);
+static size_t cm_pf_utf8(uint32_t c, unsigned char *b);
 static cm_pf_info_t cm_pf_escape(cm_pf_read_t *rd);
 static int cm_pf_escape_char(cm_pf_read_t *rd, uint32_t *cp);
 static void cm_pf_skip_name(cm_pf_read_t *rd, unsigned char close);
@@ -187,7 +213,13 @@ static cm_pf_info_t cm_pf_union(cm_pf_read_t *rd, cm_pf_info_t a,
     cm_pf_info_t b);
 static cm_pf_info_t cm_pf_optional(cm_pf_read_t *rd, cm_pf_info_t a);
 static cm_pf_info_t cm_pf_inexact(cm_pf_read_t *rd, cm_pf_info_t a);
+static cm_pf_info_t cm_pf_repeat(cm_pf_read_t *rd, cm_pf_info_t a);
+static cm_pf_str_t *cm_pf_pre(cm_pf_info_t *in, size_t *n);
+static cm_pf_info_t cm_pf_alt_pre(cm_pf_read_t *rd, cm_pf_info_t a,
+    cm_pf_info_t b, cm_pf_node_t *match);
 static cm_pf_node_t *cm_pf_match(cm_pf_read_t *rd, cm_pf_info_t a);
+static cm_pf_node_t *cm_pf_atoms(cm_pf_read_t *rd, cm_pf_str_t *strs,
+    size_t n, unsigned weak);
 static cm_pf_node_t *cm_pf_and(cm_pf_read_t *rd, cm_pf_node_t *a,
     cm_pf_node_t *b);
 static cm_pf_node_t *cm_pf_or(cm_pf_read_t *rd, cm_pf_node_t *a,
@@ -196,10 +228,13 @@ static cm_pf_node_t *cm_pf_join(cm_pf_read_t *rd, unsigned op,
     cm_pf_node_t *a, cm_pf_node_t *b);
 static int cm_pf_same(const cm_pf_node_t *a, const cm_pf_node_t *b);
 static unsigned cm_pf_usable(const cm_pf_str_t *s);
+static unsigned cm_pf_anchor_usable(const cm_pf_str_t *s);
 static void *cm_pf_palloc(cm_pf_read_t *rd, size_t size);
 static void cm_pf_pfree(cm_pf_read_t *rd);
 static int cm_pf_store(cm_pf_t *pf, uint32_t index, cm_pf_node_t *root);
 static int cm_pf_store_node(cm_pf_t *pf, cm_pf_node_t *n, uint32_t parent);
+static int cm_pf_use(cm_pf_t *pf, const cm_pf_str_t *str,
+    uint32_t parent);
 static int cm_pf_new_node(cm_pf_t *pf, unsigned op, uint32_t need,
     uint32_t parent, uint32_t *id);
 static int cm_pf_add_always(cm_pf_t *pf, uint32_t index);
@@ -235,6 +270,8 @@ cm_pf_add(cm_pf_t *pf, uint32_t index, const unsigned char *pat,
     size_t len, uint32_t options, unsigned norm)
 {
     int            rc;
+    size_t         i, k, npre;
+    cm_pf_str_t   *pre;
     cm_pf_info_t   in;
     cm_pf_node_t  *root;
     cm_pf_read_t   rd;
@@ -260,6 +297,7 @@ cm_pf_add(cm_pf_t *pf, uint32_t index, const unsigned char *pat,
         rd.unknown = 1;
     }
 
+    pre = rd.unknown ? NULL : cm_pf_pre(&in, &npre);
     root = rd.unknown ? NULL : cm_pf_match(&rd, in);
 
     if (rd.nomem) {
@@ -276,6 +314,18 @@ cm_pf_add(cm_pf_t *pf, uint32_t index, const unsigned char *pat,
     rc = (root == NULL) ? cm_pf_add_always(pf, index)
                         : cm_pf_store(pf, index, root);
 
+    /* every match starts with one of a few strings: PCRE2 tries there */
+
+    if (rc == CM_OK && root && pre && npre <= CM_PF_PRE_MAX) {
+        for (i = 0; i < npre && cm_pf_anchor_usable(&pre[i]); i++) {
+            /* void */
+        }
+
+        for (k = 0; i == npre && k < npre && rc == CM_OK; k++) {
+            rc = cm_pf_use(pf, &pre[k], index | CM_PF_ROOT);
+        }
+    }
+
     cm_pf_pfree(&rd);
 
     return rc;
@@ -285,7 +335,7 @@ cm_pf_add(cm_pf_t *pf, uint32_t index, const unsigned char *pat,
 int
 cm_pf_build(cm_pf_t *pf)
 {
-    size_t            i, k, n;
+    size_t            i, k, n, w, off;
     cm_ac_builder_t  *b;
 
     qsort(pf->uses, pf->nuses, sizeof(cm_pf_use_t), cm_pf_use_cmp);
@@ -304,10 +354,30 @@ cm_pf_build(cm_pf_t *pf)
         return CM_ERROR;
     }
 
+    /* the strings, kept to describe the formulas (cm_pf_describe) */
+
+    for (i = 0, k = 0; i < pf->nuses; i++) {
+        k += pf->uses[i].str.len;
+    }
+
+    pf->blob = cm_pf_alloc(pf, k);
+    pf->atom_off = cm_pf_alloc(pf, (pf->nuses + 1) * sizeof(uint32_t));
+
+    if (pf->blob == NULL || pf->atom_off == NULL) {
+        cm_ac_builder_free(b);
+        return CM_ERROR;
+    }
+
     n = 0;
+    w = 0;
+    off = 0;
 
     for (i = 0; i < pf->nuses; i = k) {
-        pf->atom_first[n] = (uint32_t) i;
+        pf->atom_first[n] = (uint32_t) w;
+        pf->atom_off[n] = (uint32_t) off;
+
+        memcpy(pf->blob + off, pf->uses[i].str.data, pf->uses[i].str.len);
+        off += pf->uses[i].str.len;
 
         for (k = i; k < pf->nuses; k++) {
             if (pf->uses[k].str.len != pf->uses[i].str.len
@@ -317,7 +387,11 @@ cm_pf_build(cm_pf_t *pf)
                 break;
             }
 
-            pf->atom_parent[k] = pf->uses[k].parent;
+            /* a node that has the atom twice has it once: an AND counts */
+
+            if (k == i || pf->uses[k].parent != pf->uses[k - 1].parent) {
+                pf->atom_parent[w++] = pf->uses[k].parent;
+            }
         }
 
         if (cm_ac_add(b, pf->uses[i].str.data, pf->uses[i].str.len,
@@ -331,7 +405,8 @@ cm_pf_build(cm_pf_t *pf)
         n++;
     }
 
-    pf->atom_first[n] = (uint32_t) pf->nuses;
+    pf->atom_first[n] = (uint32_t) w;
+    pf->atom_off[n] = (uint32_t) off;
     pf->natoms = n;
 
     pf->ac = cm_ac_build(b);
@@ -340,28 +415,6 @@ cm_pf_build(cm_pf_t *pf)
     }
 
     pf->memory += cm_ac_memory(pf->ac);
-
-    /* the strings, kept to describe the formulas (cm_pf_describe) */
-
-    for (i = 0, k = 0; i < n; i++) {
-        k += pf->uses[pf->atom_first[i]].str.len;
-    }
-
-    pf->blob = cm_pf_alloc(pf, k);
-    pf->atom_off = cm_pf_alloc(pf, (n + 1) * sizeof(uint32_t));
-
-    if (pf->blob == NULL || pf->atom_off == NULL) {
-        return CM_ERROR;
-    }
-
-    for (i = 0, k = 0; i < n; i++) {
-        pf->atom_off[i] = (uint32_t) k;
-        memcpy(pf->blob + k, pf->uses[pf->atom_first[i]].str.data,
-               pf->uses[pf->atom_first[i]].str.len);
-        k += pf->uses[pf->atom_first[i]].str.len;
-    }
-
-    pf->atom_off[n] = (uint32_t) k;
 
     for (i = 0; i < pf->nuses; i++) {
         pf->alloc.free(pf->alloc.data, pf->uses[i].str.data);
@@ -389,6 +442,25 @@ cm_pf_build(cm_pf_t *pf)
 
     for (i = 0; i < pf->nalways; i++) {
         pf->is_always[pf->always[i]] = 1;
+    }
+
+    pf->anchored = cm_pf_alloc(pf, pf->max_index + 1);
+    pf->atom_anchor = cm_pf_alloc(pf, n + 1);
+
+    if (pf->anchored == NULL || pf->atom_anchor == NULL) {
+        return CM_ERROR;
+    }
+
+    memset(pf->anchored, 0, pf->max_index + 1);
+    memset(pf->atom_anchor, 0, n + 1);
+
+    for (i = 0; i < n; i++) {
+        for (k = pf->atom_first[i]; k < pf->atom_first[i + 1]; k++) {
+            if (pf->atom_parent[k] & CM_PF_ROOT) {
+                pf->atom_anchor[i] = 1;
+                pf->anchored[pf->atom_parent[k] & ~CM_PF_ROOT] = 1;
+            }
+        }
     }
 
     return CM_OK;
@@ -442,6 +514,14 @@ cm_pf_free(cm_pf_t *pf)
         pf->alloc.free(pf->alloc.data, pf->blob);
     }
 
+    if (pf->anchored) {
+        pf->alloc.free(pf->alloc.data, pf->anchored);
+    }
+
+    if (pf->atom_anchor) {
+        pf->alloc.free(pf->alloc.data, pf->atom_anchor);
+    }
+
     if (pf->atom_off) {
         pf->alloc.free(pf->alloc.data, pf->atom_off);
     }
@@ -482,6 +562,13 @@ const uint32_t *
 cm_pf_always(const cm_pf_t *pf)
 {
     return pf->always;
+}
+
+
+unsigned
+cm_pf_is_anchored(const cm_pf_t *pf, uint32_t index)
+{
+    return index <= pf->max_index && pf->anchored[index];
 }
 
 
@@ -611,7 +698,7 @@ cm_pf_state_size(const cm_pf_t *pf)
 
 int
 cm_pf_scan(const cm_pf_t *pf, void *mem, const unsigned char *text,
-    size_t len, cm_pf_cand_pt cand, void *ctx)
+    size_t len, cm_pf_cand_pt cand, cm_pf_anchor_pt anchor, void *ctx)
 {
     int            rc;
     size_t         i;
@@ -629,6 +716,7 @@ cm_pf_scan(const cm_pf_t *pf, void *mem, const unsigned char *text,
     sc.natoms = 0;
     sc.nnodes = 0;
     sc.cand = cand;
+    sc.anchor = anchor;
     sc.ctx = ctx;
 
     rc = cm_ac_scan(pf->ac, text, len, cm_pf_hit, &sc);
@@ -664,6 +752,21 @@ cm_pf_hit(void *ctx, uint32_t value, uint32_t len, size_t end)
 
     pf = sc->pf;
 
+    /* every occurrence of an anchor: where its patterns may match */
+
+    if (pf->atom_anchor[value] && sc->anchor) {
+        for (k = pf->atom_first[value]; k < pf->atom_first[value + 1]; k++) {
+            n = pf->atom_parent[k];
+
+            if (n & CM_PF_ROOT) {
+                rc = sc->anchor(sc->ctx, n & ~CM_PF_ROOT, end - len);
+                if (rc) {
+                    return rc;
+                }
+            }
+        }
+    }
+
     if (sc->seen[value]) {
         return 0;
     }
@@ -673,6 +776,10 @@ cm_pf_hit(void *ctx, uint32_t value, uint32_t len, size_t end)
 
     for (k = pf->atom_first[value]; k < pf->atom_first[value + 1]; k++) {
         n = pf->atom_parent[k];
+
+        if (n & CM_PF_ROOT) {
+            continue;
+        }
 
         for ( ;; ) {
             if (sc->count[n]++ == 0) {
@@ -731,13 +838,17 @@ cm_pf_alt(cm_pf_read_t *rd)
 static cm_pf_info_t
 cm_pf_seq(cm_pf_read_t *rd)
 {
+    size_t         npre;
     unsigned       inexact;
-    cm_pf_info_t   cur, piece;
+    cm_pf_str_t   *pre;
+    cm_pf_info_t   cur, piece, in;
     cm_pf_node_t  *acc;
 
     cur = cm_pf_empty(rd);
     acc = NULL;
     inexact = 0;
+    pre = NULL;
+    npre = 0;
 
     for ( ;; ) {
         cm_pf_skip_x(rd);
@@ -756,6 +867,13 @@ cm_pf_seq(cm_pf_read_t *rd)
             continue;
         }
 
+        /* where the run ends first: what every match starts with */
+
+        if (!inexact) {
+            pre = (cur.n == 1 && cur.strs[0].len == 0)
+                  ? cm_pf_pre(&piece, &npre) : cm_pf_pre(&cur, &npre);
+        }
+
         inexact = 1;
         acc = cm_pf_and(rd, acc, cm_pf_match(rd, cur));
 
@@ -772,7 +890,11 @@ cm_pf_seq(cm_pf_read_t *rd)
         return cur;
     }
 
-    return cm_pf_need(cm_pf_and(rd, acc, cm_pf_match(rd, cur)));
+    in = cm_pf_need(cm_pf_and(rd, acc, cm_pf_match(rd, cur)));
+    in.pre = pre;
+    in.npre = npre;
+
+    return in;
 }
 
 
@@ -911,9 +1033,9 @@ cm_pf_quant(cm_pf_read_t *rd, cm_pf_info_t in)
         return cm_pf_any();
     }
 
-    /* once at least, perhaps more: needs what one needs */
+    /* once at least, perhaps more: needs, and starts, as one does */
 
-    return cm_pf_inexact(rd, in);
+    return cm_pf_repeat(rd, in);
 }
 
 
@@ -1252,21 +1374,27 @@ cm_pf_sub(cm_pf_read_t *rd, unsigned kind)
 }
 
 
-/* [...]: a few characters are an exact set, more are "any character" */
+/*
+ * [...]: a few characters are an exact set; more become the UTF-8
+ * prefixes their matches start with ("\xF0\x9D\x90" for the bold
+ * letters), which a text without them cannot match; a negated class, a
+ * property or a class of letters is anything.
+ */
 
 static cm_pf_info_t
 cm_pf_class(cm_pf_read_t *rd)
 {
-    size_t    n, k;
-    uint32_t  cp, lo, chars[CM_PF_CLASS_MAX], c, f;
-    unsigned  big, first;
+    size_t         k;
+    uint32_t       cp, lo;
+    unsigned       first;
+    cm_pf_class_t  cl;
 
-    big = 0;
-    n = 0;
+    cl.n = 0;
+    cl.many = 0;
     first = 1;
 
     if (rd->p < rd->end && *rd->p == '^') {
-        big = 1;
+        cl.many = 1;
         rd->p++;
     }
 
@@ -1287,7 +1415,7 @@ cm_pf_class(cm_pf_read_t *rd)
             && (rd->p[1] == ':' || rd->p[1] == '.' || rd->p[1] == '='))
         {
             /* [:alpha:] */
-            big = 1;
+            cl.many = 1;
             rd->p += 2;
 
             while (rd->p + 1 < rd->end
@@ -1328,14 +1456,9 @@ cm_pf_class(cm_pf_read_t *rd)
                     return cm_pf_any();
                 }
 
-                /* \d, \s, \p{..}: many characters */
-                if (rd->norm && (rd->p[-1] == 's' || rd->p[-1] == 'h')) {
-                    cp = ' ';
-
-                } else {
-                    big = 1;
-                    continue;
-                }
+                /* \d, \s, \p{..}: a set of its own */
+                cm_pf_class_escape(rd, rd->p[-1], &cl);
+                continue;
             }
 
         } else {
@@ -1381,41 +1504,260 @@ cm_pf_class(cm_pf_read_t *rd)
             }
         }
 
-        for (c = lo; c <= cp && !big; c++) {
-            f = c;
+        cm_pf_class_add(rd, &cl, lo, cp);
+    }
 
-            if (f >= 'A' && f <= 'Z') {
-                f |= 0x20;
+    if (cl.many || cl.n == 0) {
+        return cm_pf_any();
+    }
 
-            } else if (f >= 0x80 && rd->caseless) {
-                big = 1;
-                break;
+    return cm_pf_class_info(rd, &cl);
+}
+
+
+/* Unicode's decimal digits (Nd) beyond ASCII: what \d matches in UCP */
+
+static const uint32_t  cm_pf_nd[][2] = {
+    { 0x00660, 0x00669 }, { 0x006f0, 0x006f9 }, { 0x007c0, 0x007c9 },
+    { 0x00966, 0x0096f }, { 0x009e6, 0x009ef }, { 0x00a66, 0x00a6f },
+    { 0x00ae6, 0x00aef }, { 0x00b66, 0x00b6f }, { 0x00be6, 0x00bef },
+    { 0x00c66, 0x00c6f }, { 0x00ce6, 0x00cef }, { 0x00d66, 0x00d6f },
+    { 0x00de6, 0x00def }, { 0x00e50, 0x00e59 }, { 0x00ed0, 0x00ed9 },
+    { 0x00f20, 0x00f29 }, { 0x01040, 0x01049 }, { 0x01090, 0x01099 },
+    { 0x017e0, 0x017e9 }, { 0x01810, 0x01819 }, { 0x01946, 0x0194f },
+    { 0x019d0, 0x019d9 }, { 0x01a80, 0x01a89 }, { 0x01a90, 0x01a99 },
+    { 0x01b50, 0x01b59 }, { 0x01bb0, 0x01bb9 }, { 0x01c40, 0x01c49 },
+    { 0x01c50, 0x01c59 }, { 0x0a620, 0x0a629 }, { 0x0a8d0, 0x0a8d9 },
+    { 0x0a900, 0x0a909 }, { 0x0a9d0, 0x0a9d9 }, { 0x0a9f0, 0x0a9f9 },
+    { 0x0aa50, 0x0aa59 }, { 0x0abf0, 0x0abf9 }, { 0x0ff10, 0x0ff19 },
+    { 0x104a0, 0x104a9 }, { 0x10d30, 0x10d39 }, { 0x11066, 0x1106f },
+    { 0x110f0, 0x110f9 }, { 0x11136, 0x1113f }, { 0x111d0, 0x111d9 },
+    { 0x112f0, 0x112f9 }, { 0x11450, 0x11459 }, { 0x114d0, 0x114d9 },
+    { 0x11650, 0x11659 }, { 0x116c0, 0x116c9 }, { 0x11730, 0x11739 },
+    { 0x118e0, 0x118e9 }, { 0x11950, 0x11959 }, { 0x11c50, 0x11c59 },
+    { 0x11d50, 0x11d59 }, { 0x11da0, 0x11da9 }, { 0x11f50, 0x11f59 },
+    { 0x16a60, 0x16a69 }, { 0x16ac0, 0x16ac9 }, { 0x16b50, 0x16b59 },
+    { 0x1d7ce, 0x1d7ff }, { 0x1e140, 0x1e149 }, { 0x1e2f0, 0x1e2f9 },
+    { 0x1e4f0, 0x1e4f9 }, { 0x1e950, 0x1e959 }, { 0x1fbf0, 0x1fbf9 }
+};
+
+
+/*
+ * An escape for a set inside a class: \d is its ranges, \s in the
+ * normalised text a space; anything else (\w, \p{L}) is too many.
+ */
+
+static void
+cm_pf_class_escape(cm_pf_read_t *rd, unsigned char c, cm_pf_class_t *cl)
+{
+    size_t  i;
+
+    if (c == 'd') {
+        cm_pf_class_add(rd, cl, '0', '9');
+
+        for (i = 0; i < sizeof(cm_pf_nd) / sizeof(cm_pf_nd[0]); i++) {
+            cm_pf_class_add(rd, cl, cm_pf_nd[i][0], cm_pf_nd[i][1]);
+        }
+
+        return;
+    }
+
+    if (rd->norm && (c == 's' || c == 'h')) {
+        cm_pf_class_add(rd, cl, ' ', ' ');
+        return;
+    }
+
+    cl->many = 1;
+}
+
+
+/* a range of a class, lower case for ASCII letters */
+
+static void
+cm_pf_class_add(cm_pf_read_t *rd, cm_pf_class_t *cl, uint32_t lo,
+    uint32_t hi)
+{
+    uint32_t  a, b;
+
+    if (cl->many) {
+        return;
+    }
+
+    /* ASCII letters of any case are one lower-case range */
+
+    if (lo <= 'Z' && hi >= 'A') {
+        a = lo > 'A' ? lo : 'A';
+        b = hi < 'Z' ? hi : 'Z';
+
+        cm_pf_class_add(rd, cl, a | 0x20, b | 0x20);
+
+        if (lo < 'A') {
+            cm_pf_class_add(rd, cl, lo, 'A' - 1);
+        }
+
+        if (hi > 'Z') {
+            cm_pf_class_add(rd, cl, 'Z' + 1, hi);
+        }
+
+        return;
+    }
+
+    if (hi >= 0x80 && rd->caseless) {
+        /* the cases of other letters are not worked out here */
+        cl->many = 1;
+        return;
+    }
+
+    if (cl->n == CM_PF_RANGES_MAX) {
+        cl->many = 1;
+        return;
+    }
+
+    cl->lo[cl->n] = lo;
+    cl->hi[cl->n] = hi;
+    cl->n++;
+}
+
+
+/*
+ * A class read: up to CM_PF_CLASS_MAX characters exactly; more as the
+ * UTF-8 prefixes of their characters, a weak formula (a class alone says
+ * little: beside other atoms it is dropped), and what matches start with.
+ */
+
+static cm_pf_info_t
+cm_pf_class_info(cm_pf_read_t *rd, cm_pf_class_t *cl)
+{
+    size_t          i, k, n, count, len, plen;
+    uint32_t        c, chars[CM_PF_CLASS_MAX];
+    cm_pf_str_t    *pre;
+    cm_pf_info_t    in;
+    cm_pf_node_t   *or;
+    unsigned char   b[4];
+
+    count = 0;
+
+    for (i = 0; i < cl->n && count <= CM_PF_CLASS_MAX; i++) {
+        count += cl->hi[i] - cl->lo[i] + 1;
+    }
+
+    if (count <= CM_PF_CLASS_MAX) {
+        n = 0;
+
+        for (i = 0; i < cl->n; i++) {
+            for (c = cl->lo[i]; c <= cl->hi[i]; c++) {
+                for (k = 0; k < n && chars[k] != c; k++) {
+                    /* void */
+                }
+
+                if (k == n) {
+                    chars[n++] = c;
+                }
             }
+        }
+
+        return cm_pf_chars(rd, chars, n);
+    }
+
+    pre = cm_pf_palloc(rd, CM_PF_PREFIX_MAX * sizeof(cm_pf_str_t));
+    if (pre == NULL) {
+        return cm_pf_any();
+    }
+
+    n = 0;
+
+    for (i = 0; i < cl->n; i++) {
+        c = cl->lo[i];
+
+        while (c <= cl->hi[i]) {
+            len = cm_pf_utf8(c, b);
+
+            /*
+             * A whole character of up to 2 bytes; of a longer one all but
+             * the last byte, which 64 characters in a row share.
+             */
+
+            plen = (len <= 2) ? len : len - 1;
 
             for (k = 0; k < n; k++) {
-                if (chars[k] == f) {
+                if (pre[k].len == plen
+                    && memcmp(pre[k].data, b, plen) == 0)
+                {
                     break;
                 }
             }
 
-            if (k < n) {
-                continue;
+            if (k == n) {
+                if (n == CM_PF_PREFIX_MAX || !cm_pf_prefix_usable(b, plen)) {
+                    return cm_pf_any();
+                }
+
+                pre[n].data = cm_pf_palloc(rd, plen);
+                if (pre[n].data == NULL) {
+                    return cm_pf_any();
+                }
+
+                memcpy(pre[n].data, b, plen);
+                pre[n].len = plen;
+                n++;
             }
 
-            if (n == CM_PF_CLASS_MAX) {
-                big = 1;
-                break;
-            }
+            /* on to the next character with another prefix */
 
-            chars[n++] = f;
+            c = (len <= 2) ? c + 1 : (c | 0x3f) + 1;
         }
     }
 
-    if (big || n == 0) {
-        return cm_pf_any();
+    or = cm_pf_atoms(rd, pre, n, 1);
+
+    in = cm_pf_need(or);
+    in.pre = pre;
+    in.npre = n;
+
+    return in;
+}
+
+
+/* a prefix worth finding: a byte that is not a letter or a space */
+
+static unsigned
+cm_pf_prefix_usable(const unsigned char *b, size_t len)
+{
+    if (len > 1) {
+        return 1;
     }
 
-    return cm_pf_chars(rd, chars, n);
+    return b[0] > ' ' && b[0] < 0x7f && !(b[0] >= 'a' && b[0] <= 'z');
+}
+
+
+static size_t
+cm_pf_utf8(uint32_t c, unsigned char *b)
+{
+    if (c < 0x80) {
+        b[0] = (unsigned char) c;
+        return 1;
+    }
+
+    if (c < 0x800) {
+        b[0] = (unsigned char) (0xc0 | (c >> 6));
+        b[1] = (unsigned char) (0x80 | (c & 0x3f));
+        return 2;
+    }
+
+    if (c < 0x10000) {
+        b[0] = (unsigned char) (0xe0 | (c >> 12));
+        b[1] = (unsigned char) (0x80 | ((c >> 6) & 0x3f));
+        b[2] = (unsigned char) (0x80 | (c & 0x3f));
+        return 3;
+    }
+
+    b[0] = (unsigned char) (0xf0 | (c >> 18));
+    b[1] = (unsigned char) (0x80 | ((c >> 12) & 0x3f));
+    b[2] = (unsigned char) (0x80 | ((c >> 6) & 0x3f));
+    b[3] = (unsigned char) (0x80 | (c & 0x3f));
+
+    return 4;
 }
 
 
@@ -1427,6 +1769,7 @@ cm_pf_escape(cm_pf_read_t *rd)
     size_t                k;
     uint32_t              cp;
     cm_pf_info_t          in, c;
+    cm_pf_class_t         cl;
     const unsigned char  *q;
 
     if (rd->p == rd->end) {
@@ -1451,6 +1794,13 @@ cm_pf_escape(cm_pf_read_t *rd)
     case 'h':
         rd->p++;
         return rd->norm ? cm_pf_char(rd, ' ') : cm_pf_any();
+
+    case 'd':
+        rd->p++;
+        cl.n = 0;
+        cl.many = 0;
+        cm_pf_class_escape(rd, 'd', &cl);
+        return cl.many ? cm_pf_any() : cm_pf_class_info(rd, &cl);
 
     case 'Q':
         rd->p++;
@@ -1772,13 +2122,14 @@ cm_pf_char(cm_pf_read_t *rd, uint32_t cp)
 static cm_pf_info_t
 cm_pf_chars(cm_pf_read_t *rd, const uint32_t *cps, size_t n)
 {
-    size_t          i, k;
-    uint32_t        c;
+    size_t          i;
     cm_pf_info_t    in;
     unsigned char  *b;
 
     in.exact = 1;
     in.match = NULL;
+    in.pre = NULL;
+    in.npre = 0;
     in.n = n;
     in.strs = cm_pf_palloc(rd, n * sizeof(cm_pf_str_t));
 
@@ -1792,33 +2143,8 @@ cm_pf_chars(cm_pf_read_t *rd, const uint32_t *cps, size_t n)
             return cm_pf_any();
         }
 
-        c = cps[i];
-
-        if (c < 0x80) {
-            b[0] = (unsigned char) c;
-            k = 1;
-
-        } else if (c < 0x800) {
-            b[0] = (unsigned char) (0xc0 | (c >> 6));
-            b[1] = (unsigned char) (0x80 | (c & 0x3f));
-            k = 2;
-
-        } else if (c < 0x10000) {
-            b[0] = (unsigned char) (0xe0 | (c >> 12));
-            b[1] = (unsigned char) (0x80 | ((c >> 6) & 0x3f));
-            b[2] = (unsigned char) (0x80 | (c & 0x3f));
-            k = 3;
-
-        } else {
-            b[0] = (unsigned char) (0xf0 | (c >> 18));
-            b[1] = (unsigned char) (0x80 | ((c >> 12) & 0x3f));
-            b[2] = (unsigned char) (0x80 | ((c >> 6) & 0x3f));
-            b[3] = (unsigned char) (0x80 | (c & 0x3f));
-            k = 4;
-        }
-
         in.strs[i].data = b;
-        in.strs[i].len = k;
+        in.strs[i].len = cm_pf_utf8(cps[i], b);
     }
 
     return in;
@@ -1832,6 +2158,8 @@ cm_pf_empty(cm_pf_read_t *rd)
 
     in.exact = 1;
     in.match = NULL;
+    in.pre = NULL;
+    in.npre = 0;
     in.n = 1;
     in.strs = cm_pf_palloc(rd, sizeof(cm_pf_str_t));
 
@@ -1866,6 +2194,8 @@ cm_pf_need(cm_pf_node_t *n)
     in.strs = NULL;
     in.n = 0;
     in.match = n;
+    in.pre = NULL;
+    in.npre = 0;
 
     return in;
 }
@@ -1881,6 +2211,8 @@ cm_pf_concat(cm_pf_read_t *rd, cm_pf_info_t a, cm_pf_info_t b)
     if (a.exact && b.exact && a.n * b.n <= CM_PF_CROSS_MAX) {
         in.exact = 1;
         in.match = NULL;
+        in.pre = NULL;
+        in.npre = 0;
         in.n = 0;
         in.strs = cm_pf_palloc(rd, a.n * b.n * sizeof(cm_pf_str_t));
 
@@ -1928,6 +2260,8 @@ cm_pf_union(cm_pf_read_t *rd, cm_pf_info_t a, cm_pf_info_t b)
     if (a.exact && b.exact && a.n + b.n <= CM_PF_UNION_MAX) {
         in.exact = 1;
         in.match = NULL;
+        in.pre = NULL;
+        in.npre = 0;
         in.n = 0;
         in.strs = cm_pf_palloc(rd, (a.n + b.n) * sizeof(cm_pf_str_t));
 
@@ -1957,7 +2291,9 @@ cm_pf_union(cm_pf_read_t *rd, cm_pf_info_t a, cm_pf_info_t b)
         return in;
     }
 
-    return cm_pf_need(cm_pf_or(rd, cm_pf_match(rd, a), cm_pf_match(rd, b)));
+    return cm_pf_alt_pre(rd, a, b,
+                         cm_pf_or(rd, cm_pf_match(rd, a),
+                                  cm_pf_match(rd, b)));
 }
 
 
@@ -1983,13 +2319,84 @@ cm_pf_inexact(cm_pf_read_t *rd, cm_pf_info_t a)
 }
 
 
+/* "x+", "x{2,}": needs what x needs, and starts as x does */
+
+static cm_pf_info_t
+cm_pf_repeat(cm_pf_read_t *rd, cm_pf_info_t a)
+{
+    cm_pf_info_t  in;
+
+    in = cm_pf_need(cm_pf_match(rd, a));
+    in.pre = cm_pf_pre(&a, &in.npre);
+
+    return in;
+}
+
+
+/* the strings every match of "in" starts with; NULL when unknown */
+
+static cm_pf_str_t *
+cm_pf_pre(cm_pf_info_t *in, size_t *n)
+{
+    size_t  i;
+
+    *n = 0;
+
+    if (!in->exact) {
+        *n = in->npre;
+        return in->pre;
+    }
+
+    for (i = 0; i < in->n; i++) {
+        if (in->strs[i].len == 0) {
+            return NULL;
+        }
+    }
+
+    *n = in->n;
+
+    return in->strs;
+}
+
+
+/* an alternation that is no longer exact: it starts as either side */
+
+static cm_pf_info_t
+cm_pf_alt_pre(cm_pf_read_t *rd, cm_pf_info_t a, cm_pf_info_t b,
+    cm_pf_node_t *match)
+{
+    size_t         na, nb;
+    cm_pf_str_t   *pa, *pb;
+    cm_pf_info_t   in;
+
+    in = cm_pf_need(match);
+
+    pa = cm_pf_pre(&a, &na);
+    pb = cm_pf_pre(&b, &nb);
+
+    if (pa == NULL || pb == NULL || na + nb > CM_PF_PRE_MAX) {
+        return in;
+    }
+
+    in.pre = cm_pf_palloc(rd, (na + nb) * sizeof(cm_pf_str_t));
+    if (in.pre == NULL) {
+        return in;
+    }
+
+    memcpy(in.pre, pa, na * sizeof(cm_pf_str_t));
+    memcpy(in.pre + na, pb, nb * sizeof(cm_pf_str_t));
+    in.npre = na + nb;
+
+    return in;
+}
+
+
 /* an info as a formula: an exact set is the OR of its strings */
 
 static cm_pf_node_t *
 cm_pf_match(cm_pf_read_t *rd, cm_pf_info_t a)
 {
-    size_t         i;
-    cm_pf_node_t  *or, *n;
+    size_t  i;
 
     if (!a.exact) {
         return a.match;
@@ -2001,23 +2408,61 @@ cm_pf_match(cm_pf_read_t *rd, cm_pf_info_t a)
         }
     }
 
-    or = NULL;
+    return cm_pf_atoms(rd, a.strs, a.n, 0);
+}
 
-    for (i = 0; i < a.n; i++) {
-        n = cm_pf_palloc(rd, sizeof(cm_pf_node_t));
-        if (n == NULL) {
+
+/*
+ * The OR of these strings as atoms, made at once: joining them one by
+ * one would copy the list each time.  A string twice is harmless, the
+ * tables keep one (cm_pf_build).
+ */
+
+static cm_pf_node_t *
+cm_pf_atoms(cm_pf_read_t *rd, cm_pf_str_t *strs, size_t n, unsigned weak)
+{
+    size_t         i;
+    cm_pf_node_t  *or, *atom, *last;
+
+    if (n == 0) {
+        return NULL;
+    }
+
+    or = cm_pf_palloc(rd, sizeof(cm_pf_node_t));
+    if (or == NULL) {
+        return NULL;
+    }
+
+    or->op = CM_PF_OR;
+    or->weak = weak;
+    or->first = NULL;
+    or->next = NULL;
+
+    last = NULL;
+
+    for (i = 0; i < n; i++) {
+        atom = cm_pf_palloc(rd, sizeof(cm_pf_node_t));
+        if (atom == NULL) {
             return NULL;
         }
 
-        n->op = CM_PF_ATOM;
-        n->atom = a.strs[i];
-        n->first = NULL;
-        n->next = NULL;
+        atom->op = CM_PF_ATOM;
+        atom->weak = weak;
+        atom->atom = strs[i];
+        atom->first = NULL;
+        atom->next = NULL;
 
-        or = (or == NULL) ? n : cm_pf_or(rd, or, n);
+        if (last) {
+            last->next = atom;
+
+        } else {
+            or->first = atom;
+        }
+
+        last = atom;
     }
 
-    return or;
+    return (n == 1) ? or->first : or;
 }
 
 
@@ -2034,6 +2479,16 @@ cm_pf_and(cm_pf_read_t *rd, cm_pf_node_t *a, cm_pf_node_t *b)
         return a;
     }
 
+    /* a class's prefixes only where nothing better is needed */
+
+    if (a->weak && !b->weak) {
+        return b;
+    }
+
+    if (b->weak && !a->weak) {
+        return a;
+    }
+
     return cm_pf_join(rd, CM_PF_AND, a, b);
 }
 
@@ -2041,13 +2496,21 @@ cm_pf_and(cm_pf_read_t *rd, cm_pf_node_t *a, cm_pf_node_t *b)
 static cm_pf_node_t *
 cm_pf_or(cm_pf_read_t *rd, cm_pf_node_t *a, cm_pf_node_t *b)
 {
+    cm_pf_node_t  *n;
+
     /* "true" or x is true */
 
     if (a == NULL || b == NULL) {
         return NULL;
     }
 
-    return cm_pf_join(rd, CM_PF_OR, a, b);
+    n = cm_pf_join(rd, CM_PF_OR, a, b);
+
+    if (n) {
+        n->weak = a->weak && b->weak;
+    }
+
+    return n;
 }
 
 
@@ -2069,6 +2532,7 @@ cm_pf_join(cm_pf_read_t *rd, unsigned op, cm_pf_node_t *a, cm_pf_node_t *b)
     }
 
     n->op = op;
+    n->weak = 0;
     n->first = NULL;
     n->next = NULL;
 
@@ -2126,6 +2590,18 @@ cm_pf_same(const cm_pf_node_t *a, const cm_pf_node_t *b)
     return a->op == CM_PF_ATOM && b->op == CM_PF_ATOM
            && a->atom.len == b->atom.len
            && memcmp(a->atom.data, b->atom.data, a->atom.len) == 0;
+}
+
+
+/*
+ * An anchor is found at every place it occurs, for every field: as for
+ * atoms, one that would be everywhere ("si") costs more than it saves.
+ */
+
+static unsigned
+cm_pf_anchor_usable(const cm_pf_str_t *s)
+{
+    return cm_pf_usable(s);
 }
 
 
@@ -2223,6 +2699,7 @@ cm_pf_store(cm_pf_t *pf, uint32_t index, cm_pf_node_t *root)
 
     if (n->op == CM_PF_ATOM) {
         wrap.op = CM_PF_OR;
+        wrap.weak = n->weak;
         wrap.first = n;
         wrap.next = NULL;
         n->next = NULL;
@@ -2237,9 +2714,7 @@ static int
 cm_pf_store_node(cm_pf_t *pf, cm_pf_node_t *n, uint32_t parent)
 {
     uint32_t        id, need;
-    cm_pf_use_t    *u, *uses;
     cm_pf_node_t   *c;
-    unsigned char  *s;
 
     need = 1;
 
@@ -2265,27 +2740,43 @@ cm_pf_store_node(cm_pf_t *pf, cm_pf_node_t *n, uint32_t parent)
             continue;
         }
 
-        uses = cm_grow(&pf->alloc, pf->uses, pf->nuses, &pf->uses_alloc,
-                          sizeof(cm_pf_use_t));
-        if (uses == NULL) {
+        if (cm_pf_use(pf, &c->atom, id) != CM_OK) {
             return CM_ERROR;
         }
-
-        pf->uses = uses;
-
-        s = pf->alloc.alloc(pf->alloc.data, c->atom.len);
-        if (s == NULL) {
-            return CM_ERROR;
-        }
-
-        memcpy(s, c->atom.data, c->atom.len);
-
-        u = &pf->uses[pf->nuses++];
-        u->str.data = s;
-        u->str.len = c->atom.len;
-        u->parent = id;
-        pf->memory += c->atom.len + sizeof(uint32_t);
     }
+
+    return CM_OK;
+}
+
+
+/* an atom used by node (or, with CM_PF_ROOT, anchoring pattern) "parent" */
+
+static int
+cm_pf_use(cm_pf_t *pf, const cm_pf_str_t *str, uint32_t parent)
+{
+    cm_pf_use_t    *u, *uses;
+    unsigned char  *s;
+
+    uses = cm_grow(&pf->alloc, pf->uses, pf->nuses, &pf->uses_alloc,
+                   sizeof(cm_pf_use_t));
+    if (uses == NULL) {
+        return CM_ERROR;
+    }
+
+    pf->uses = uses;
+
+    s = pf->alloc.alloc(pf->alloc.data, str->len);
+    if (s == NULL) {
+        return CM_ERROR;
+    }
+
+    memcpy(s, str->data, str->len);
+
+    u = &pf->uses[pf->nuses++];
+    u->str.data = s;
+    u->str.len = str->len;
+    u->parent = parent;
+    pf->memory += str->len + sizeof(uint32_t);
 
     return CM_OK;
 }

@@ -31,6 +31,12 @@ typedef struct cm_pf_s        cm_pf_t;
 /* a pattern whose formula holds: its index as given to cm_pf_add */
 typedef int (*cm_pf_cand_pt)(void *ctx, uint32_t index);
 
+/*
+ * An anchored pattern (every match starts with one of a few atoms) may
+ * match at "start": called for every occurrence of its anchors.
+ */
+typedef int (*cm_pf_anchor_pt)(void *ctx, uint32_t index, size_t start);
+
 
 cm_pf_t *cm_pf_create(const cm_alloc_t *a);
 
@@ -60,6 +66,12 @@ const uint32_t *cm_pf_always(const cm_pf_t *pf);
 size_t cm_pf_describe(const cm_pf_t *pf, uint32_t index, char *buf,
     size_t len);
 
+/*
+ * 1 when every match of the pattern starts with one of its anchors: PCRE2
+ * need only try, anchored, where cm_pf_scan reported them.
+ */
+unsigned cm_pf_is_anchored(const cm_pf_t *pf, uint32_t index);
+
 /* 0 when the pattern at "index" has atoms, 1 when it always runs */
 unsigned cm_pf_is_always(const cm_pf_t *pf, uint32_t index);
 
@@ -75,7 +87,7 @@ size_t cm_pf_state_size(const cm_pf_t *pf);
  * non-zero return stops the scan and is returned.
  */
 int cm_pf_scan(const cm_pf_t *pf, void *mem, const unsigned char *text,
-    size_t len, cm_pf_cand_pt cand, void *ctx);
+    size_t len, cm_pf_cand_pt cand, cm_pf_anchor_pt anchor, void *ctx);
 
 
 #endif /* _CM_PREFILTER_H_INCLUDED_ */

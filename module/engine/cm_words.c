@@ -120,23 +120,6 @@ struct cm_words_s {
 };
 
 
-/*
- * The skeleton for loose entries: runs of the same letter merged across
- * small gaps too ("7/7/7", "88 8"), each merged run pointing to its first
- * and last run in the skeleton.
- */
-
-typedef struct {
-    unsigned char        *text;
-    uint32_t             *first;
-    uint32_t             *last;
-    unsigned char        *units;
-    unsigned char        *digits;
-    unsigned char        *gap;
-    size_t                len;
-} cm_merged_t;
-
-
 /* one key being made */
 
 typedef struct {
@@ -180,7 +163,6 @@ typedef struct {
     const cm_alloc_t     *a;
     const cm_view_t      *view;
     const cm_skel_t      *sk;
-    cm_merged_t           mg;
     uint32_t             *best_start;   /* start + 1, 0: no match yet */
     uint32_t             *best_end;
     uint32_t             *touched;
@@ -224,7 +206,6 @@ static int cm_words_hit_loose(void *ctx, uint32_t value, uint32_t len,
     size_t end);
 static int cm_words_found(cm_wscan_t *sc, const cm_wkey_t *k,
     uint32_t start, uint32_t stop);
-static int cm_words_merge(cm_wscan_t *sc);
 static void cm_words_best(cm_wscan_t *sc, uint32_t rule, uint32_t start,
     uint32_t end);
 static int cm_words_push(cm_wscan_t *sc, cm_wspan_t **arr, size_t *n,
@@ -1086,11 +1067,12 @@ cm_words_scan(const cm_words_t *w, void *state, const cm_alloc_t *a,
     rc = cm_ac_scan(w->ac, sk->text, sk->len, cm_words_hit, &sc);
 
     if (rc == 0 && w->nloose) {
-        if (cm_words_merge(&sc) != CM_OK) {
-            sc.nomem = 1;
+        if (sk->merges) {
+            rc = cm_ac_scan(w->lac, sk->mtext, sk->mlen, cm_words_hit_loose,
+                            &sc);
 
         } else {
-            rc = cm_ac_scan(w->lac, sc.mg.text, sc.mg.len, cm_words_hit_loose,
+            rc = cm_ac_scan(w->lac, sk->text, sk->len, cm_words_hit_loose,
                             &sc);
         }
     }
@@ -1120,15 +1102,6 @@ cm_words_scan(const cm_words_t *w, void *state, const cm_alloc_t *a,
     memset(sc.touched, 0, sc.ntouched * sizeof(uint32_t));
 
     if (a->free) {
-        if (sc.mg.text) {
-            a->free(a->data, sc.mg.text);
-            a->free(a->data, sc.mg.first);
-            a->free(a->data, sc.mg.last);
-            a->free(a->data, sc.mg.units);
-            a->free(a->data, sc.mg.digits);
-            a->free(a->data, sc.mg.gap);
-        }
-
         if (sc.pending) {
             a->free(a->data, sc.pending);
         }
@@ -1160,24 +1133,33 @@ cm_words_hit(void *ctx, uint32_t value, uint32_t len, size_t end)
 }
 
 
-/* a loose entry in the merged skeleton: its runs, at most 3 apart */
+/*
+ * A loose entry in the merged skeleton: each of its characters is one
+ * run there, several runs of the skeleton, at most 3 separators apart,
+ * whose characters and digits add up.
+ */
 
 static int
 cm_words_hit_loose(void *ctx, uint32_t value, uint32_t len, size_t end)
 {
-    size_t                i, t, s;
+    size_t                i, t, s, a, b, last, clen;
+    uint32_t             *first;
+    unsigned              units_n, digits_n;
     cm_wscan_t           *sc = ctx;
-    cm_merged_t          *mg;
+    const cm_skel_t      *sk;
     const cm_wkey_t      *k;
     const unsigned char  *info, *units, *digits;
 
     k = &sc->w->keys[value];
     s = end - len;
-    mg = &sc->mg;
+    sk = sc->sk;
+    first = sk->merges ? sk->mfirst : NULL;
 
     info = sc->w->kinfo + k->info;
     units = sc->w->kunits + k->info;
     digits = sc->w->kdigits + k->info;
+
+    last = 0;
 
     for (i = 0; i < k->len; i++) {
         if (info[i] & CM_KI_CONT) {
@@ -1185,18 +1167,44 @@ cm_words_hit_loose(void *ctx, uint32_t value, uint32_t len, size_t end)
         }
 
         t = s + i;
+        a = first ? first[t] : t;
 
-        if (mg->units[t] < units[i] || mg->digits[t] < digits[i]) {
+        if (i && sk->gap[a] > CM_SK_SPELL_GAP) {
             return 0;
         }
 
-        if (i && mg->gap[t] > CM_SK_SPELL_GAP) {
+        for (clen = 1; a + clen < sk->len
+                       && (sk->flags[a + clen] & CM_SK_CONT); clen++)
+        {
+            /* void */
+        }
+
+        /* the runs merged into this one */
+
+        units_n = sk->units[a];
+        digits_n = sk->digits[a];
+
+        for (b = a + clen; first && b + clen <= sk->len
+                           && sk->gap[b] >= 1
+                           && sk->gap[b] <= CM_SK_SPELL_GAP
+                           && memcmp(sk->text + b, sk->text + a, clen) == 0
+                           && (b + clen == sk->len
+                               || !(sk->flags[b + clen] & CM_SK_CONT));
+             b += clen)
+        {
+            units_n += sk->units[b];
+            digits_n += sk->digits[b];
+        }
+
+        if (units_n < units[i] || digits_n < digits[i]) {
             return 0;
         }
+
+        last = b - 1;
     }
 
-    return cm_words_found(sc, k, sc->sk->off[mg->first[s]],
-                          sc->sk->end[mg->last[end - 1]]);
+    return cm_words_found(sc, k, sk->off[first ? first[s] : s],
+                          sk->end[last]);
 }
 
 
@@ -1217,86 +1225,6 @@ cm_words_found(cm_wscan_t *sc, const cm_wkey_t *k, uint32_t start,
     cm_words_best(sc, k->rule, start, stop);
 
     return 0;
-}
-
-
-/*
- * The merged skeleton: a run of the same letter as the run before it,
- * 1 to CM_SK_SPELL_GAP separators away, joins it.
- */
-
-static int
-cm_words_merge(cm_wscan_t *sc)
-{
-    size_t            i, j, k, n, clen, plen;
-    unsigned          u;
-    cm_merged_t      *mg;
-    const cm_alloc_t *a;
-    const cm_skel_t  *sk;
-
-    sk = sc->sk;
-    a = sc->a;
-    mg = &sc->mg;
-
-    n = sk->len + 1;
-
-    mg->text = a->alloc(a->data, n);
-    mg->first = a->alloc(a->data, n * sizeof(uint32_t));
-    mg->last = a->alloc(a->data, n * sizeof(uint32_t));
-    mg->units = a->alloc(a->data, n);
-    mg->digits = a->alloc(a->data, n);
-    mg->gap = a->alloc(a->data, n);
-
-    if (mg->text == NULL || mg->first == NULL || mg->last == NULL
-        || mg->units == NULL || mg->digits == NULL || mg->gap == NULL)
-    {
-        return CM_ERROR;
-    }
-
-    n = 0;
-    plen = 0;
-
-    for (i = 0; i < sk->len; i += clen) {
-        for (clen = 1; i + clen < sk->len
-                       && (sk->flags[i + clen] & CM_SK_CONT); clen++)
-        {
-            /* void */
-        }
-
-        if (plen == clen && sk->gap[i] <= CM_SK_SPELL_GAP
-            && mg->text[n - plen] == sk->text[i]
-            && (clen == 1
-                || memcmp(mg->text + n - plen, sk->text + i, clen) == 0))
-        {
-            for (k = 0; k < clen; k++) {
-                j = n - plen + k;
-                mg->last[j] = (uint32_t) (i + k);
-
-                u = mg->units[j] + sk->units[i];
-                mg->units[j] = (unsigned char) (u > 255 ? 255 : u);
-                u = mg->digits[j] + sk->digits[i];
-                mg->digits[j] = (unsigned char) (u > 255 ? 255 : u);
-            }
-
-            continue;
-        }
-
-        for (k = 0; k < clen; k++) {
-            mg->text[n] = sk->text[i + k];
-            mg->first[n] = (uint32_t) (i + k);
-            mg->last[n] = (uint32_t) (i + k);
-            mg->units[n] = sk->units[i];
-            mg->digits[n] = sk->digits[i];
-            mg->gap[n] = k ? 0 : sk->gap[i];
-            n++;
-        }
-
-        plen = clen;
-    }
-
-    mg->len = n;
-
-    return CM_OK;
 }
 
 

@@ -166,6 +166,54 @@ conf_with("comment_moderation_rules $f;");
 config_fails(qr/\Q$inner\E:2:/, 'duplicate id through include');
 
 
+# files that are not rule files: refused at once, never read to the end
+# (/dev/zero would fill the master's memory, a FIFO would hang nginx -t)
+
+$f = rules_file('devzero.rules', 're 1 5 /casino/', 'include /dev/zero');
+conf_with("comment_moderation_rules $f;");
+config_fails(qr{\Q$f\E:2: cannot read "/dev/zero": not a regular file},
+             'include /dev/zero: not a regular file');
+
+$f = rules_file('zerolist.rules', 're 1 5 /casino/', 'words 2 5 /dev/zero');
+conf_with("comment_moderation_rules $f;");
+config_fails(qr{\Q$f\E:2: cannot read "/dev/zero": not a regular file},
+             'words list /dev/zero: not a regular file');
+
+conf_with('comment_moderation_rules /dev/urandom;');
+config_fails(qr{/dev/urandom: cannot read: not a regular file},
+             'rules /dev/urandom: not a regular file');
+
+my $fifo = "$d/fifo.rules";
+system('mkfifo', $fifo) == 0 or die "mkfifo: $!";
+$f = rules_file('fifo-inc.rules', 're 1 5 /casino/', "include $fifo");
+conf_with("comment_moderation_rules $f;");
+config_fails(qr{\Q$f\E:2: cannot read "\Q$fifo\E": not a regular file},
+             'include a FIFO: refused, not waited on');
+
+mkdir "$d/a-directory";
+$f = rules_file('dir-inc.rules', 're 1 5 /casino/', "include $d/a-directory");
+conf_with("comment_moderation_rules $f;");
+config_fails(qr{\Q$f\E:2: cannot read "\Q$d\E/a-directory": not a regular},
+             'include a directory: refused');
+
+# over 64 MB: a sparse file, no disk used
+my $big = "$d/big.rules";
+open my $bfh, '>', $big or die "$big: $!";
+truncate $bfh, 64 * 1024 * 1024 + 1 or die "truncate: $!";
+close $bfh;
+$f = rules_file('big-inc.rules', 're 1 5 /casino/', "include $big");
+conf_with("comment_moderation_rules $f;");
+config_fails(qr{\Q$f\E:2: cannot read "\Q$big\E": larger than 67108864 },
+             'a rule file over 64 MB: refused');
+
+# a word list that is not UTF-8: its file and line
+$t->write_file('latin1.txt', "bandar\nbokep\ncaf\xe9 judi\n");
+$f = rules_file('latin1.rules', 're 1 5 /casino/', "words 2 5 $d/latin1.txt");
+conf_with("comment_moderation_rules $f;");
+config_fails(qr{\Q$d\E/latin1\.txt:3: not valid UTF-8},
+             'a word list that is not UTF-8: FILE:LINE');
+
+
 # directive errors
 
 conf_with("comment_moderation_rules $good;", 'comment_moderation_mode block;');

@@ -87,7 +87,10 @@ typedef struct {
     cm_scratch_t           *s;
     const cm_alloc_t       *a;
     const cm_field_t       *fields;
-    size_t                  nfields;
+    size_t                  nfields;   /* the caller's, then reversed ones */
+    size_t                  norig;     /* the caller's */
+    uint32_t               *reversed;  /* field i >= norig reverses this */
+    cm_field_t             *own_fields;
     cm_view_t              *views;     /* CM_NVIEWS per field */
     cm_result_t            *res;
     size_t                  hits_alloc;
@@ -110,6 +113,9 @@ typedef struct {
 #define CM_LIMITED         2
 
 
+static int cm_match_reversed(cm_match_t *m);
+static unsigned cm_rtl(const cm_field_t *f);
+static void cm_free_reversed(cm_match_t *m);
 static int cm_match_fields(cm_match_t *m);
 static int cm_match_field(cm_match_t *m, size_t f, unsigned v);
 static int cm_match_candidate(void *ctx, uint32_t index);
@@ -246,13 +252,23 @@ cm_match(const cm_ruleset_t *rs, cm_scratch_t *s, const cm_alloc_t *a,
     m.a = a;
     m.fields = fields;
     m.nfields = nfields;
+    m.norig = nfields;
     m.res = res;
     m.err = err;
     m.errlen = errlen;
 
+    if (cm_match_reversed(&m) != CM_OK) {
+        cm_free_reversed(&m);
+        snprintf(err, errlen, "out of memory");
+        return CM_ERROR;
+    }
+
+    nfields = m.nfields;
+
     if (nfields) {
         m.views = a->alloc(a->data, nfields * CM_NVIEWS * sizeof(cm_view_t));
         if (m.views == NULL) {
+            cm_free_reversed(&m);
             snprintf(err, errlen, "out of memory");
             return CM_ERROR;
         }
@@ -272,6 +288,7 @@ cm_match(const cm_ruleset_t *rs, cm_scratch_t *s, const cm_alloc_t *a,
     }
 
     cm_free_views(&m);
+    cm_free_reversed(&m);
 
     if (a->free) {
         if (m.tasks) {
@@ -300,6 +317,126 @@ cm_match(const cm_ruleset_t *rs, cm_scratch_t *s, const cm_alloc_t *a,
     }
 
     return rc;
+}
+
+
+/*
+ * A field with a right-to-left override (U+202E, also embedding U+202B
+ * and isolate U+2067) is shown reversed: "rocag tols" reads "slot gacor"
+ * on screen.  Such a field is matched reversed as well, as one more
+ * field after the caller's.
+ */
+
+static int
+cm_match_reversed(cm_match_t *m)
+{
+    size_t              i, j, k, n, len;
+    uint32_t            cp;
+    cm_field_t         *fields;
+    unsigned char      *rev;
+    const cm_field_t   *f;
+    const cm_alloc_t   *a;
+
+    a = m->a;
+    n = 0;
+
+    for (i = 0; i < m->norig; i++) {
+        n += cm_rtl(&m->fields[i]);
+    }
+
+    if (n == 0) {
+        return CM_OK;
+    }
+
+    fields = a->alloc(a->data, (m->norig + n) * sizeof(cm_field_t));
+    m->own_fields = fields;
+    m->reversed = a->alloc(a->data, n * sizeof(uint32_t));
+
+    if (fields == NULL || m->reversed == NULL) {
+        return CM_ERROR;
+    }
+
+    memcpy(fields, m->fields, m->norig * sizeof(cm_field_t));
+
+    m->fields = fields;
+
+    for (i = 0, n = m->norig; i < m->norig; i++) {
+        f = &fields[i];
+
+        if (!cm_rtl(f)) {
+            continue;
+        }
+
+        len = f->value_len;
+
+        rev = a->alloc(a->data, len ? len : 1);
+        if (rev == NULL) {
+            return CM_ERROR;
+        }
+
+        /* by characters: an invalid byte is one character */
+
+        for (j = 0; j < len; j += k) {
+            k = cm_utf8_decode(f->value + j, len - j, &cp);
+            if (k == 0) {
+                k = 1;
+            }
+
+            memcpy(rev + len - j - k, f->value + j, k);
+        }
+
+        fields[n] = *f;
+        fields[n].value = rev;
+        m->reversed[n - m->norig] = (uint32_t) i;
+        n++;
+        m->nfields = n;
+    }
+
+    return CM_OK;
+}
+
+
+static unsigned
+cm_rtl(const cm_field_t *f)
+{
+    size_t                i;
+    const unsigned char  *p;
+
+    p = f->value;
+
+    for (i = 0; i + 2 < f->value_len; i++) {
+        if (p[i] == 0xe2
+            && ((p[i + 1] == 0x80 && (p[i + 2] == 0xae || p[i + 2] == 0xab))
+                || (p[i + 1] == 0x81 && p[i + 2] == 0xa7)))
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+static void
+cm_free_reversed(cm_match_t *m)
+{
+    size_t  i;
+
+    if (m->a->free == NULL) {
+        return;
+    }
+
+    if (m->own_fields) {
+        for (i = m->norig; i < m->nfields; i++) {
+            m->a->free(m->a->data, (void *) m->own_fields[i].value);
+        }
+
+        m->a->free(m->a->data, m->own_fields);
+    }
+
+    if (m->reversed) {
+        m->a->free(m->a->data, m->reversed);
+    }
 }
 
 
@@ -984,6 +1121,7 @@ static int
 cm_add_hit(cm_match_t *m, const cm_rule_t *r, size_t f, const cm_view_t *v,
     size_t start, size_t end, unsigned count)
 {
+    size_t        len;
     cm_hit_t     *h, *hits;
     cm_result_t  *res;
 
@@ -1014,6 +1152,17 @@ cm_add_hit(cm_match_t *m, const cm_rule_t *r, size_t f, const cm_view_t *v,
 
     if (h->end < h->start) {
         h->end = h->start;
+    }
+
+    /* a reversed copy's offsets, back in the field it reverses */
+
+    if (f >= m->norig) {
+        len = m->fields[f].value_len;
+        start = h->start;
+
+        h->field = m->reversed[f - m->norig];
+        h->start = len - h->end;
+        h->end = len - start;
     }
 
     res->score += r->score;

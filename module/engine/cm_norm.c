@@ -54,6 +54,8 @@ static int cm_norm_grow(cm_norm_t *n, size_t need);
 static void cm_norm_free(cm_norm_t *n);
 static const cm_confusable_t *cm_confusable(uint32_t c);
 static void cm_skel_pieces(cm_skel_t *sk);
+static size_t cm_skel_drawn_at(const unsigned char *p, size_t len,
+    unsigned char *letter);
 
 
 /*
@@ -284,6 +286,46 @@ cm_view_norm(const cm_alloc_t *a, const unsigned char *p, size_t len,
 }
 
 
+/*
+ * Letters drawn with several symbols: a pipe, a backslash and a pipe is
+ * "n", slashes and backslashes make "m" and "w", a pipe and an
+ * underscore "l" (with "$", "0" and a dagger, "slot").  Longest first;
+ * they count as letters.
+ */
+
+static const struct {
+    const char           *seq;
+    unsigned char         len;
+    unsigned char         letter;
+} cm_skel_drawn[] = {
+    { "/\\/\\", 4, 'm' }, { "|\\/|", 4, 'm' }, { "\\/\\/", 4, 'w' },
+    { "|\\|", 3, 'n' }, { "/\\/", 3, 'n' }, { "|-|", 3, 'h' },
+    { "]-[", 3, 'h' }, { "\\/", 2, 'v' }, { "|_", 2, 'l' },
+    { "|<", 2, 'k' }, { "()", 2, 'o' }, { "><", 2, 'x' }, { "|)", 2, 'd' },
+    { "|3", 2, 'b' }
+};
+
+
+/* a letter drawn with symbols at p: its length, 0 when there is none */
+
+static size_t
+cm_skel_drawn_at(const unsigned char *p, size_t len, unsigned char *letter)
+{
+    size_t  i;
+
+    for (i = 0; i < sizeof(cm_skel_drawn) / sizeof(cm_skel_drawn[0]); i++) {
+        if (cm_skel_drawn[i].len <= len
+            && memcmp(p, cm_skel_drawn[i].seq, cm_skel_drawn[i].len) == 0)
+        {
+            *letter = cm_skel_drawn[i].letter;
+            return cm_skel_drawn[i].len;
+        }
+    }
+
+    return 0;
+}
+
+
 unsigned char
 cm_skel_ascii(unsigned char c)
 {
@@ -360,7 +402,7 @@ cm_view_skel(const cm_alloc_t *a, const cm_view_t *view, unsigned opts,
                 continue;
             }
 
-            if (n && gap && gap <= CM_SK_SPELL_GAP
+            if (n && gap && gap <= CM_SK_MERGE_GAP
                 && sk->text[last] == cm_skel_canon[c] && last + 1 == n)
             {
                 sk->merges++;
@@ -390,6 +432,16 @@ cm_view_skel(const cm_alloc_t *a, const cm_view_t *view, unsigned opts,
             k = 1;
             cb[0] = cm_skel_canon[c];
             cb_len = 1;
+
+            if ((c == '/' || c == '\\' || c == '|' || c == ']' || c == '('
+                 || c == '>')
+                && (k = cm_skel_drawn_at(p + i, view->len - i, cb)) != 0)
+            {
+                kind = CM_SK_LETTER;
+                goto letter;
+            }
+
+            k = 1;
 
             if (cb[0] == 0) {
                 gap += (gap < 255);
@@ -458,6 +510,8 @@ cm_view_skel(const cm_alloc_t *a, const cm_view_t *view, unsigned opts,
             kind = CM_SK_LETTER;
         }
 
+    letter:
+
         /* a stretched letter is one run; "777" is three */
 
         same = !(opts & CM_SKEL_SPLIT)
@@ -484,7 +538,7 @@ cm_view_skel(const cm_alloc_t *a, const cm_view_t *view, unsigned opts,
             continue;
         }
 
-        if (last != (size_t) -1 && gap && gap <= CM_SK_SPELL_GAP
+        if (last != (size_t) -1 && gap && gap <= CM_SK_MERGE_GAP
             && last + cb_len == n && memcmp(sk->text + last, cb, cb_len) == 0)
         {
             sk->merges++;

@@ -955,6 +955,7 @@ static cm_pf_info_t
 cm_pf_quant(cm_pf_read_t *rd, cm_pf_info_t in)
 {
     unsigned              min, max;
+    cm_pf_info_t          rep;
     const unsigned char  *p;
 
     cm_pf_skip_x(rd);
@@ -1017,6 +1018,18 @@ cm_pf_quant(cm_pf_read_t *rd, cm_pf_info_t in)
         return in;
     }
 
+    /* a few exact copies: "x{2}yz" needs "xxyz" */
+
+    if (min == max && min <= 4 && in.exact) {
+        rep = in;
+
+        while (--min) {
+            rep = cm_pf_concat(rd, rep, in);
+        }
+
+        return rep;
+    }
+
     /* the normalised text has single spaces: \s+ is " ", \s* "" or " " */
 
     if (rd->norm && in.exact && in.n == 1 && in.strs[0].len == 1
@@ -1039,7 +1052,7 @@ cm_pf_quant(cm_pf_read_t *rd, cm_pf_info_t in)
 }
 
 
-/* {n}, {n,}, {n,m}, {,m}; max 2 stands for "more than one" */
+/* {n}, {n,}, {n,m}, {,m}; no upper bound is 100000 */
 
 static int
 cm_pf_bound(cm_pf_read_t *rd, const unsigned char **pp, unsigned *min,
@@ -1090,14 +1103,10 @@ cm_pf_bound(cm_pf_read_t *rd, const unsigned char **pp, unsigned *min,
         m = n;
 
     } else if (mdigits == 0) {
-        m = 2;
+        m = 100000;
     }
 
-    *max = (m > 1) ? 2 : m;
-
-    if (*min > 1) {
-        *min = 1;
-    }
+    *max = m;
 
     return CM_OK;
 }

@@ -17,7 +17,7 @@
  *               a word spelled out does not go on from a single letter:
  *               "k a s u s" holds no "a s u";
  *   words       each word of the entry is written whole ("slot"), or
- *               spelled out with one to three separators between every
+ *               spelled out with one to six separators between every
  *               letter ("s.l.o.t"), never with separators here and there
  *               ("a su" is not "asu"); between the words of a phrase
  *               anything of up to CM_WORDS_JUNC_GAP separators, or
@@ -57,6 +57,13 @@
 
 /* a loose ("~") entry: its fewest letters or digits */
 #define CM_LOOSE_MIN       6
+
+/*
+ * Typos made on purpose: vowels dropped leave this many consonants at
+ * least, letters are swapped in words one longer; shorter, they read as
+ * the abbreviations of ordinary chat ("jngn", "sht", "tgl").
+ */
+#define CM_WORDS_TYPO_MIN  5
 
 /* a long key: found inside glued text too */
 #define CM_WORDS_LONG      6
@@ -188,6 +195,8 @@ static unsigned cm_words_base(const cm_view_t *v, const cm_skel_t *sk,
 static void cm_free_skel(cm_ruleset_t *rs, cm_skel_t *sk);
 static int cm_words_keys(cm_wload_t *ld, unsigned kind, unsigned flags,
     cm_wvar_t *base);
+static int cm_words_typos(cm_wload_t *ld, unsigned flags,
+    const cm_wvar_t *base);
 static int cm_words_add_key(cm_words_t *w, uint32_t local, unsigned kind,
     unsigned flags, const cm_wvar_t *v);
 static void cm_words_lower(unsigned char *p, size_t len);
@@ -805,6 +814,10 @@ cm_words_keys(cm_wload_t *ld, unsigned kind, unsigned flags,
         return CM_OK;
     }
 
+    if (kind == CM_WK_STRICT && cm_words_typos(ld, flags, base) != CM_OK) {
+        return CM_ERROR;
+    }
+
     /* the same letter on both sides of a word boundary, squeezed */
 
     v.len = 0;
@@ -868,6 +881,125 @@ cm_words_keys(cm_wload_t *ld, unsigned kind, unsigned flags,
             v.len = base->len + 1;
 
             if (cm_words_add_key(w, ld->local, kind, flags, &v) != CM_OK) {
+                return CM_ERROR;
+            }
+        }
+    }
+
+    return CM_OK;
+}
+
+
+/*
+ * Spellings spammers use to get past a word: without its vowels ("dftr
+ * slt gcr"), and with two letters of a word swapped ("gaocr"); only where
+ * enough is left that the result is no other word.
+ */
+
+static int
+cm_words_typos(cm_wload_t *ld, unsigned flags, const cm_wvar_t *base)
+{
+    size_t         i, j, ws, kept, dropped, cons;
+    unsigned       pend, phrase;
+    cm_wvar_t      v;
+    unsigned char  c, t;
+
+    /* the vowels dropped: consonants left, one in each word at least */
+
+    v.len = 0;
+    kept = 0;
+    dropped = 0;
+    cons = 0;
+    pend = 0;
+
+    for (i = 0; i < base->len; i++) {
+        c = base->key[i];
+
+        if (i && (base->info[i] & (CM_KI_JUNC|CM_KI_PUNCT))) {
+            if (cons == 0) {
+                break;
+            }
+
+            cons = 0;
+            pend = base->info[i] & (CM_KI_JUNC|CM_KI_PUNCT);
+        }
+
+        if ((base->info[i] & CM_KI_LETTER)
+            && (c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u'))
+        {
+            dropped++;
+            continue;
+        }
+
+        v.key[v.len] = c;
+        v.info[v.len] = base->info[i] & ~(CM_KI_JUNC|CM_KI_PUNCT);
+        v.units[v.len] = base->units[i];
+        v.digits[v.len] = base->digits[i];
+
+        if (!(base->info[i] & CM_KI_CONT)) {
+            v.info[v.len] |= pend;
+            pend = 0;
+            cons++;
+            kept++;
+        }
+
+        v.len++;
+    }
+
+    if (i == base->len && cons && dropped && kept >= CM_WORDS_TYPO_MIN) {
+        if (cm_words_add_key(ld->w, ld->local, CM_WK_STRICT,
+                             (flags & ~CM_WK_LONG)
+                             | (kept >= CM_WORDS_LONG ? CM_WK_LONG : 0),
+                             &v)
+            != CM_OK)
+        {
+            return CM_ERROR;
+        }
+    }
+
+    /*
+     * Two letters swapped in a long word, or in a word of a phrase, where
+     * the other words must match too.
+     */
+
+    for (i = 1, phrase = 0; i < base->len; i++) {
+        phrase |= (base->info[i] & CM_KI_JUNC) != 0;
+    }
+
+    for (ws = 0; ws < base->len; ws = i) {
+        for (i = ws + 1; i < base->len
+                         && !(base->info[i] & (CM_KI_JUNC|CM_KI_PUNCT));
+             i++)
+        {
+            /* void */
+        }
+
+        if (i - ws < (phrase ? 4 : CM_WORDS_TYPO_MIN + 1)) {
+            continue;
+        }
+
+        for (j = ws; j + 1 < i; j++) {
+            c = base->key[j];
+            t = base->key[j + 1];
+
+            if (c == t || c >= 0x80 || t >= 0x80
+                || !(base->info[j] & CM_KI_LETTER)
+                || !(base->info[j + 1] & CM_KI_LETTER)
+                || (j > ws && base->key[j - 1] == t)
+                || (j + 2 < i && base->key[j + 2] == c))
+            {
+                continue;
+            }
+
+            v = *base;
+            v.key[j] = t;
+            v.key[j + 1] = c;
+            v.units[j] = base->units[j + 1];
+            v.units[j + 1] = base->units[j];
+
+            if (cm_words_add_key(ld->w, ld->local, CM_WK_STRICT, flags, &v)
+                != CM_OK)
+            {
                 return CM_ERROR;
             }
         }
@@ -1169,7 +1301,7 @@ cm_words_hit_loose(void *ctx, uint32_t value, uint32_t len, size_t end)
         t = s + i;
         a = first ? first[t] : t;
 
-        if (i && sk->gap[a] > CM_SK_SPELL_GAP) {
+        if (i && sk->gap[a] > CM_SK_MERGE_GAP) {
             return 0;
         }
 
@@ -1186,7 +1318,7 @@ cm_words_hit_loose(void *ctx, uint32_t value, uint32_t len, size_t end)
 
         for (b = a + clen; first && b + clen <= sk->len
                            && sk->gap[b] >= 1
-                           && sk->gap[b] <= CM_SK_SPELL_GAP
+                           && sk->gap[b] <= CM_SK_MERGE_GAP
                            && memcmp(sk->text + b, sk->text + a, clen) == 0
                            && (b + clen == sk->len
                                || !(sk->flags[b + clen] & CM_SK_CONT));

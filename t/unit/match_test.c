@@ -1,0 +1,447 @@
+
+/*
+ * The matching engine's own parts: what the prefilter reads from a
+ * pattern (cm_ruleset_rule_needs), that every regex gives the same hit
+ * with the prefilter as in a reference rule set, anchored regexes with
+ * counts and empty matches, reversed (right-to-left override) fields,
+ * and the word lists' typos, drawn letters and glued text.
+ */
+
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cm_engine.h"
+#include "tap.h"
+
+
+static cm_ruleset_t *load(const char *text, unsigned reference);
+static int run(cm_ruleset_t *rs, const char *value, size_t len,
+    cm_result_t *res);
+static void test_needs(void);
+static void test_same_as_reference(void);
+static void test_anchored(void);
+static void test_reversed(void);
+static void test_words(void);
+static unsigned hits(cm_ruleset_t *rs, const char *text);
+
+
+static char           dir[64];
+static cm_scratch_t  *scratch;
+
+
+int
+main(void)
+{
+    char  cmd[128];
+
+    strcpy(dir, "/tmp/cm_match_test.XXXXXX");
+
+    if (mkdtemp(dir) == NULL) {
+        perror("mkdtemp");
+        return 1;
+    }
+
+    scratch = cm_scratch_create(&cm_alloc_malloc, 0, 0);
+    ok(scratch != NULL, "scratch created");
+
+    test_needs();
+    test_same_as_reference();
+    test_anchored();
+    test_reversed();
+    test_words();
+
+    cm_scratch_free(scratch);
+
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    if (system(cmd) != 0) {
+        printf("# could not remove %s\n", dir);
+    }
+
+    return tap_done();
+}
+
+
+/* a rule set from rule-file text; NULL (and a diagnostic) if it fails */
+
+static cm_ruleset_t *
+load(const char *text, unsigned reference)
+{
+    char           path[128], err[CM_ERRLEN];
+    FILE          *f;
+    cm_ruleset_t  *rs;
+
+    snprintf(path, sizeof(path), "%s/test.rules", dir);
+
+    f = fopen(path, "w");
+    if (f == NULL) {
+        perror(path);
+        return NULL;
+    }
+
+    fputs(text, f);
+    fclose(f);
+
+    rs = cm_ruleset_create(&cm_alloc_malloc);
+
+    if (rs == NULL
+        || (reference && cm_ruleset_set_reference(rs) != CM_OK)
+        || cm_ruleset_add_file(rs, path, err, sizeof(err)) != CM_OK
+        || cm_ruleset_compile(rs, err, sizeof(err)) != CM_OK)
+    {
+        printf("# %s\n", err);
+        cm_ruleset_free(rs);
+        return NULL;
+    }
+
+    return rs;
+}
+
+
+static int
+run(cm_ruleset_t *rs, const char *value, size_t len, cm_result_t *res)
+{
+    int         rc;
+    char        err[CM_ERRLEN];
+    cm_field_t  f;
+
+    f.name = (const unsigned char *) "comment";
+    f.name_len = 7;
+    f.value = (const unsigned char *) value;
+    f.value_len = len;
+
+    rc = cm_match(rs, scratch, &cm_alloc_malloc, &f, 1, res, err,
+                  sizeof(err));
+
+    if (rc != CM_OK) {
+        printf("# cm_match: %s\n", err);
+    }
+
+    return rc;
+}
+
+
+static unsigned
+hits(cm_ruleset_t *rs, const char *text)
+{
+    unsigned     n;
+    cm_result_t  res;
+
+    if (run(rs, text, strlen(text), &res) != CM_OK) {
+        return 99;
+    }
+
+    n = (unsigned) res.nhits;
+
+    free(res.hits);
+    free(res.limited);
+
+    return n;
+}
+
+
+/* what the prefilter needs before PCRE2 runs each kind of pattern */
+
+static void
+test_needs(void)
+{
+    char           buf[512];
+    size_t         i;
+    cm_ruleset_t  *rs;
+
+    static const struct {
+        const char  *rule;
+        const char  *needs;
+    } cases[] = {
+        { "re 1 1 /slot gacor/", "OR(\"slot gacor\")" },
+        { "re 1 1 /\\bslot\\s+(?:gacor|online)\\b/",
+          "OR(\"slot gacor\", \"slot online\")" },
+        { "re 1 1 /(?:judi|slot)[ .-]?online/",
+          "OR(\"judi online\", \"judi-online\", \"judi.online\", "
+          "\"judionline\", \"slot online\", \"slot-online\", "
+          "\"slot.online\", \"slotonline\")" },
+        { "re 1 1 /^(?=.*judi)(?=.*polisi)/s",
+          "AND(\"judi\", \"polisi\")" },
+        { "re 1 1 /gacor.*maxwin/", "AND(\"gacor\", \"maxwin\")" },
+        { "re 1 1 /[a-z]+/", "always" },
+        { "re 1 1 /a?b?c?/", "always" },
+        { "re 1 1 /(?i)SLOT/", "OR(\"slot\")" },
+        { "re 1 1 /x{2}yz/", "OR(\"xxyz\")" },
+        { "re 1 1 /wa\\W{0,3}08\\d{8}/", "OR(\"08\")" },
+        { "re 1 1 /(slot)\\1/", "OR(\"slot\")" },
+        { "re 1 1 /(a)?(?(1)bcd|efg)/", "always" },
+        { "re 1 1 /abc(*ACCEPT)def/", "always" },
+        { "re 1 1 /[\\x{1D400}-\\x{1D4FF}]/ view=raw",
+          "OR(\"\xf0\x9d\x90\", \"\xf0\x9d\x91\", \"\xf0\x9d\x92\", "
+          "\"\xf0\x9d\x93\")" },
+        { "words 1 1 list.txt", "list" }
+    };
+
+    {
+        char   path[128];
+        FILE  *f;
+
+        snprintf(path, sizeof(path), "%s/list.txt", dir);
+        f = fopen(path, "w");
+        if (f) {
+            fputs("slot gacor\n", f);
+            fclose(f);
+        }
+    }
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        snprintf(buf, sizeof(buf), "%s\n", cases[i].rule);
+
+        rs = load(buf, 0);
+        if (rs == NULL) {
+            ok(0, cases[i].rule);
+            continue;
+        }
+
+        cm_ruleset_rule_needs(rs, 0, buf, sizeof(buf));
+        is_str(buf, strlen(buf), cases[i].needs, cases[i].rule);
+
+        cm_ruleset_free(rs);
+    }
+}
+
+
+/* the prefilter never skips a regex that matches: same hits both ways */
+
+static void
+test_same_as_reference(void)
+{
+    char           name[160];
+    size_t         i, j, k;
+    cm_result_t    a, b;
+    cm_ruleset_t  *rs, *ref;
+
+    static const char  rules[] =
+        "re 1 1 /\\bslot\\s+gacor\\b/\n"
+        "re 2 1 /(?:judi|slot)[ .-]?online/ count=2\n"
+        "re 3 1 /^(?=.*judi)(?=.*\\bpolisi\\b)/s\n"
+        "re 4 1 /(?<![a-z])(?:dasar|si)\\s+(?:goblok|tolol)(?![a-z])/\n"
+        "re 5 1 /\\d{4}/ count=3\n"
+        "re 6 1 /[\\x{1D400}-\\x{1D7FF}]/ view=raw count=2\n"
+        "re 7 1 /(?i)SITUS\\s+\\w+/ view=raw\n"
+        "re 8 1 /x*/ count=3\n"
+        "re 9 1 /(?:a|ab)(?:c|bcd)(?:d*)/\n"
+        "re 10 1 /08\\d{8,11}/\n";
+
+    static const char  *texts[] = {
+        "main slot gacor sekarang",
+        "slot  gacor",
+        "judi online dan slot-online, judionline",
+        "judi online",
+        "Polisi menangkap bandar judi",
+        "judi dan polisi: polisi menangkap",
+        "polisi saja",
+        "dasar goblok, si tolol",
+        "dasargoblok",
+        "tahun 2024 dan 2025 lalu 1999",
+        "12345678",
+        "\xf0\x9d\x90\x92\xf0\x9d\x90\x8b\xf0\x9d\x90\x8e",
+        "\xf0\x9d\x90\x92",
+        "situs resmi POLRI, SITUS judi",
+        "xxxyx",
+        "abcd abcde",
+        "wa 081234567890 ya",
+        "",
+        "a",
+        NULL
+    };
+
+    rs = load(rules, 0);
+    ref = load(rules, 1);
+
+    ok(rs != NULL && ref != NULL, "both rule sets load");
+
+    if (rs == NULL || ref == NULL) {
+        cm_ruleset_free(rs);
+        cm_ruleset_free(ref);
+        return;
+    }
+
+    for (i = 0; texts[i]; i++) {
+        if (run(rs, texts[i], strlen(texts[i]), &a) != CM_OK
+            || run(ref, texts[i], strlen(texts[i]), &b) != CM_OK)
+        {
+            ok(0, texts[i]);
+            continue;
+        }
+
+        k = (a.nhits == b.nhits);
+
+        for (j = 0; k && j < a.nhits; j++) {
+            k = a.hits[j].id == b.hits[j].id
+                && a.hits[j].start == b.hits[j].start
+                && a.hits[j].end == b.hits[j].end
+                && a.hits[j].count == b.hits[j].count;
+        }
+
+        snprintf(name, sizeof(name), "as the reference: \"%s\" (%zu hits)",
+                 texts[i], b.nhits);
+        ok(k, name);
+
+        free(a.hits);
+        free(a.limited);
+        free(b.hits);
+        free(b.limited);
+    }
+
+    cm_ruleset_free(rs);
+    cm_ruleset_free(ref);
+}
+
+
+/* an anchored regex: every place its anchor is, counted without overlap */
+
+static void
+test_anchored(void)
+{
+    char          *text;
+    size_t         i, n;
+    cm_result_t    res;
+    cm_ruleset_t  *rs;
+
+    rs = load("re 1 1 /gacor(?:\\s+\\w+)?/ count=3\n", 0);
+    ok(rs != NULL, "anchored rule loads");
+
+    if (rs == NULL) {
+        return;
+    }
+
+    is_int(hits(rs, "gacor gacor"), 0, "two of three");
+    is_int(hits(rs, "gacor x gacor y gacor"), 1, "three");
+
+    /* more places than are tried one by one: one scan from the first */
+
+    n = 200 * 6;
+    text = malloc(n + 1);
+
+    for (i = 0; text && i < 200; i++) {
+        memcpy(text + i * 6, "gacor ", 6);
+    }
+
+    if (text && run(rs, text, n, &res) == CM_OK) {
+        ok(res.nhits == 1 && res.hits[0].count == 3 && res.hits[0].start == 0,
+           "200 places: found from the first");
+        free(res.hits);
+        free(res.limited);
+
+    } else {
+        ok(0, "200 places");
+    }
+
+    free(text);
+    cm_ruleset_free(rs);
+}
+
+
+/* a right-to-left override shows a field reversed: it is read reversed */
+
+static void
+test_reversed(void)
+{
+    cm_result_t    res;
+    cm_ruleset_t  *rs;
+
+    static const char  text[] = "ok \xe2\x80\xae" "rocag tols";
+
+    rs = load("re 1 1 /slot gacor/\n", 0);
+    ok(rs != NULL, "rule loads");
+
+    if (rs == NULL) {
+        return;
+    }
+
+    if (run(rs, text, sizeof(text) - 1, &res) == CM_OK) {
+        ok(res.nhits == 1 && res.hits[0].field == 0
+           && res.hits[0].start >= 3 && res.hits[0].start <= 6
+           && res.hits[0].end == 16,
+           "an overridden field matches reversed, offsets in the original");
+        free(res.hits);
+        free(res.limited);
+
+    } else {
+        ok(0, "reversed field");
+    }
+
+    is_int(hits(rs, "rocag tols"), 0, "no override: not reversed");
+
+    cm_ruleset_free(rs);
+}
+
+
+/* the word lists' disguises beyond the old regexes (see cm_words.c) */
+
+static void
+test_words(void)
+{
+    char           path[128], name[160];
+    FILE          *f;
+    size_t         i;
+    cm_ruleset_t  *rs;
+
+    static const char  *hit[] = {
+        "dftr slt gcr",                       /* vowels dropped */
+        "main sltgcr",
+        "daftar solt gacor",                  /* letters swapped */
+        "daftar slot gacro",
+        "kasih bnagsat",
+        "s....l....o....t g....a....c....o....r",  /* 4 dots between */
+        "/\\/\\axwin",                        /* drawn letters */
+        "|\\/|axwi|\\|",
+        "daftarsekarangdisitusslotgacorpastimaxwin",   /* glued */
+        "d a f t a r s l o t g a c o r",      /* spelled, one run */
+        "sl-ot ga-cor",                       /* partial separators */
+        "max-win",
+        "WETON+88",                           /* a symbol by a digit */
+        "B 0 S S W D",                        /* doubled, spelled */
+        NULL
+    };
+
+    static const char  *miss[] = {
+        "jngn sht tgl",                       /* chat abbreviations */
+        "sange",                              /* short words keep exact */
+        "slotgacorx",                         /* glued only when long */
+        "0n",                                 /* "oon" needs two o */
+        "slott",                              /* "slot777" needs 777 */
+        "weton 8",
+        "bosswd",                             /* the entry's digit */
+        "maxwinning",                         /* still a whole word */
+        NULL
+    };
+
+    snprintf(path, sizeof(path), "%s/typo.txt", dir);
+
+    f = fopen(path, "w");
+    if (f == NULL) {
+        perror(path);
+        return;
+    }
+
+    fputs("slot gacor\nmaxwin\nbangsat\noon\nslot777\nweton88\nb0sswd\n"
+          "sagne\n", f);
+    fclose(f);
+
+    rs = load("words 1 1 typo.txt\n", 0);
+    ok(rs != NULL, "list loads");
+
+    if (rs == NULL) {
+        return;
+    }
+
+    for (i = 0; hit[i]; i++) {
+        snprintf(name, sizeof(name), "caught: \"%s\"", hit[i]);
+        ok(hits(rs, hit[i]) == 1, name);
+    }
+
+    for (i = 0; miss[i]; i++) {
+        snprintf(name, sizeof(name), "not caught: \"%s\"", miss[i]);
+        ok(hits(rs, miss[i]) == 0, name);
+    }
+
+    cm_ruleset_free(rs);
+}

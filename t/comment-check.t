@@ -207,6 +207,38 @@ sub shipped_batch {
     shipped_batch($main, @batch);
 }
 
+# readers asking about an official site, or condemning gambling in
+# strong words, are never rejected; profanity beside the topic is still
+# held; disguised promotion of the kinds the skeleton sees through is
+# caught (none of these passed before the word lists' automaton, or the
+# first two were rejected)
+
+{
+    my $main = "$top/rules/main.rules";
+    my @batch = (
+        [ 'pass', 'Dimana situs resmi Polri untuk lapor kehilangan?' ],
+        [ 'pass', 'Apa alamat situs resmi polres serang? mau bikin SKCK' ],
+        [ 'pass', 'Situs resmi pemerintah sering down, tolong diperbaiki' ],
+        [ 'pass', 'Tolong blokir semua situs judi online dan tangkap bandarnya!' ],
+        [ 'pass', 'Situs judi harus ditutup, bos bosnya dipenjara seumur hidup' ],
+        [ 'pass', 'Blokir situs slot itu, tangkap bandar judi online, mereka merusak generasi' ],
+        [ 'pass', 'Kominfo harus memblokir situs togel dan menangkap pemiliknya' ],
+        [ 'hold', 'Kapan situs judi slot gacor ini diberantas? polisi diam saja' ],
+        [ 'hold', 'Bandar judi bangsat, tangkap dan hukum seberat beratnya' ],
+        [ 'flag', 'd.a.f.t.a.r s.l.o.t g.a.c.o.r sekarang' ],
+        [ 'flag', 'd a f t a r s l o t g a c o r' ],
+        [ 'flag', 'daftarsekarangdisitusslotgacorpastimaxwin' ],
+        [ 'flag', 'sl-ot ga-cor max-win hari ini' ],
+        [ 'flag', 'sslloott ggaaccoorr' ],
+        [ 'flag', 'dftr slt gcr skrg' ],
+        [ 'flag', 'ayo daftar slot gaocr' ],
+        [ 'flag', 's....l....o....t g....a....c....o....r' ],
+        [ 'flag', '/\\/\\axwin hari ini' ],
+        [ 'flag', "\x{202e}rocag tols ratfad" ],
+    );
+    shipped_batch($main, @batch);
+}
+
 # one comment
 
 ($rc, $out, $err) = run(undef, '-r', $rules,

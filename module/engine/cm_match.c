@@ -93,6 +93,8 @@ typedef struct {
     cm_field_t             *own_fields;
     cm_view_t              *views;     /* CM_NVIEWS per field */
     cm_result_t            *res;
+    const cm_rule_t       **hit_rules; /* the rule of each hit */
+    size_t                  hit_rules_alloc;
     size_t                  hits_alloc;
     size_t                  limited_alloc;
     cm_task_t              *tasks;
@@ -144,6 +146,7 @@ static void cm_match_limit(cm_match_t *m, const cm_view_t *v);
 static int cm_add_hit(cm_match_t *m, const cm_rule_t *r, size_t f,
     const cm_view_t *v, size_t start, size_t end, unsigned count);
 static int cm_add_limited(cm_match_t *m, const cm_rule_t *r);
+static void cm_match_against(cm_match_t *m);
 static int cm_scratch_state(cm_match_t *m);
 static void cm_free_views(cm_match_t *m);
 static void cm_free_skel(const cm_alloc_t *a, cm_skel_t *sk);
@@ -287,6 +290,10 @@ cm_match(const cm_ruleset_t *rs, cm_scratch_t *s, const cm_alloc_t *a,
         }
     }
 
+    if (rc == CM_OK) {
+        cm_match_against(&m);
+    }
+
     cm_free_views(&m);
     cm_free_reversed(&m);
 
@@ -297,6 +304,10 @@ cm_match(const cm_ruleset_t *rs, cm_scratch_t *s, const cm_alloc_t *a,
 
         if (m.anchors) {
             a->free(a->data, m.anchors);
+        }
+
+        if (m.hit_rules) {
+            a->free(a->data, m.hit_rules);
         }
     }
 
@@ -1121,8 +1132,9 @@ static int
 cm_add_hit(cm_match_t *m, const cm_rule_t *r, size_t f, const cm_view_t *v,
     size_t start, size_t end, unsigned count)
 {
-    size_t        len;
-    cm_hit_t     *h, *hits;
+    size_t             len;
+    cm_hit_t          *h, *hits;
+    const cm_rule_t  **rules;
     cm_result_t  *res;
 
     res = m->res;
@@ -1135,6 +1147,16 @@ cm_add_hit(cm_match_t *m, const cm_rule_t *r, size_t f, const cm_view_t *v,
     }
 
     res->hits = hits;
+
+    rules = cm_grow(m->a, m->hit_rules, res->nhits, &m->hit_rules_alloc,
+                    sizeof(cm_rule_t *));
+    if (rules == NULL) {
+        snprintf(m->err, m->errlen, "out of memory");
+        return CM_ERROR;
+    }
+
+    m->hit_rules = rules;
+    m->hit_rules[res->nhits] = r;
 
     h = &res->hits[res->nhits++];
 
@@ -1168,6 +1190,60 @@ cm_add_hit(cm_match_t *m, const cm_rule_t *r, size_t f, const cm_view_t *v,
     res->score += r->score;
 
     return CM_OK;
+}
+
+
+/*
+ * A negative rule "against" some tags cancels only what the hits with
+ * those tags scored: news about gambling lowers the gambling words'
+ * score, never the profanity beside them.  Its hit keeps the score it
+ * counted with.
+ */
+
+static void
+cm_match_against(cm_match_t *m)
+{
+    int                sum;
+    size_t             i, j, k;
+    cm_hit_t          *h, *o;
+    cm_result_t       *res;
+    const cm_rule_t   *r;
+
+    res = m->res;
+
+    for (i = 0; i < res->nhits; i++) {
+        r = m->hit_rules[i];
+
+        if (r->nagainst == 0) {
+            continue;
+        }
+
+        h = &res->hits[i];
+        sum = 0;
+
+        for (j = 0; j < res->nhits; j++) {
+            o = &res->hits[j];
+
+            if (o->score <= 0) {
+                continue;
+            }
+
+            for (k = 0; k < r->nagainst; k++) {
+                if (strlen(o->tag) == r->against[k].len
+                    && memcmp(o->tag, r->against[k].data, r->against[k].len)
+                       == 0)
+                {
+                    sum += o->score;
+                    break;
+                }
+            }
+        }
+
+        if (h->score < -sum) {
+            res->score += -sum - h->score;
+            h->score = -sum;
+        }
+    }
 }
 
 

@@ -2,8 +2,9 @@
  * Rule files: reading and parsing them into a rule set.
  *
  *   re    ID SCORE /PATTERN/FLAGS [field=A,B] [count=N] [tag=T] [msg="M"]
- *                                 [view=raw|norm]
+ *                                 [view=raw|norm] [against=T,T]
  *   words ID SCORE LISTFILE       [field=A,B] [tag=T] [msg="M"] [view=..]
+ *                                 [against=T,T]
  *   include FILE
  *
  * A regex is compiled by PCRE2 and read by the prefilter
@@ -34,6 +35,7 @@
 #define CM_OPT_TAG         0x04
 #define CM_OPT_MSG         0x08
 #define CM_OPT_VIEW        0x10
+#define CM_OPT_AGAINST     0x20
 
 
 
@@ -81,6 +83,9 @@ static int cm_parse_pattern(cm_line_t *ln, cm_str_t *pat, uint32_t **posmap,
 static int cm_parse_options(cm_line_t *ln, cm_rule_t *r, int words);
 static int cm_parse_msg(cm_line_t *ln, cm_rule_t *r);
 static int cm_parse_fields(cm_line_t *ln, cm_rule_t *r, cm_str_t *val);
+static int cm_parse_list(cm_line_t *ln, cm_str_t *val, const char *what,
+    cm_str_t **list, size_t *nlist);
+static int cm_tag_char(unsigned char c);
 static int cm_parse_number(cm_str_t *tok, int sign, long long max,
     long long *n);
 static int cm_next_token(cm_line_t *ln, cm_str_t *tok);
@@ -910,6 +915,9 @@ cm_parse_options(cm_line_t *ln, cm_rule_t *r, int words)
         } else if (key.len == 4 && memcmp(key.data, "view", 4) == 0) {
             opt = CM_OPT_VIEW;
 
+        } else if (key.len == 7 && memcmp(key.data, "against", 7) == 0) {
+            opt = CM_OPT_AGAINST;
+
         } else {
             cm_error(ln, 0, "unknown option \"%.*s\"",
                      (int) key.len, key.data);
@@ -957,6 +965,20 @@ cm_parse_options(cm_line_t *ln, cm_rule_t *r, int words)
 
             break;
 
+        case CM_OPT_AGAINST:
+            if (r->score >= 0) {
+                cm_error(ln, 0, "\"against\" is for a negative score");
+                return CM_ERROR;
+            }
+
+            if (cm_parse_list(ln, &val, "tag", &r->against, &r->nagainst)
+                != CM_OK)
+            {
+                return CM_ERROR;
+            }
+
+            break;
+
         case CM_OPT_COUNT:
             if (cm_parse_number(&val, 0, CM_COUNT_MAX, &n) != CM_OK
                 || n == 0)
@@ -971,11 +993,7 @@ cm_parse_options(cm_line_t *ln, cm_rule_t *r, int words)
 
         case CM_OPT_TAG:
             for (i = 0; i < val.len; i++) {
-                if (!((val.data[i] >= 'a' && val.data[i] <= 'z')
-                      || (val.data[i] >= 'A' && val.data[i] <= 'Z')
-                      || (val.data[i] >= '0' && val.data[i] <= '9')
-                      || val.data[i] == '_' || val.data[i] == '-'))
-                {
+                if (!cm_tag_char(val.data[i])) {
                     break;
                 }
             }
@@ -1067,10 +1085,25 @@ cm_parse_msg(cm_line_t *ln, cm_rule_t *r)
 static int
 cm_parse_fields(cm_line_t *ln, cm_rule_t *r, cm_str_t *val)
 {
-    size_t                n, i;
-    cm_str_t             *fields;
+    return cm_parse_list(ln, val, "field", &r->fields, &r->nfields);
+}
+
+
+/*
+ * A comma-separated list, "A,B": a field list, or a tag list (for which
+ * only what a tag may hold is accepted).
+ */
+
+static int
+cm_parse_list(cm_line_t *ln, cm_str_t *val, const char *what,
+    cm_str_t **list, size_t *nlist)
+{
+    size_t                n, i, j;
+    unsigned              tags;
+    cm_str_t             *items;
     const unsigned char  *p, *q, *last;
 
+    tags = (what[0] == 't');
     n = 1;
 
     for (i = 0; i < val->len; i++) {
@@ -1079,8 +1112,8 @@ cm_parse_fields(cm_line_t *ln, cm_rule_t *r, cm_str_t *val)
         }
     }
 
-    fields = cm_rs_alloc(ln->ld->rs, n * sizeof(cm_str_t));
-    if (fields == NULL) {
+    items = cm_rs_alloc(ln->ld->rs, n * sizeof(cm_str_t));
+    if (items == NULL) {
         cm_error(ln, 0, "out of memory");
         return CM_ERROR;
     }
@@ -1094,26 +1127,40 @@ cm_parse_fields(cm_line_t *ln, cm_rule_t *r, cm_str_t *val)
             q = last;
         }
 
-        if (q == p) {
-            cm_error(ln, 0, "bad field list \"%.*s\"",
+        for (j = 0; tags && p + j < q; j++) {
+            if (!cm_tag_char(p[j])) {
+                break;
+            }
+        }
+
+        if (q == p || (tags && p + j < q)) {
+            cm_error(ln, 0, "bad %s list \"%.*s\"", what,
                      (int) val->len, val->data);
             return CM_ERROR;
         }
 
-        fields[i].data = (unsigned char *) cm_rs_strdup(ln->ld->rs, p, q - p);
-        if (fields[i].data == NULL) {
+        items[i].data = (unsigned char *) cm_rs_strdup(ln->ld->rs, p, q - p);
+        if (items[i].data == NULL) {
             cm_error(ln, 0, "out of memory");
             return CM_ERROR;
         }
 
-        fields[i].len = q - p;
+        items[i].len = q - p;
         p = q + 1;
     }
 
-    r->fields = fields;
-    r->nfields = n;
+    *list = items;
+    *nlist = n;
 
     return CM_OK;
+}
+
+
+static int
+cm_tag_char(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+           || (c >= '0' && c <= '9') || c == '_' || c == '-';
 }
 
 

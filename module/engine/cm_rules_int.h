@@ -66,6 +66,8 @@ typedef struct {
     unsigned              line;
     cm_str_t             *fields;    /* NULL: every field */
     size_t                nfields;
+    cm_str_t             *against;   /* a negative score cancels only */
+    size_t                nagainst;  /* hits with these tags */
 
     /*
      * The regex of an "re" rule.  In a reference rule set, word lists are

@@ -196,7 +196,9 @@ cm_ruleset_compile(cm_ruleset_t *rs, char *err, size_t errlen)
                 return CM_ERROR;
             }
 
-            rs->pf_state[v] = cm_pf_state_size(rs->pf[v]);
+            /* the word lists' state follows: keep it aligned */
+            rs->pf_state[v] = (cm_pf_state_size(rs->pf[v]) + 15)
+                              & ~(size_t) 15;
         }
 
         if (rs->words[v]) {

@@ -65,6 +65,12 @@
  */
 #define CM_WORDS_TYPO_MIN  5
 
+/*
+ * A junk letter is looked for in keys this long: in shorter ones it makes
+ * ordinary words ("kontrol" is "kontol" and an "r").
+ */
+#define CM_WORDS_JUNK_MIN  8
+
 /* a long key: found inside glued text too */
 #define CM_WORDS_LONG      6
 
@@ -79,6 +85,8 @@
 #define CM_WK_STRICT       0
 #define CM_WK_LOOSE        1
 #define CM_WK_EXC          2
+#define CM_WK_LEFT         3         /* the first half of a long key */
+#define CM_WK_RIGHT        4         /* its second half */
 
 #define CM_WK_LONG         0x01
 #define CM_WK_NOSPELL      0x02
@@ -97,6 +105,7 @@ typedef struct {
     uint32_t              rule;      /* the list's index in "rules" */
     uint32_t              info;      /* its bytes in "kinfo", "kunits" */
     uint16_t              len;
+    uint16_t              full;      /* a half: the whole key's length */
     unsigned char         kind;
     unsigned char         flags;
 } cm_wkey_t;
@@ -111,6 +120,7 @@ struct cm_words_s {
     cm_wkey_t            *keys;
     size_t                nkeys;
     size_t                keys_alloc;
+    unsigned char        *kbytes;    /* the keys themselves */
     unsigned char        *kinfo;     /* CM_KI_* */
     unsigned char        *kunits;    /* characters the run needs */
     unsigned char        *kdigits;   /* digits the run needs */
@@ -199,6 +209,9 @@ static int cm_words_typos(cm_wload_t *ld, unsigned flags,
     const cm_wvar_t *base);
 static int cm_words_add_key(cm_words_t *w, uint32_t local, unsigned kind,
     unsigned flags, const cm_wvar_t *v);
+static int cm_words_halves(cm_words_t *w, uint32_t local, unsigned flags);
+static int cm_words_half(cm_wscan_t *sc, const cm_wkey_t *k, size_t s,
+    size_t e);
 static void cm_words_lower(unsigned char *p, size_t len);
 static int cm_words_check(const cm_words_t *w, const cm_wkey_t *k,
     const cm_view_t *view, const cm_skel_t *sk, size_t s, size_t e);
@@ -727,6 +740,12 @@ cm_words_keys(cm_wload_t *ld, unsigned kind, unsigned flags,
         return CM_ERROR;
     }
 
+    if (kind == CM_WK_STRICT
+        && cm_words_halves(w, ld->local, flags) != CM_OK)
+    {
+        return CM_ERROR;
+    }
+
     /* "i" and "l" written "1" or "|", "l" written "i" in loose entries */
 
     npos = 0;
@@ -1032,8 +1051,10 @@ cm_words_add_key(cm_words_t *w, uint32_t local, unsigned kind,
             n *= 2;
         }
 
-        for (i = 0; i < 3; i++) {
-            arr = (i == 0) ? &w->kinfo : (i == 1 ? &w->kunits : &w->kdigits);
+        for (i = 0; i < 4; i++) {
+            arr = (i == 0) ? &w->kinfo
+                  : (i == 1 ? &w->kunits : (i == 2 ? &w->kdigits
+                                                   : &w->kbytes));
 
             kinfo = w->alloc.alloc(w->alloc.data, n);
             if (kinfo == NULL) {
@@ -1066,13 +1087,75 @@ cm_words_add_key(cm_words_t *w, uint32_t local, unsigned kind,
     k->rule = local;
     k->info = (uint32_t) w->ninfo;
     k->len = (uint16_t) v->len;
+    k->full = (uint16_t) v->len;
     k->kind = (unsigned char) kind;
     k->flags = (unsigned char) flags;
 
     memcpy(w->kinfo + w->ninfo, v->info, v->len);
     memcpy(w->kunits + w->ninfo, v->units, v->len);
     memcpy(w->kdigits + w->ninfo, v->digits, v->len);
+    memcpy(w->kbytes + w->ninfo, v->key, v->len);
     w->ninfo += v->len;
+
+    return CM_OK;
+}
+
+
+/*
+ * A junk letter put into a long key ("slot gacxor", "mazxwin"): its two
+ * halves go into the automaton too, each pointing at the whole key; where
+ * one half is found, the other is looked for beside it with one letter
+ * more (cm_words_half).
+ */
+
+static int
+cm_words_halves(cm_words_t *w, uint32_t local, unsigned flags)
+{
+    size_t            i, mid;
+    cm_wkey_t        *whole, *half, *keys;
+    const unsigned char  *bytes;
+
+    whole = &w->keys[w->nkeys - 1];
+    bytes = w->kbytes + whole->info;
+
+    if (whole->len < CM_WORDS_JUNK_MIN) {
+        return CM_OK;
+    }
+
+    for (i = 0; i < whole->len; i++) {
+        if (bytes[i] >= 0x80) {
+            return CM_OK;
+        }
+    }
+
+    mid = whole->len / 2;
+
+    for (i = 0; i < 2; i++) {
+        keys = cm_grow(&w->alloc, w->keys, w->nkeys, &w->keys_alloc,
+                       sizeof(cm_wkey_t));
+        if (keys == NULL) {
+            return CM_ERROR;
+        }
+
+        w->keys = keys;
+        whole = &w->keys[w->nkeys - 1 - i];
+
+        if (cm_ac_add(w->builder, w->kbytes + whole->info + (i ? mid : 0),
+                      i ? whole->len - mid : mid, (uint32_t) w->nkeys)
+            != CM_OK)
+        {
+            return CM_ERROR;
+        }
+
+        half = &w->keys[w->nkeys++];
+
+        *half = *whole;
+        half->kind = i ? CM_WK_RIGHT : CM_WK_LEFT;
+        half->len = (uint16_t) (i ? whole->len - mid : mid);
+        half->full = whole->len;
+        half->flags = (unsigned char) flags;
+        half->rule = local;
+    }
 
     return CM_OK;
 }
@@ -1108,7 +1191,7 @@ cm_words_build(cm_words_t *w)
 
     w->memory = cm_ac_memory(w->ac) + cm_ac_memory(w->lac)
                 + w->nkeys * sizeof(cm_wkey_t)
-                + 3 * w->ninfo + w->nrules * (sizeof(uint32_t) + 1);
+                + 4 * w->ninfo + w->nrules * (sizeof(uint32_t) + 1);
 
     return CM_OK;
 }
@@ -1134,6 +1217,7 @@ cm_words_free(cm_words_t *w)
         w->alloc.free(w->alloc.data, w->kinfo);
         w->alloc.free(w->alloc.data, w->kunits);
         w->alloc.free(w->alloc.data, w->kdigits);
+        w->alloc.free(w->alloc.data, w->kbytes);
     }
 
     if (w->rules) {
@@ -1257,6 +1341,10 @@ cm_words_hit(void *ctx, uint32_t value, uint32_t len, size_t end)
     k = &sc->w->keys[value];
     s = end - len;
 
+    if (k->kind == CM_WK_LEFT || k->kind == CM_WK_RIGHT) {
+        return cm_words_half(sc, k, s, end);
+    }
+
     if (!cm_words_check(sc->w, k, sc->view, sc->sk, s, end)) {
         return 0;
     }
@@ -1337,6 +1425,115 @@ cm_words_hit_loose(void *ctx, uint32_t value, uint32_t len, size_t end)
 
     return cm_words_found(sc, k, sk->off[first ? first[s] : s],
                           sk->end[last]);
+}
+
+
+/*
+ * Half of a long key found at [s, e): the other half beside it with one
+ * letter more somewhere in it, then the whole as any key is checked:
+ * whole words, no gaps but between the entry's words, a boundary at each
+ * end.
+ */
+
+static int
+cm_words_half(cm_wscan_t *sc, const cm_wkey_t *k, size_t s, size_t e)
+{
+    size_t                 i, j, t, a, b, n, skip, ins, ws, we;
+    unsigned               g;
+    const cm_skel_t       *sk;
+    const unsigned char   *key, *info;
+
+    sk = sc->sk;
+    n = k->full;
+    key = sc->w->kbytes + k->info;
+    info = sc->w->kinfo + k->info;
+
+    /* the whole span, one letter longer than the key */
+
+    if (k->kind == CM_WK_LEFT) {
+        a = s;
+        b = s + n + 1;
+
+    } else {
+        if (s < n + 1 - k->len) {
+            return 0;
+        }
+
+        a = s - (n + 1 - k->len);
+        b = e;
+    }
+
+    if (b > sk->len) {
+        return 0;
+    }
+
+    /* the other half with one letter inserted: which one is extra */
+
+    skip = (size_t) -1;
+
+    for (i = 0, t = a; t < b; t++) {
+        if (i < n && sk->text[t] == key[i]) {
+            i++;
+            continue;
+        }
+
+        if (skip != (size_t) -1 || t == a || t + 1 == b
+            || !(sk->flags[t] & CM_SK_LETTER) || sk->gap[t])
+        {
+            return 0;
+        }
+
+        skip = t;
+    }
+
+    if (i != n || skip == (size_t) -1) {
+        return 0;
+    }
+
+    /*
+     * The junk letter is inside a word of five letters or more: in a short
+     * one it spells another word ("makan tapi" is not "makan tai").
+     */
+
+    ins = skip - a;
+
+    for (ws = ins - 1; ws > 0 && !(info[ws] & (CM_KI_JUNC|CM_KI_PUNCT));
+         ws--)
+    {
+        /* void */
+    }
+
+    for (we = ins; we < n && !(info[we] & (CM_KI_JUNC|CM_KI_PUNCT)); we++) {
+        /* void */
+    }
+
+    if ((info[ins] & (CM_KI_JUNC|CM_KI_PUNCT)) || we - ws < 5) {
+        return 0;
+    }
+
+    /* gaps only where the entry's words meet, or before the junk letter */
+
+    for (i = 1, t = a + 1; t < b; t++) {
+        if (t == skip) {
+            continue;
+        }
+
+        g = sk->gap[t];
+        j = i++;
+
+        if (g && !(info[j] & (CM_KI_JUNC|CM_KI_PUNCT))) {
+            return 0;
+        }
+    }
+
+    if (!cm_words_head(sc->view, sk, a) || !cm_words_tail(sc->view, sk, b)
+        || (sk->flags[a] & CM_SK_SPELL)
+        || (b < sk->len && (sk->flags[b] & CM_SK_SPELL)))
+    {
+        return 0;
+    }
+
+    return cm_words_found(sc, k, sk->off[a], sk->end[b - 1]);
 }
 
 

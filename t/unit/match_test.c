@@ -399,6 +399,8 @@ test_words(void)
         "max-win",
         "WETON+88",                           /* a symbol by a digit */
         "B 0 S S W D",                        /* doubled, spelled */
+        "main slot gacxor",                   /* a junk letter */
+        "arwanatoto",
         NULL
     };
 
@@ -411,6 +413,8 @@ test_words(void)
         "weton 8",
         "bosswd",                             /* the entry's digit */
         "maxwinning",                         /* still a whole word */
+        "kontrol",                            /* no junk in short keys */
+        "makan tapi",                         /* nor in a short word */
         NULL
     };
 
@@ -423,7 +427,7 @@ test_words(void)
     }
 
     fputs("slot gacor\nmaxwin\nbangsat\noon\nslot777\nweton88\nb0sswd\n"
-          "sagne\n", f);
+          "sagne\narwantoto\nkontol\nmakan tai\n", f);
     fclose(f);
 
     rs = load("words 1 1 typo.txt\n", 0);

@@ -296,6 +296,57 @@ like($out, qr/^1001  \+8  gambling  \Q$rules\E:2  "Promosi judi online"$/m,
      'list: a rule');
 is(scalar(() = $out =~ /\n/g), 4, 'list: every rule');
 
+# --needs, --stats: what the prefilter made of each rule
+
+($rc, $out) = run(undef, '-r', $rules, '--needs');
+is($rc, 0, 'needs: exit 0');
+like($out, qr/^1001 .*\n    needs: list$/m, 'needs: a word list');
+like($out, qr/^1002 .*\n    needs: OR\("08"\)$/m,
+     'needs: the atoms of a regex ("wa" is too short to look for)');
+
+($rc, $out) = run(undef, '-r', $rules, '--stats');
+is($rc, 0, 'stats: exit 0');
+like($out, qr/^4 rules OK\n3 regexes: \d+ atoms, 0 always run\n1 word lists: 3 entries, \d+ keys\n\d+ KB/,
+     'stats output');
+
+# --explain: the views and each rule with what it matched
+
+($rc, $out) = run(undef, '-r', $rules, '--explain', 'Main s.l.o.t GACOR yuk');
+is($rc, 2, 'explain: exit status of the decision');
+like($out, qr/^original:   "Main s\.l\.o\.t GACOR yuk"$/m, 'explain: original');
+like($out, qr/^normalised: "main s\.l\.o\.t gacor yuk"$/m,
+     'explain: normalised');
+like($out, qr/^skeleton:   "main s\.l\.o\.t gacor yuk"/m, 'explain: skeleton');
+like($out, qr/^rule 1001  \+8  gambling  "Promosi judi online"\n    matched "s\.l\.o\.t GACOR" at 5-18\n    \Q$rules\E:2, needs: list$/m,
+     'explain: the rule, its match and where it is defined');
+
+# --corpus: decisions by label, and each rule's lines by label; --diff
+
+my $corpus = write_file('corpus.tsv', join '', map { "$_\n" }
+    "spam\tdaftar slot gacor sekarang",
+    "spam\tsitus judi online terpercaya",
+    "ham\tberita judi online hari ini",
+    "ham\tpagi yang cerah",
+    "abuse\tspam judi online di judul");
+
+($rc, $out) = run(undef, '-r', $rules, '--corpus', $corpus);
+is($rc, 0, 'corpus: exit 0');
+like($out, qr/^ham\s+2\s+1\s+1\s+0\s+50\.00%$/m, 'corpus: ham line');
+like($out, qr/^spam\s+2\s+0\s+2\s+0\s+100\.00%$/m, 'corpus: spam line');
+like($out, qr/^1001\s+\+8\s+1\s+2\s+1\s+gambling/m,
+     'corpus: a rule with its ham, spam and abuse lines');
+like($out, qr/^1003\s+-2\s+1\s+0\s+0\s/m, 'corpus: a negative rule');
+
+my $old = write_file('old.rules', "re 1001 8 /slot gacor/\n");
+($rc, $out) = run(undef, '-r', $rules, '--corpus', $corpus, '--diff', $old);
+is($rc, 0, 'diff: exit 0');
+like($out, qr/^2\tspam\tpass -> hold\tsitus judi online terpercaya$/m,
+     'diff: a line whose decision moves');
+like($out, qr/^\d+ of 5 lines change their decision$/m, 'diff: summary');
+
+($rc, $out, $err) = run(undef, '-r', $rules, '--diff', $old);
+is($rc, 1, 'diff without corpus: exit 1');
+
 # --bench, --help, usage errors
 
 ($rc, $out) = run(undef, '-r', $rules, '--bench', '50');

@@ -13,57 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "cm_engine.h"
-
-
-#define CM_EXIT_PASS       0
-#define CM_EXIT_ERROR      1
-#define CM_EXIT_HOLD       2
-#define CM_EXIT_REJECT     3
-
-#define CM_HOLD_DEFAULT    5
-#define CM_REJECT_DEFAULT  10
-
-#define CM_BENCH_N         2000
-#define CM_BENCH_LEN       1024
-
-#define CM_CHUNK_SIZE      (64 * 1024)
-#define CM_CHUNK_HDR       ((sizeof(cm_chunk_t) + 15) & ~(size_t) 15)
-#define CM_SHOW_MAX        120
-
-
-/* per-comment memory: allocation bumps a pointer, reset frees it all */
-
-typedef struct cm_chunk_s  cm_chunk_t;
-
-struct cm_chunk_s {
-    cm_chunk_t           *next;
-    size_t                size;
-    size_t                used;
-    unsigned char        *data;
-};
-
-typedef struct {
-    cm_chunk_t           *chunks;
-} cm_arena_t;
-
-
-typedef struct {
-    const char          **rules;
-    size_t                nrules;
-    const char           *field;
-    int                   hold;
-    int                   reject;
-    unsigned              lint;
-    unsigned              batch;
-    unsigned              list;
-    unsigned              bench;
-    long                  bench_n;
-    const char           *bench_file;
-    unsigned              reference;
-    unsigned              atoms;
-    unsigned              stats;
-} cm_opts_t;
+#include "cm_cli.h"
 
 
 enum {
@@ -77,7 +27,10 @@ enum {
     CM_OPT_BENCH_FILE,
     CM_OPT_REFERENCE,
     CM_OPT_NEEDS,
-    CM_OPT_STATS
+    CM_OPT_STATS,
+    CM_OPT_EXPLAIN,
+    CM_OPT_CORPUS,
+    CM_OPT_DIFF
 };
 
 
@@ -92,15 +45,9 @@ static int cm_check_batch(cm_opts_t *o, cm_ruleset_t *rs, cm_scratch_t *s,
     cm_arena_t *ar);
 static int cm_bench(cm_opts_t *o, cm_ruleset_t *rs, cm_scratch_t *s,
     cm_arena_t *ar);
-static int cm_run(cm_opts_t *o, cm_ruleset_t *rs, cm_scratch_t *s,
-    cm_arena_t *ar, const unsigned char *text, size_t len,
-    cm_result_t *res);
 static int cm_compare_ids(const void *a, const void *b);
-static void cm_print_text(const unsigned char *p, size_t len);
 static int cm_read_file(FILE *f, unsigned char **text, size_t *len);
 static unsigned char *cm_join_args(int argc, char **argv, size_t *len);
-static void *cm_arena_alloc(void *data, size_t size);
-static void cm_arena_reset(cm_arena_t *ar);
 static void cm_usage(FILE *f);
 
 
@@ -178,6 +125,11 @@ main(int argc, char **argv)
         goto done;
     }
 
+    if (o.corpus) {
+        rc = cm_corpus(&o, rs, s, &ar);
+        goto done;
+    }
+
     if (optind < argc) {
         text = cm_join_args(argc - optind, argv + optind, &len);
 
@@ -194,7 +146,8 @@ main(int argc, char **argv)
         goto done;
     }
 
-    rc = cm_check_one(&o, rs, s, &ar, text, len);
+    rc = o.explain ? cm_explain(&o, rs, s, &ar, text, len)
+                   : cm_check_one(&o, rs, s, &ar, text, len);
 
 done:
 
@@ -204,6 +157,7 @@ done:
     cm_scratch_free(s);
     cm_ruleset_free(rs);
     free(o.rules);
+    free(o.old);
 
     return rc;
 }
@@ -230,6 +184,9 @@ cm_parse_args(int argc, char **argv, cm_opts_t *o)
         { "reference", no_argument, NULL, CM_OPT_REFERENCE },
         { "needs",  no_argument,       NULL, CM_OPT_NEEDS },
         { "stats",  no_argument,       NULL, CM_OPT_STATS },
+        { "explain", no_argument,      NULL, CM_OPT_EXPLAIN },
+        { "corpus", required_argument, NULL, CM_OPT_CORPUS },
+        { "diff",   required_argument, NULL, CM_OPT_DIFF },
         { "help",   no_argument,       NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
@@ -314,6 +271,25 @@ cm_parse_args(int argc, char **argv, cm_opts_t *o)
             o->reference = 1;
             break;
 
+        case CM_OPT_EXPLAIN:
+            o->explain = 1;
+            break;
+
+        case CM_OPT_CORPUS:
+            o->corpus = optarg;
+            break;
+
+        case CM_OPT_DIFF:
+            rules = realloc(o->old, (o->nold + 1) * sizeof(char *));
+            if (rules == NULL) {
+                fprintf(stderr, "comment-check: out of memory\n");
+                goto failed;
+            }
+
+            rules[o->nold++] = optarg;
+            o->old = rules;
+            break;
+
         case CM_OPT_STATS:
             o->lint = 1;
             o->stats = 1;
@@ -345,7 +321,14 @@ cm_parse_args(int argc, char **argv, cm_opts_t *o)
         goto failed;
     }
 
-    if ((o->batch || o->bench || o->lint || o->list) && optind < argc) {
+    if (o->nold && o->corpus == NULL) {
+        fprintf(stderr, "comment-check: --diff needs --corpus FILE\n");
+        goto failed;
+    }
+
+    if ((o->batch || o->bench || o->lint || o->list || o->corpus)
+        && optind < argc)
+    {
         fprintf(stderr, "comment-check: unexpected argument \"%s\"\n",
                 argv[optind]);
         goto failed;
@@ -356,6 +339,7 @@ cm_parse_args(int argc, char **argv, cm_opts_t *o)
 failed:
 
     free(o->rules);
+    free(o->old);
 
     return CM_EXIT_ERROR;
 }
@@ -387,6 +371,15 @@ cm_parse_int(const char *s, long min, long max, long *n)
 static cm_ruleset_t *
 cm_load(cm_opts_t *o)
 {
+    return cm_load_rules(o->rules, o->nrules, o->reference);
+}
+
+
+/* rule files into a compiled rule set; NULL after printing the error */
+
+cm_ruleset_t *
+cm_load_rules(const char **files, size_t n, unsigned reference)
+{
     char           err[CM_ERRLEN];
     size_t         i;
     cm_ruleset_t  *rs;
@@ -397,13 +390,12 @@ cm_load(cm_opts_t *o)
         return NULL;
     }
 
-    if (o->reference) {
+    if (reference) {
         (void) cm_ruleset_set_reference(rs);
     }
 
-    for (i = 0; i < o->nrules; i++) {
-        if (cm_ruleset_add_file(rs, o->rules[i], err, sizeof(err)) != CM_OK)
-        {
+    for (i = 0; i < n; i++) {
+        if (cm_ruleset_add_file(rs, files[i], err, sizeof(err)) != CM_OK) {
             goto failed;
         }
     }
@@ -688,7 +680,7 @@ cm_bench(cm_opts_t *o, cm_ruleset_t *rs, cm_scratch_t *s, cm_arena_t *ar)
 
 /* one comment as one field, through the engine, in fresh arena memory */
 
-static int
+int
 cm_run(cm_opts_t *o, cm_ruleset_t *rs, cm_scratch_t *s, cm_arena_t *ar,
     const unsigned char *text, size_t len, cm_result_t *res)
 {
@@ -730,7 +722,7 @@ cm_compare_ids(const void *a, const void *b)
 
 /* matched text for a terminal: escaped, valid UTF-8 kept, long cut */
 
-static void
+void
 cm_print_text(const unsigned char *p, size_t len)
 {
     size_t    i, k, max;
@@ -870,7 +862,7 @@ cm_join_args(int argc, char **argv, size_t *len)
 }
 
 
-static void *
+void *
 cm_arena_alloc(void *data, size_t size)
 {
     size_t       off, n;
@@ -913,7 +905,7 @@ cm_arena_alloc(void *data, size_t size)
 
 /* frees all but one chunk, which is kept for the next comment */
 
-static void
+void
 cm_arena_reset(cm_arena_t *ar)
 {
     cm_chunk_t  *c, *next;
@@ -941,6 +933,8 @@ cm_usage(FILE *f)
 "[TEXT]\n"
 "       comment-check -r FILE... [--hold N] [--reject N] --batch\n"
 "       comment-check -r FILE... --list|--needs\n"
+"       comment-check -r FILE... --explain [TEXT]\n"
+"       comment-check -r FILE... --corpus FILE [--diff OLD_RULES]\n"
 "       comment-check -r FILE... --bench [N] [--bench-file FILE]\n"
 "       (any of them with --reference)\n"
 "\n"
@@ -961,6 +955,13 @@ cm_usage(FILE *f)
 "                    needs before PCRE2 runs it (\"always\": no atom)\n"
 "  --bench [N]       time N runs (default %d) on a 1 KB comment\n"
 "  --bench-file FILE time the runs on the contents of FILE instead\n"
+"  --explain         for one comment: its views (original, normalised,\n"
+"                    skeleton) and each rule that matched, with what\n"
+"  --corpus FILE     LABEL<TAB>TEXT lines (ham, spam, abuse): decisions\n"
+"                    by label, and for each rule the lines it matched\n"
+"                    by label, so a rule's false positives show\n"
+"  --diff OLD        with --corpus: the lines whose decision differs\n"
+"                    between OLD (repeatable) and the -r rules\n"
 "  --reference       match the old way: every rule one PCRE2 scan of\n"
 "                    every field, word lists as regexes (for comparing)\n"
 "  -h, --help        this text\n"

@@ -508,27 +508,55 @@ redis_commands() {
 }
 
 
-# one wrk run; prints "req/s p50 p99 non-2xx socket-errors", latencies
-# in microseconds
+# One wrk run; prints "req/s p50 p99 non-2xx socket-errors cpu", the
+# latencies in microseconds, cpu the microseconds of CPU the workers
+# spent per request: on a busy machine req/s tells how much CPU nginx
+# got, cpu what it did with it.
 wrk_run() {
-    local name=$1 secs=$2
+    local name=$1 secs=$2 before after
+
+    before=$(worker_ticks "$name")
 
     BENCH_BODY=$run/ham.body wrk -t1 -c"$conns" -d"${secs}s" --latency \
         -s "$here/post.lua" "http://127.0.0.1:${port[$name]}/komentar" \
-        | awk '
-            function us(v) {
-                if (v ~ /us$/) return v + 0
-                if (v ~ /ms$/) return v * 1000
-                if (v ~ /m$/)  return v * 60e6
-                if (v ~ /s$/)  return v * 1e6
-                return v
-            }
-            /^ +50%/            { p50 = us($2) }
-            /^ +99%/            { p99 = us($2) }
-            /^Requests\/sec/    { rps = $2 }
-            /Non-2xx/           { bad = $NF }
-            /Socket errors/     { gsub(/,/, ""); err = $4 + $6 + $8 + $10 }
-            END { printf "%s %s %s %d %d\n", rps, p50, p99, bad, err }'
+        > "$run/wrk.out"
+
+    after=$(worker_ticks "$name")
+
+    awk -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" '
+        function us(v) {
+            if (v ~ /us$/) return v + 0
+            if (v ~ /ms$/) return v * 1000
+            if (v ~ /m$/)  return v * 60e6
+            if (v ~ /s$/)  return v * 1e6
+            return v
+        }
+        /^ +50%/            { p50 = us($2) }
+        /^ +99%/            { p99 = us($2) }
+        / requests in /     { n = $1 }
+        /^Requests\/sec/    { rps = $2 }
+        /Non-2xx/           { bad = $NF }
+        /Socket errors/     { gsub(/,/, ""); err = $4 + $6 + $8 + $10 }
+        END {
+            cpu = n > 0 ? ticks * 1e6 / hz / n : 0
+            printf "%s %s %s %d %d %s\n", rps, p50, p99, bad, err, cpu
+        }' "$run/wrk.out"
+}
+
+
+# user and system time of NAME's workers so far, in clock ticks
+worker_ticks() {
+    local master w t=0
+
+    master=$(cat "$run/$1/nginx.pid")
+
+    for w in $(ps -o pid= --ppid "$master"); do
+        # fields 14 and 15 of stat, counted after the "(nginx)" name
+        t=$((t + $(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' \
+                      "/proc/$w/stat" 2>/dev/null || echo 0)))
+    done
+
+    echo "$t"
 }
 
 
@@ -559,7 +587,8 @@ measure() {
 }
 
 
-# field F (2 req/s, 3 p50, 4 p99) of NAME's rounds
+# field F (2 req/s, 3 p50, 4 p99, 5 non-2xx, 6 socket errors, 7 CPU
+# per request) of NAME's rounds
 rounds_of() {
     awk -v n="$1" -v f="$2" '$1 == n { print $f }' "$run/results"
 }
@@ -572,7 +601,8 @@ log_lines() {
 
 
 nginx_table() {
-    local name rps p50 p99 base_rps base_p50 base_p99 each bad err
+    local name rps p50 p99 cpu base_rps base_p50 base_p99 base_cpu
+    local each bad err
     local -A started=() checked=()
 
     mkdir -p "$run"
@@ -601,6 +631,7 @@ nginx_table() {
     base_rps=$(rounds_of plain 2 | median)
     base_p50=$(rounds_of plain 3 | median)
     base_p99=$(rounds_of plain 4 | median)
+    base_cpu=$(rounds_of plain 7 | median)
 
     echo "## 1. Through nginx"
     echo
@@ -610,23 +641,27 @@ nginx_table() {
          "$secs s per configuration, alternating; medians of the rounds." \
          "Every configuration proxies to a backend nginx with" \
          "$backend_workers workers answering \`return 200\` over" \
-         "kept-alive connections."
+         "kept-alive connections.  Worker CPU per request: user and" \
+         "system time of the nginx workers (/proc) over the requests" \
+         "wrk counted, steadier than req/s when the machine is shared."
     echo
-    echo "| configuration | req/s | vs plain | p50 | vs plain | p99 | vs plain | req/s of each round | non-2xx | socket errors |"
-    echo "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|"
+    echo "| configuration | req/s | vs plain | p50 | vs plain | p99 | vs plain | worker CPU per request | vs plain | req/s of each round | non-2xx | socket errors |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|"
 
     for name in "${configs[@]}" backend; do
         rps=$(rounds_of "$name" 2 | median)
         p50=$(rounds_of "$name" 3 | median)
         p99=$(rounds_of "$name" 4 | median)
+        cpu=$(rounds_of "$name" 7 | median)
         each=$(rounds_of "$name" 2 | awk '{ printf "%s%.0f", (NR > 1 ? " / " : ""), $1 }')
         bad=$(rounds_of "$name" 5 | awk '{ s += $1 } END { print s + 0 }')
         err=$(rounds_of "$name" 6 | awk '{ s += $1 } END { print s + 0 }')
 
-        printf '| %s | %.0f | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
+        printf '| %s | %.0f | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
             "${label[$name]}" "$rps" "$(ratio "$rps" "$base_rps")" \
             "$(fmt_ms "$p50")" "$(ratio "$p50" "$base_p50")" \
             "$(fmt_ms "$p99")" "$(ratio "$p99" "$base_p99")" \
+            "$(fmt_us "$cpu") us" "$(ratio "$cpu" "$base_cpu")" \
             "$each" "$bad" "$err"
     done
 
@@ -818,9 +853,23 @@ engine_table() {
 # every body) is not counted.  Prints T or E when a run times out or
 # fails; valgrind runs PCRE2's JIT code as it is.
 callgrind_ir() {
-    local body=$1 n ir=() rc out
+    local body=$1 n ir=()
 
     for n in 1 2; do
+        ir+=("$(callgrind_total "$body" "$n")")
+        [[ ${ir[-1]} == [TE] ]] && { echo "${ir[-1]}"; return; }
+    done
+
+    echo $((ir[1] - ir[0]))
+}
+
+
+# callgrind's total for --bench N; a run that fails is tried once more
+# before it counts as an error, as a shared machine may kill it
+callgrind_total() {
+    local body=$1 n=$2 try rc out
+
+    for try in 1 2; do
         rc=0
         out=$(timeout -k 5 "$limit" valgrind --tool=callgrind \
                   --callgrind-out-file=/dev/null \
@@ -829,15 +878,16 @@ callgrind_ir() {
 
         if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
             echo T; return
-        elif [ $rc -ne 0 ]; then
-            say "callgrind on $body: $(tail -3 <<< "$out")"
-            echo E; return
+        elif [ $rc -eq 0 ]; then
+            awk '/Collected :/ { print $NF }' <<< "$out"
+            return
         fi
 
-        ir+=("$(awk '/Collected :/ { print $NF }' <<< "$out")")
+        say "callgrind, --bench $n on $body: exit $rc (try $try):" \
+            "$(grep -v '^==' <<< "$out" | head -3)"
     done
 
-    echo $((ir[1] - ir[0]))
+    echo E
 }
 
 

@@ -7,7 +7,10 @@
 #   ./build.sh test      build, then run every test (unit and integration)
 #   ./build.sh run       build, then start the demo site on loopback
 #   ./build.sh quality   measure the shipped rules on t/corpus
-#   ./build.sh bench     print engine speed on a 1 KB comment
+#   ./build.sh bench [nginx|engine|hostile...]
+#                        benchmarks as markdown tables (t/bench/bench.sh):
+#                        through nginx against a plain proxy and
+#                        ModSecurity, engine scaling, hostile bodies
 #   ./build.sh bench-limit  posts per second with and without a Redis limit
 #   ./build.sh fuzz      run each libFuzzer target FUZZ_SECONDS (60)
 #   ./build.sh asan      integration tests with the module under ASan+UBSan,
@@ -286,8 +289,7 @@ case "${1:-build}" in
     fuzz)     do_fuzz ;;
     asan)     do_build; build_asan; test_asan ;;
     bench-limit) do_build >/dev/null; exec "$top/t/bench/limit-bench.sh" ;;
-    bench)    build_engine; build_cli; exec "$build/comment-check" \
-                  -r "$top/rules/main.rules" --bench ;;
+    bench)    do_build >/dev/null; exec "$top/t/bench/bench.sh" "${@:2}" ;;
     clean)    rm -rf "$build" ;;
     *)        say "usage: $0 [deps|build|test|asan|run|quality|bench|bench-limit|fuzz|clean]"; exit 2 ;;
 esac

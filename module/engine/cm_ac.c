@@ -29,6 +29,7 @@ typedef struct {
     uint32_t              child;     /* first child, 0: none */
     uint32_t              next;      /* next sibling */
     uint32_t              out;       /* first output + 1, 0: none */
+    uint32_t              parent;
     unsigned char         byte;
 } cm_ac_node_t;
 
@@ -42,10 +43,13 @@ typedef struct {
 
 struct cm_ac_builder_s {
     cm_alloc_t            alloc;
-    unsigned              fold;
+    unsigned char         same[256];  /* each byte as the key's byte */
+    uint32_t              root[256];  /* the root's children */
     cm_ac_node_t         *nodes;
     size_t                nnodes;
     size_t                nalloc;
+    uint32_t             *hash;      /* (parent, byte) to child, open */
+    size_t                hsize;     /* a power of two */
     cm_ac_bout_t         *outs;
     size_t                nouts;
     size_t                oalloc;
@@ -84,6 +88,11 @@ struct cm_ac_s {
 };
 
 
+static uint32_t cm_ac_child(cm_ac_builder_t *b, uint32_t s,
+    unsigned char ch);
+static int cm_ac_hash_add(cm_ac_builder_t *b, uint32_t c);
+static void cm_ac_hash_put(cm_ac_builder_t *b, uint32_t c);
+static size_t cm_ac_hash(uint32_t s, unsigned char ch);
 static void *cm_ac_alloc(cm_ac_t *ac, size_t size);
 static int cm_ac_edges(cm_ac_t *ac, cm_ac_builder_t *b);
 static uint32_t cm_ac_goto(const cm_ac_t *ac, uint32_t s, unsigned c);
@@ -96,8 +105,10 @@ static int cm_ac_report(const cm_ac_t *ac, uint32_t s, size_t end,
 
 
 cm_ac_builder_t *
-cm_ac_builder_create(const cm_alloc_t *a, unsigned fold)
+cm_ac_builder_create(const cm_alloc_t *a, unsigned fold,
+    const unsigned char *same)
 {
+    unsigned          i;
     cm_ac_builder_t  *b;
 
     b = a->alloc(a->data, sizeof(cm_ac_builder_t));
@@ -108,7 +119,14 @@ cm_ac_builder_create(const cm_alloc_t *a, unsigned fold)
     memset(b, 0, sizeof(cm_ac_builder_t));
 
     b->alloc = *a;
-    b->fold = fold;
+
+    for (i = 0; i < 256; i++) {
+        b->same[i] = same ? same[i] : (unsigned char) i;
+
+        if (fold && i >= 'A' && i <= 'Z') {
+            b->same[i] = b->same[i | 0x20];
+        }
+    }
 
     b->nodes = cm_grow(a, NULL, 0, &b->nalloc, sizeof(cm_ac_node_t));
     if (b->nodes == NULL) {
@@ -140,19 +158,13 @@ cm_ac_add(cm_ac_builder_t *b, const unsigned char *key, size_t len,
     s = 0;
 
     for (i = 0; i < len; i++) {
-        ch = key[i];
-
-        if (b->fold && ch >= 'A' && ch <= 'Z') {
-            ch |= 0x20;
-        }
+        ch = b->same[key[i]];
 
         b->used[ch] = 1;
 
-        for (c = b->nodes[s].child; c; c = b->nodes[c].next) {
-            if (b->nodes[c].byte == ch) {
-                break;
-            }
-        }
+        /* the root's children in a table, the others in a hash */
+
+        c = (s == 0) ? b->root[ch] : cm_ac_child(b, s, ch);
 
         if (c) {
             s = c;
@@ -180,6 +192,15 @@ cm_ac_add(cm_ac_builder_t *b, const unsigned char *key, size_t len,
         n->next = b->nodes[s].child;
         b->nodes[s].child = c;
 
+        n->parent = s;
+
+        if (s == 0) {
+            b->root[ch] = c;
+
+        } else if (cm_ac_hash_add(b, c) != CM_OK) {
+            return CM_ERROR;
+        }
+
         s = c;
     }
 
@@ -199,6 +220,102 @@ cm_ac_add(cm_ac_builder_t *b, const unsigned char *key, size_t len,
     b->nodes[s].out = (uint32_t) ++b->nouts;
 
     return CM_OK;
+}
+
+
+/* the child of node s by byte ch, 0 when there is none */
+
+static uint32_t
+cm_ac_child(cm_ac_builder_t *b, uint32_t s, unsigned char ch)
+{
+    size_t    h;
+    uint32_t  c;
+
+    if (b->hsize == 0) {
+        return 0;
+    }
+
+    for (h = cm_ac_hash(s, ch) & (b->hsize - 1); (c = b->hash[h]) != 0;
+         h = (h + 1) & (b->hsize - 1))
+    {
+        if (b->nodes[c].parent == s && b->nodes[c].byte == ch) {
+            return c;
+        }
+    }
+
+    return 0;
+}
+
+
+/* node c into the hash, which is kept at most half full */
+
+static int
+cm_ac_hash_add(cm_ac_builder_t *b, uint32_t c)
+{
+    size_t     i, size;
+    uint32_t  *hash, *old;
+
+    if ((b->nnodes + 1) * 2 > b->hsize) {
+        size = b->hsize ? b->hsize * 2 : 1024;
+
+        while ((b->nnodes + 1) * 2 > size) {
+            size *= 2;
+        }
+
+        hash = b->alloc.alloc(b->alloc.data, size * sizeof(uint32_t));
+        if (hash == NULL) {
+            return CM_ERROR;
+        }
+
+        memset(hash, 0, size * sizeof(uint32_t));
+
+        old = b->hash;
+        b->hash = hash;
+        b->hsize = size;
+
+        /* every node but the root's children, which the table holds */
+
+        for (i = 1; i < b->nnodes; i++) {
+            if (b->nodes[i].parent != 0 && i != c) {
+                cm_ac_hash_put(b, (uint32_t) i);
+            }
+        }
+
+        if (old) {
+            b->alloc.free(b->alloc.data, old);
+        }
+    }
+
+    cm_ac_hash_put(b, c);
+
+    return CM_OK;
+}
+
+
+static void
+cm_ac_hash_put(cm_ac_builder_t *b, uint32_t c)
+{
+    size_t  h;
+
+    for (h = cm_ac_hash(b->nodes[c].parent, b->nodes[c].byte)
+             & (b->hsize - 1);
+         b->hash[h] != 0; h = (h + 1) & (b->hsize - 1))
+    {
+        /* void */
+    }
+
+    b->hash[h] = c;
+}
+
+
+static size_t
+cm_ac_hash(uint32_t s, unsigned char ch)
+{
+    uint64_t  x;
+
+    x = ((uint64_t) s << 8 | ch) * 0x9e3779b97f4a7c15ULL;
+
+    return (size_t) (x >> 32);
 }
 
 
@@ -231,10 +348,10 @@ cm_ac_build(cm_ac_builder_t *b)
         }
     }
 
-    if (b->fold) {
-        for (i = 'A'; i <= 'Z'; i++) {
-            ac->cls[i] = ac->cls[i | 0x20];
-        }
+    /* the bytes that stand for another share its class */
+
+    for (i = 0; i < 256; i++) {
+        ac->cls[i] = ac->cls[b->same[i]];
     }
 
     ac->nclasses = n;
@@ -294,6 +411,10 @@ cm_ac_builder_free(cm_ac_builder_t *b)
 
     if (b->outs) {
         b->alloc.free(b->alloc.data, b->outs);
+    }
+
+    if (b->hash) {
+        b->alloc.free(b->alloc.data, b->hash);
     }
 
     b->alloc.free(b->alloc.data, b);

@@ -29,10 +29,12 @@ typedef int (*cm_ac_hit_pt)(void *ctx, uint32_t value, uint32_t len,
 
 /*
  * "fold": ASCII upper case scans as lower case (keys are given in lower
- * case).  Memory comes from "a", which must have a free hook; the
- * automaton is freed with cm_ac_free.
+ * case).  "same", when not NULL, maps each byte to the byte it matches as
+ * (keys and text alike): "l" and "1" as "i", say.  Memory comes from "a",
+ * which must have a free hook; the automaton is freed with cm_ac_free.
  */
-cm_ac_builder_t *cm_ac_builder_create(const cm_alloc_t *a, unsigned fold);
+cm_ac_builder_t *cm_ac_builder_create(const cm_alloc_t *a, unsigned fold,
+    const unsigned char *same);
 
 /* a key of 1 to 65535 bytes; the same key may be added with many values */
 int cm_ac_add(cm_ac_builder_t *b, const unsigned char *key, size_t len,

@@ -349,7 +349,7 @@ cm_pf_build(cm_pf_t *pf)
         return CM_ERROR;
     }
 
-    b = cm_ac_builder_create(&pf->alloc, 1);
+    b = cm_ac_builder_create(&pf->alloc, 1, NULL);
     if (b == NULL) {
         return CM_ERROR;
     }

@@ -71,6 +71,12 @@
  */
 #define CM_WORDS_JUNK_MIN  8
 
+/*
+ * Keys this long get halves (cm_words_half): shorter halves would be
+ * found everywhere, and each find costs a look beside it.
+ */
+#define CM_WORDS_HALVES_MIN  8
+
 /* a long key: found inside glued text too */
 #define CM_WORDS_LONG      6
 
@@ -148,6 +154,24 @@ typedef struct {
 } cm_wvar_t;
 
 
+/*
+ * Memory for one entry while it is made into keys: a chunk reused for
+ * every entry, and blocks for the rare entry that does not fit, freed
+ * before the next.
+ */
+
+#define CM_WARENA_SIZE     (64 * 1024)
+#define CM_WARENA_BIG      8
+
+typedef struct {
+    cm_ruleset_t         *rs;
+    unsigned char        *buf;
+    size_t                used;
+    void                 *big[CM_WARENA_BIG];
+    size_t                nbig;
+} cm_warena_t;
+
+
 /* one list being read */
 
 typedef struct {
@@ -161,6 +185,7 @@ typedef struct {
     size_t                nwords;
     size_t                nexc;
     cm_str_t             *lines;     /* the reference: every entry */
+    cm_warena_t           arena;
 } cm_wload_t;
 
 
@@ -194,6 +219,9 @@ typedef struct {
 } cm_wscan_t;
 
 
+static void *cm_warena_alloc(void *data, size_t size);
+static void cm_warena_free(void *data, void *p);
+static void cm_warena_reset(cm_warena_t *ar);
 static int cm_words_line(cm_wload_t *ld, unsigned line,
     const unsigned char *s, const unsigned char *e);
 static int cm_words_create(cm_ruleset_t *rs, cm_rule_t *r, cm_words_t **wp);
@@ -202,7 +230,6 @@ static int cm_words_entry(cm_wload_t *ld, unsigned line, unsigned kind,
     const unsigned char *s, size_t len);
 static unsigned cm_words_base(const cm_view_t *v, const cm_skel_t *sk,
     unsigned kind, cm_wvar_t *base);
-static void cm_free_skel(cm_ruleset_t *rs, cm_skel_t *sk);
 static int cm_words_keys(cm_wload_t *ld, unsigned kind, unsigned flags,
     cm_wvar_t *base);
 static int cm_words_typos(cm_wload_t *ld, unsigned flags,
@@ -212,11 +239,19 @@ static int cm_words_add_key(cm_words_t *w, uint32_t local, unsigned kind,
 static int cm_words_halves(cm_words_t *w, uint32_t local, unsigned flags);
 static int cm_words_half(cm_wscan_t *sc, const cm_wkey_t *k, size_t s,
     size_t e);
+static int cm_words_junk(cm_wscan_t *sc, const cm_wkey_t *k, size_t a,
+    size_t b, size_t *at);
+static int cm_words_swap(cm_wscan_t *sc, const cm_wkey_t *k, size_t a,
+    size_t b);
+static int cm_words_whole(cm_wscan_t *sc, const cm_wkey_t *k, size_t a,
+    size_t b, size_t skip);
 static void cm_words_lower(unsigned char *p, size_t len);
 static int cm_words_check(const cm_words_t *w, const cm_wkey_t *k,
     const cm_view_t *view, const cm_skel_t *sk, size_t s, size_t e);
 static unsigned cm_words_word(const cm_wkey_t *k, unsigned nplain,
     unsigned nspell, unsigned nother, unsigned spacey);
+static int cm_words_letter(unsigned char key, unsigned char text,
+    unsigned loose);
 static int cm_words_head(const cm_view_t *view, const cm_skel_t *sk,
     size_t s);
 static int cm_words_tail(const cm_view_t *view, const cm_skel_t *sk,
@@ -269,6 +304,7 @@ cm_words_load(cm_ruleset_t *rs, cm_rule_t *r, const char *path,
     ld.path = path;
     ld.err = err;
     ld.errlen = errlen;
+    ld.arena.rs = rs;
 
     rc = CM_OK;
 
@@ -332,9 +368,66 @@ cm_words_load(cm_ruleset_t *rs, cm_rule_t *r, const char *path,
         cm_rs_free(rs, ld.lines);
     }
 
+    cm_warena_reset(&ld.arena);
+    cm_rs_free(rs, ld.arena.buf);
     cm_rs_free(rs, f.data);
 
     return rc;
+}
+
+
+static void *
+cm_warena_alloc(void *data, size_t size)
+{
+    void         *p;
+    cm_warena_t  *ar = data;
+
+    size = (size + 15) & ~(size_t) 15;
+
+    if (ar->buf == NULL) {
+        ar->buf = cm_rs_alloc(ar->rs, CM_WARENA_SIZE);
+        if (ar->buf == NULL) {
+            return NULL;
+        }
+    }
+
+    if (size <= CM_WARENA_SIZE - ar->used) {
+        p = ar->buf + ar->used;
+        ar->used += size;
+        return p;
+    }
+
+    if (ar->nbig == CM_WARENA_BIG) {
+        return NULL;
+    }
+
+    p = cm_rs_alloc(ar->rs, size);
+    if (p) {
+        ar->big[ar->nbig++] = p;
+    }
+
+    return p;
+}
+
+
+/* the entry's memory goes back at once, in cm_warena_reset */
+
+static void
+cm_warena_free(void *data, void *p)
+{
+    (void) data;
+    (void) p;
+}
+
+
+static void
+cm_warena_reset(cm_warena_t *ar)
+{
+    while (ar->nbig) {
+        cm_rs_free(ar->rs, ar->big[--ar->nbig]);
+    }
+
+    ar->used = 0;
 }
 
 
@@ -407,8 +500,10 @@ cm_words_line(cm_wload_t *ld, unsigned line, const unsigned char *s,
 static int
 cm_words_create(cm_ruleset_t *rs, cm_rule_t *r, cm_words_t **wp)
 {
-    cm_alloc_t   a;
-    cm_words_t  *w;
+    unsigned       i;
+    cm_alloc_t     a;
+    cm_words_t    *w;
+    unsigned char  same[256];
 
     w = rs->words[r->view];
 
@@ -428,8 +523,20 @@ cm_words_create(cm_ruleset_t *rs, cm_rule_t *r, cm_words_t **wp)
 
     w->alloc = a;
 
-    w->builder = cm_ac_builder_create(&a, 0);
-    w->lbuilder = cm_ac_builder_create(&a, 0);
+    /*
+     * "i", "l" and the "1" that stands for either are one letter to the
+     * automata; cm_words_letters tells them apart where a key is found.
+     */
+
+    for (i = 0; i < 256; i++) {
+        same[i] = (unsigned char) i;
+    }
+
+    same['l'] = 'i';
+    same['1'] = 'i';
+
+    w->builder = cm_ac_builder_create(&a, 0, same);
+    w->lbuilder = cm_ac_builder_create(&a, 0, same);
 
     if (w->builder == NULL || w->lbuilder == NULL) {
         cm_ac_builder_free(w->builder);
@@ -504,7 +611,18 @@ cm_words_entry(cm_wload_t *ld, unsigned line, unsigned kind,
 
     rs = ld->rs;
 
-    cm_rs_allocator(rs, &a);
+    /* the reference keeps its entries; the keys need them only here */
+
+    if (rs->reference) {
+        cm_rs_allocator(rs, &a);
+
+    } else {
+        cm_warena_reset(&ld->arena);
+
+        a.alloc = cm_warena_alloc;
+        a.free = cm_warena_free;
+        a.data = &ld->arena;
+    }
 
     if (ld->r->view == CM_VIEW_NORM) {
         if (cm_view_norm(&a, s, len, &v) != CM_OK) {
@@ -513,18 +631,19 @@ cm_words_entry(cm_wload_t *ld, unsigned line, unsigned kind,
             return CM_ERROR;
         }
 
-        cm_rs_free(rs, v.map);
+        a.free(a.data, v.map);
         v.map = NULL;
         text = v.text;
 
     } else {
-        text = (unsigned char *) cm_rs_strdup(rs, s, len);
+        text = a.alloc(a.data, len ? len : 1);
         if (text == NULL) {
             snprintf(ld->err, ld->errlen, "%s:%u: out of memory", ld->path,
                      line);
             return CM_ERROR;
         }
 
+        memcpy(text, s, len);
         v.text = text;
         v.len = len;
         v.map = NULL;
@@ -544,7 +663,7 @@ cm_words_entry(cm_wload_t *ld, unsigned line, unsigned kind,
     }
 
     if (v.len == 0 || (v.len == 1 && kind != CM_WK_STRICT)) {
-        cm_rs_free(rs, text);
+        a.free(a.data, text);
         return CM_OK;
     }
 
@@ -609,7 +728,6 @@ cm_words_entry(cm_wload_t *ld, unsigned line, unsigned kind,
     if (rc == CM_OK && (flags & CM_WK_DOUBLE) && !(flags & CM_WK_NOSPELL)
         && kind != CM_WK_LOOSE)
     {
-        cm_free_skel(rs, &sk);
 
         rc = cm_view_skel(&a, &v, CM_SKEL_SPLIT, &sk);
 
@@ -626,8 +744,7 @@ cm_words_entry(cm_wload_t *ld, unsigned line, unsigned kind,
 
 done:
 
-    cm_free_skel(rs, &sk);
-    cm_rs_free(rs, text);
+    /* the arena's memory, all of it, goes back with the next entry */
 
     ld->w->nentries++;
 
@@ -703,21 +820,6 @@ cm_words_base(const cm_view_t *v, const cm_skel_t *sk, unsigned kind,
 }
 
 
-static void
-cm_free_skel(cm_ruleset_t *rs, cm_skel_t *sk)
-{
-    cm_rs_free(rs, sk->text);
-    cm_rs_free(rs, sk->off);
-    cm_rs_free(rs, sk->end);
-    cm_rs_free(rs, sk->gap);
-    cm_rs_free(rs, sk->flags);
-    cm_rs_free(rs, sk->units);
-    cm_rs_free(rs, sk->digits);
-
-    memset(sk, 0, sizeof(cm_skel_t));
-}
-
-
 /*
  * The keys of one entry: its skeleton; with "1" for some of its "i" and
  * "l" (and "i" for "l" in a loose entry); with the two letters around a
@@ -729,9 +831,9 @@ static int
 cm_words_keys(cm_wload_t *ld, unsigned kind, unsigned flags,
     cm_wvar_t *base)
 {
-    size_t      i, j, n, pos[CM_WORDS_KEY_MAX], npos, total, m;
-    unsigned    c, digit[CM_WORDS_KEY_MAX], radix[CM_WORDS_KEY_MAX];
-    cm_wvar_t   v;
+    size_t       i, j, n, m;
+    unsigned     c;
+    cm_wvar_t    v;
     cm_words_t  *w;
 
     w = ld->w;
@@ -744,89 +846,6 @@ cm_words_keys(cm_wload_t *ld, unsigned kind, unsigned flags,
         && cm_words_halves(w, ld->local, flags) != CM_OK)
     {
         return CM_ERROR;
-    }
-
-    /* "i" and "l" written "1" or "|", "l" written "i" in loose entries */
-
-    npos = 0;
-    total = 1;
-
-    for (i = 0; i < base->len; i++) {
-        if (!(base->info[i] & CM_KI_LETTER)) {
-            continue;
-        }
-
-        if (base->key[i] == 'i' || base->key[i] == 'l') {
-            pos[npos] = i;
-            radix[npos] = (base->key[i] == 'l' && kind == CM_WK_LOOSE) ? 3
-                                                                       : 2;
-            if (total <= CM_WORDS_VARIANTS) {
-                total *= radix[npos];
-            }
-
-            npos++;
-        }
-    }
-
-    if (npos && total <= CM_WORDS_VARIANTS) {
-        /* every combination */
-
-        memset(digit, 0, sizeof(unsigned) * npos);
-
-        for ( ;; ) {
-            for (j = 0; j < npos; j++) {
-                if (++digit[j] < radix[j]) {
-                    break;
-                }
-
-                digit[j] = 0;
-            }
-
-            if (j == npos) {
-                break;
-            }
-
-            v = *base;
-
-            for (j = 0; j < npos; j++) {
-                v.key[pos[j]] = (digit[j] == 0) ? base->key[pos[j]]
-                                : (digit[j] == 1 ? '1' : 'i');
-            }
-
-            if (cm_words_add_key(w, ld->local, kind, flags, &v) != CM_OK) {
-                return CM_ERROR;
-            }
-        }
-
-    } else if (npos) {
-        /* too many: each one alone, and all of them */
-
-        for (c = 1; c < 3; c++) {
-            v = *base;
-            m = 0;
-
-            for (j = 0; j < npos; j++) {
-                if (c < radix[j]) {
-                    v.key[pos[j]] = (c == 1) ? '1' : 'i';
-                    m++;
-                }
-            }
-
-            if (m && cm_words_add_key(w, ld->local, kind, flags, &v)
-                     != CM_OK)
-            {
-                return CM_ERROR;
-            }
-        }
-
-        for (j = 0; j < npos && j < CM_WORDS_VARIANTS; j++) {
-            v = *base;
-            v.key[pos[j]] = '1';
-
-            if (cm_words_add_key(w, ld->local, kind, flags, &v) != CM_OK) {
-                return CM_ERROR;
-            }
-        }
     }
 
     if (kind == CM_WK_LOOSE) {
@@ -910,18 +929,19 @@ cm_words_keys(cm_wload_t *ld, unsigned kind, unsigned flags,
 
 
 /*
- * Spellings spammers use to get past a word: without its vowels ("dftr
- * slt gcr"), and with two letters of a word swapped ("gaocr"); only where
- * enough is left that the result is no other word.
+ * A spelling spammers use to get past a word: without its vowels ("dftr
+ * slt gcr"), only where enough is left that the result is no other word.
+ * (Swapped letters and junk letters are found from half a key, see
+ * cm_words_half.)
  */
 
 static int
 cm_words_typos(cm_wload_t *ld, unsigned flags, const cm_wvar_t *base)
 {
-    size_t         i, j, ws, kept, dropped, cons;
-    unsigned       pend, phrase;
+    size_t         i, kept, dropped, cons;
+    unsigned       pend;
     cm_wvar_t      v;
-    unsigned char  c, t;
+    unsigned char  c;
 
     /* the vowels dropped: consonants left, one in each word at least */
 
@@ -973,54 +993,6 @@ cm_words_typos(cm_wload_t *ld, unsigned flags, const cm_wvar_t *base)
             != CM_OK)
         {
             return CM_ERROR;
-        }
-    }
-
-    /*
-     * Two letters swapped in a long word, or in a word of a phrase, where
-     * the other words must match too.
-     */
-
-    for (i = 1, phrase = 0; i < base->len; i++) {
-        phrase |= (base->info[i] & CM_KI_JUNC) != 0;
-    }
-
-    for (ws = 0; ws < base->len; ws = i) {
-        for (i = ws + 1; i < base->len
-                         && !(base->info[i] & (CM_KI_JUNC|CM_KI_PUNCT));
-             i++)
-        {
-            /* void */
-        }
-
-        if (i - ws < (phrase ? 4 : CM_WORDS_TYPO_MIN + 1)) {
-            continue;
-        }
-
-        for (j = ws; j + 1 < i; j++) {
-            c = base->key[j];
-            t = base->key[j + 1];
-
-            if (c == t || c >= 0x80 || t >= 0x80
-                || !(base->info[j] & CM_KI_LETTER)
-                || !(base->info[j + 1] & CM_KI_LETTER)
-                || (j > ws && base->key[j - 1] == t)
-                || (j + 2 < i && base->key[j + 2] == c))
-            {
-                continue;
-            }
-
-            v = *base;
-            v.key[j] = t;
-            v.key[j + 1] = c;
-            v.units[j] = base->units[j + 1];
-            v.units[j + 1] = base->units[j];
-
-            if (cm_words_add_key(ld->w, ld->local, CM_WK_STRICT, flags, &v)
-                != CM_OK)
-            {
-                return CM_ERROR;
-            }
         }
     }
 
@@ -1118,7 +1090,7 @@ cm_words_halves(cm_words_t *w, uint32_t local, unsigned flags)
     whole = &w->keys[w->nkeys - 1];
     bytes = w->kbytes + whole->info;
 
-    if (whole->len < CM_WORDS_JUNK_MIN) {
+    if (whole->len < CM_WORDS_HALVES_MIN) {
         return CM_OK;
     }
 
@@ -1389,6 +1361,10 @@ cm_words_hit_loose(void *ctx, uint32_t value, uint32_t len, size_t end)
         t = s + i;
         a = first ? first[t] : t;
 
+        if (!cm_words_letter(sc->w->kbytes[k->info + i], sk->text[a], 1)) {
+            return 0;
+        }
+
         if (i && sk->gap[a] > CM_SK_MERGE_GAP) {
             return 0;
         }
@@ -1430,16 +1406,72 @@ cm_words_hit_loose(void *ctx, uint32_t value, uint32_t len, size_t end)
 
 /*
  * Half of a long key found at [s, e): the other half beside it with one
- * letter more somewhere in it, then the whole as any key is checked:
- * whole words, no gaps but between the entry's words, a boundary at each
- * end.
+ * deliberate typo, a junk letter in it or two of its letters swapped;
+ * then the whole is checked as a key would be: no gaps but between the
+ * entry's words, a boundary at each end.
  */
 
 static int
 cm_words_half(cm_wscan_t *sc, const cm_wkey_t *k, size_t s, size_t e)
 {
-    size_t                 i, j, t, a, b, n, skip, ins, ws, we;
-    unsigned               g;
+    size_t                 a, b, n, at;
+    const cm_skel_t       *sk;
+
+    sk = sc->sk;
+    n = k->full;
+
+    /* a junk letter: the whole is one letter longer than the key */
+
+    if (n >= CM_WORDS_JUNK_MIN) {
+        if (k->kind == CM_WK_LEFT) {
+            a = s;
+            b = s + n + 1;
+
+        } else {
+            a = (s >= n + 1 - k->len) ? s - (n + 1 - k->len) : (size_t) -1;
+            b = e;
+        }
+
+        if (a != (size_t) -1 && b <= sk->len
+            && cm_words_junk(sc, k, a, b, &at)
+            && cm_words_whole(sc, k, a, b, at))
+        {
+            return cm_words_found(sc, k, sk->off[a], sk->end[b - 1]);
+        }
+    }
+
+    /* two letters swapped: as long as the key */
+
+    if (k->kind == CM_WK_LEFT) {
+        a = s;
+        b = s + n;
+
+    } else {
+        a = (s >= n - k->len) ? s - (n - k->len) : (size_t) -1;
+        b = e;
+    }
+
+    if (a != (size_t) -1 && b <= sk->len && cm_words_swap(sc, k, a, b)
+        && cm_words_whole(sc, k, a, b, (size_t) -1))
+    {
+        return cm_words_found(sc, k, sk->off[a], sk->end[b - 1]);
+    }
+
+    return 0;
+}
+
+
+/*
+ * sk->text[a .. b) is the key with one letter more, *at, inside a word of
+ * five letters or more: in a shorter one it spells another word ("makan
+ * tapi" is not "makan tai").
+ */
+
+static int
+cm_words_junk(cm_wscan_t *sc, const cm_wkey_t *k, size_t a, size_t b,
+    size_t *at)
+{
+    size_t                 i, t, n, skip, ins, ws, we;
     const cm_skel_t       *sk;
     const unsigned char   *key, *info;
 
@@ -1448,31 +1480,10 @@ cm_words_half(cm_wscan_t *sc, const cm_wkey_t *k, size_t s, size_t e)
     key = sc->w->kbytes + k->info;
     info = sc->w->kinfo + k->info;
 
-    /* the whole span, one letter longer than the key */
-
-    if (k->kind == CM_WK_LEFT) {
-        a = s;
-        b = s + n + 1;
-
-    } else {
-        if (s < n + 1 - k->len) {
-            return 0;
-        }
-
-        a = s - (n + 1 - k->len);
-        b = e;
-    }
-
-    if (b > sk->len) {
-        return 0;
-    }
-
-    /* the other half with one letter inserted: which one is extra */
-
     skip = (size_t) -1;
 
     for (i = 0, t = a; t < b; t++) {
-        if (i < n && sk->text[t] == key[i]) {
+        if (i < n && cm_words_letter(key[i], sk->text[t], 0)) {
             i++;
             continue;
         }
@@ -1490,11 +1501,6 @@ cm_words_half(cm_wscan_t *sc, const cm_wkey_t *k, size_t s, size_t e)
         return 0;
     }
 
-    /*
-     * The junk letter is inside a word of five letters or more: in a short
-     * one it spells another word ("makan tapi" is not "makan tai").
-     */
-
     ins = skip - a;
 
     for (ws = ins - 1; ws > 0 && !(info[ws] & (CM_KI_JUNC|CM_KI_PUNCT));
@@ -1511,7 +1517,91 @@ cm_words_half(cm_wscan_t *sc, const cm_wkey_t *k, size_t s, size_t e)
         return 0;
     }
 
-    /* gaps only where the entry's words meet, or before the junk letter */
+    *at = skip;
+
+    return 1;
+}
+
+
+/*
+ * sk->text[a .. b) is the key with two neighbouring letters of one word
+ * swapped ("gaocr"): a word of six letters or more, or of four or more in
+ * a phrase, whose other words must match too.
+ */
+
+static int
+cm_words_swap(cm_wscan_t *sc, const cm_wkey_t *k, size_t a, size_t b)
+{
+    size_t                 i, n, at, ws, we;
+    unsigned               phrase;
+    const cm_skel_t       *sk;
+    const unsigned char   *key, *info, *text;
+
+    sk = sc->sk;
+    n = k->full;
+    key = sc->w->kbytes + k->info;
+    info = sc->w->kinfo + k->info;
+    text = sk->text + a;
+
+    at = (size_t) -1;
+
+    for (i = 0; i < n; i++) {
+        if (cm_words_letter(key[i], text[i], 0)) {
+            continue;
+        }
+
+        if (at != (size_t) -1 || i + 1 == n
+            || !cm_words_letter(key[i], text[i + 1], 0)
+            || !cm_words_letter(key[i + 1], text[i], 0)
+            || (info[i + 1] & (CM_KI_JUNC|CM_KI_PUNCT))
+            || !(sk->flags[a + i] & CM_SK_LETTER)
+            || !(sk->flags[a + i + 1] & CM_SK_LETTER))
+        {
+            return 0;
+        }
+
+        at = i++;
+    }
+
+    if (at == (size_t) -1) {
+        return 0;
+    }
+
+    for (i = 1, phrase = 0; i < n; i++) {
+        phrase |= (info[i] & CM_KI_JUNC) != 0;
+    }
+
+    for (ws = at; ws > 0 && !(info[ws] & (CM_KI_JUNC|CM_KI_PUNCT)); ws--) {
+        /* void */
+    }
+
+    for (we = at + 1; we < n && !(info[we] & (CM_KI_JUNC|CM_KI_PUNCT));
+         we++)
+    {
+        /* void */
+    }
+
+    return we - ws >= (phrase ? 4 : CM_WORDS_TYPO_MIN + 1);
+}
+
+
+/*
+ * What a key found with a typo must still be: gaps only where the
+ * entry's words meet (and none around the junk letter at "skip"), a real
+ * letter at each end of the span, no letter touching it.
+ */
+
+static int
+cm_words_whole(cm_wscan_t *sc, const cm_wkey_t *k, size_t a, size_t b,
+    size_t skip)
+{
+    size_t                 i, j, t;
+    unsigned               g;
+    const cm_skel_t       *sk;
+    const unsigned char   *info;
+
+    sk = sc->sk;
+    info = sc->w->kinfo + k->info;
 
     for (i = 1, t = a + 1; t < b; t++) {
         if (t == skip) {
@@ -1526,14 +1616,9 @@ cm_words_half(cm_wscan_t *sc, const cm_wkey_t *k, size_t s, size_t e)
         }
     }
 
-    if (!cm_words_head(sc->view, sk, a) || !cm_words_tail(sc->view, sk, b)
-        || (sk->flags[a] & CM_SK_SPELL)
-        || (b < sk->len && (sk->flags[b] & CM_SK_SPELL)))
-    {
-        return 0;
-    }
-
-    return cm_words_found(sc, k, sk->off[a], sk->end[b - 1]);
+    return cm_words_head(sc->view, sk, a) && cm_words_tail(sc->view, sk, b)
+           && !(sk->flags[a] & CM_SK_SPELL)
+           && !(b < sk->len && (sk->flags[b] & CM_SK_SPELL));
 }
 
 
@@ -1683,11 +1768,12 @@ cm_words_check(const cm_words_t *w, const cm_wkey_t *k,
     size_t                i, t, last;
     unsigned              g, f, letter, nplain, nspell, nother, spacey,
                           words, first_spelled;
-    const unsigned char  *info, *units, *digits;
+    const unsigned char  *info, *units, *digits, *bytes;
 
     info = w->kinfo + k->info;
     units = w->kunits + k->info;
     digits = w->kdigits + k->info;
+    bytes = w->kbytes + k->info;
 
     letter = 0;
     nplain = 0;
@@ -1706,6 +1792,10 @@ cm_words_check(const cm_words_t *w, const cm_wkey_t *k,
         t = s + i;
         f = sk->flags[t];
         last = i;
+
+        if (!cm_words_letter(bytes[i], sk->text[t], 0)) {
+            return 0;
+        }
 
         if (f & CM_SK_LETTER) {
             letter = 1;
@@ -1834,6 +1924,33 @@ cm_words_word(const cm_wkey_t *k, unsigned nplain, unsigned nspell,
     }
 
     return (k->flags & CM_WK_LONG) && k->kind == CM_WK_STRICT && !spacey;
+}
+
+
+/*
+ * The letters the automaton took as one: the entry's "i" is written "i"
+ * or "1", its "l" "l" or "1" (or, in a loose entry, "i"); its "1" (a
+ * digit) is "1".
+ */
+
+static int
+cm_words_letter(unsigned char key, unsigned char text, unsigned loose)
+{
+    if (key == text) {
+        return 1;
+    }
+
+    switch (key) {
+
+    case 'i':
+        return text == '1';
+
+    case 'l':
+        return text == '1' || (loose && text == 'i');
+
+    default:
+        return 0;
+    }
 }
 
 

@@ -389,7 +389,7 @@ test_words(void)
         "main sltgcr",
         "daftar solt gacor",                  /* letters swapped */
         "daftar slot gacro",
-        "kasih bnagsat",
+        "dasar bajnigan",
         "s....l....o....t g....a....c....o....r",  /* 4 dots between */
         "/\\/\\axwin",                        /* drawn letters */
         "|\\/|axwi|\\|",
@@ -414,6 +414,7 @@ test_words(void)
         "bosswd",                             /* the entry's digit */
         "maxwinning",                         /* still a whole word */
         "kontrol",                            /* no junk in short keys */
+        "bnagsat",                            /* nor swaps */
         "makan tapi",                         /* nor in a short word */
         NULL
     };
@@ -427,7 +428,7 @@ test_words(void)
     }
 
     fputs("slot gacor\nmaxwin\nbangsat\noon\nslot777\nweton88\nb0sswd\n"
-          "sagne\narwantoto\nkontol\nmakan tai\n", f);
+          "sagne\narwantoto\nkontol\nmakan tai\nbajingan\n", f);
     fclose(f);
 
     rs = load("words 1 1 typo.txt\n", 0);

@@ -389,7 +389,7 @@ test_words(void)
         "main sltgcr",
         "daftar solt gacor",                  /* letters swapped */
         "daftar slot gacro",
-        "dasar bajnigan",
+        "dasar bajingna",
         "s....l....o....t g....a....c....o....r",  /* 4 dots between */
         "/\\/\\axwin",                        /* drawn letters */
         "|\\/|axwi|\\|",

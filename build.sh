@@ -27,9 +27,9 @@ nginx_src=/usr/share/nginx/src
 CC=${CC:-cc}
 CFLAGS=${CFLAGS:--O2 -g}
 WARN="-Wall -Wextra -Wno-unused-parameter -Wpointer-arith -Werror"
-LIBS="-lpcre2-8 -lutf8proc"
+LIBS="-lpcre2-8 -lutf8proc -lz"
 
-packages=(nginx nginx-dev libpcre2-dev libhiredis-dev libutf8proc-dev
+packages=(nginx nginx-dev libpcre2-dev libhiredis-dev libutf8proc-dev zlib1g-dev
           redis-server perl make gcc pkg-config curl wrk valgrind)
 
 say() { printf '%s\n' "$*" >&2; }

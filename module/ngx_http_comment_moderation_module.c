@@ -24,6 +24,9 @@
 #define NGX_HTTP_CM_RULE_SLOTS  4096
 #define NGX_HTTP_CM_RULE_PROBES 64
 
+/* the bound on an inflated body where client_max_body_size is 0 */
+#define NGX_HTTP_CM_MAX_INFLATED  (1024 * 1024)
+
 
 /*
  * Counters shared by all workers, kept across reloads.  Rule ids go into
@@ -57,7 +60,7 @@ typedef struct {
 typedef struct {
     ngx_flag_t                 enable;
     cm_ruleset_t              *rules;
-    ngx_array_t               *fields;          /* of ngx_str_t */
+    ngx_array_t               *fields;          /* of cm_name_t */
     ngx_int_t                  hold;
     ngx_int_t                  reject;
     ngx_uint_t                 mode;
@@ -92,8 +95,8 @@ static ngx_int_t ngx_http_cm_read_body(ngx_http_request_t *r, u_char **body,
     size_t *len);
 static ngx_int_t ngx_http_cm_fields(ngx_http_request_t *r,
     const cm_alloc_t *a, u_char *body, size_t len, cm_fields_t *fields);
-static ngx_uint_t ngx_http_cm_field_wanted(ngx_http_cm_loc_conf_t *lcf,
-    cm_field_t *f);
+static ngx_int_t ngx_http_cm_content_encoding(ngx_http_request_t *r,
+    cm_body_t *b);
 static ngx_int_t ngx_http_cm_record(ngx_http_request_t *r,
     ngx_http_cm_ctx_t *ctx, cm_fields_t *fields, cm_result_t *res,
     cm_decision_e decision);
@@ -439,6 +442,7 @@ ngx_http_cm_inspect(ngx_http_request_t *r, ngx_http_cm_ctx_t *ctx)
     cm_fields_t               fields;
     cm_result_t               res;
     cm_decision_e             decision;
+    ngx_int_t                 rc;
     ngx_http_cm_loc_conf_t   *lcf;
     ngx_http_cm_main_conf_t  *mcf;
     u_char                    err[CM_ERRLEN];
@@ -463,8 +467,10 @@ ngx_http_cm_inspect(ngx_http_request_t *r, ngx_http_cm_ctx_t *ctx)
 
     ngx_memzero(&fields, sizeof(cm_fields_t));
 
-    if (ngx_http_cm_fields(r, &a, body, len, &fields) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    rc = ngx_http_cm_fields(r, &a, body, len, &fields);
+
+    if (rc != NGX_OK) {
+        return (rc == NGX_ERROR) ? NGX_HTTP_INTERNAL_SERVER_ERROR : rc;
     }
 
     ngx_memzero(&res, sizeof(cm_result_t));
@@ -570,50 +576,62 @@ ngx_http_cm_read_body(ngx_http_request_t *r, u_char **body, size_t *len)
 
 
 /*
- * The fields to inspect.  A body that does not parse as its type says is
- * inspected whole as well, so breaking the syntax hides nothing.
+ * The fields to inspect, as the engine makes them from the body, its
+ * headers and the query string.  NGX_OK, NGX_ERROR, or the status to
+ * answer: 413 for a body that inflates past client_max_body_size, 415 for
+ * a Content-Encoding the engine does not inflate.
  */
 
 static ngx_int_t
 ngx_http_cm_fields(ngx_http_request_t *r, const cm_alloc_t *a, u_char *body,
     size_t len, cm_fields_t *fields)
 {
-    int                      rc;
-    size_t                   i, n;
-    ngx_str_t               *ct;
-    ngx_http_cm_stats_t     *st;
-    ngx_http_cm_loc_conf_t  *lcf;
-    u_char                   err[CM_ERRLEN];
-
-    static u_char            raw_name[] = "body";
+    int                        rc;
+    cm_body_t                  b;
+    ngx_str_t                 *ct;
+    ngx_http_cm_stats_t       *st;
+    ngx_http_cm_loc_conf_t    *lcf;
+    ngx_http_core_loc_conf_t  *clcf;
+    u_char                     err[CM_ERRLEN];
 
     lcf = ngx_http_get_module_loc_conf(r, ngx_http_comment_moderation_module);
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    ngx_memzero(&b, sizeof(cm_body_t));
 
     ct = r->headers_in.content_type ? &r->headers_in.content_type->value
                                     : NULL;
+    if (ct) {
+        b.content_type = ct->data;
+        b.content_type_len = ct->len;
+    }
 
-    rc = cm_parse_body(a, ct ? ct->data : NULL, ct ? ct->len : 0, body, len,
-                       fields, (char *) err, sizeof(err));
-
-    if (rc == CM_ERROR) {
+    if (ngx_http_cm_content_encoding(r, &b) != NGX_OK) {
         return NGX_ERROR;
     }
 
-    /* only the fields named by comment_moderation_fields, kept in place */
+    b.query = r->args.data;
+    b.query_len = r->args.len;
 
     if (lcf->fields) {
-        n = 0;
-
-        for (i = 0; i < fields->nelts; i++) {
-            if (ngx_http_cm_field_wanted(lcf, &fields->elts[i])) {
-                fields->elts[n++] = fields->elts[i];
-            }
-        }
-
-        fields->nelts = n;
+        b.filter = lcf->fields->elts;
+        b.nfilter = lcf->fields->nelts;
     }
 
-    if (rc == CM_DECLINED) {
+    /* an inflated body is bounded as a plain one is; "0" is no bound */
+
+    b.max_size = clcf->client_max_body_size
+                 ? (size_t) clcf->client_max_body_size
+                 : NGX_HTTP_CM_MAX_INFLATED;
+
+    rc = cm_body_fields(a, &b, body, len, fields, (char *) err, sizeof(err));
+
+    switch (rc) {
+
+    case CM_OK:
+        return NGX_OK;
+
+    case CM_DECLINED:
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "comment moderation: malformed body (%s), "
                       "inspecting it raw", err);
@@ -623,35 +641,91 @@ ngx_http_cm_fields(ngx_http_request_t *r, const cm_alloc_t *a, u_char *body,
             (void) ngx_atomic_fetch_add(&st->malformed, 1);
         }
 
-        if (cm_fields_add(a, fields, raw_name, sizeof(raw_name) - 1,
-                          body, len)
-            != CM_OK)
-        {
-            return NGX_ERROR;
-        }
-    }
+        return NGX_OK;
 
-    return NGX_OK;
+    case CM_TOO_LARGE:
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "comment moderation: %s, client_max_body_size is %O",
+                      err, clcf->client_max_body_size);
+        return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
+
+    case CM_UNSUPPORTED:
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "comment moderation: %s", err);
+        return NGX_HTTP_UNSUPPORTED_MEDIA_TYPE;
+
+    default:
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "comment moderation: cannot parse the body: %s", err);
+        return NGX_ERROR;
+    }
 }
 
 
-static ngx_uint_t
-ngx_http_cm_field_wanted(ngx_http_cm_loc_conf_t *lcf, cm_field_t *f)
+/* the request's Content-Encoding headers, as one list */
+
+static ngx_int_t
+ngx_http_cm_content_encoding(ngx_http_request_t *r, cm_body_t *b)
 {
-    ngx_str_t   *name;
-    ngx_uint_t   i;
+    u_char           *p;
+    size_t            len;
+    ngx_uint_t        i, n;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h, *last;
 
-    name = lcf->fields->elts;
+    static ngx_str_t  name = ngx_string("Content-Encoding");
 
-    for (i = 0; i < lcf->fields->nelts; i++) {
-        if (name[i].len == f->name_len
-            && ngx_strncmp(name[i].data, f->name, f->name_len) == 0)
-        {
-            return 1;
+    len = 0;
+    n = 0;
+    last = NULL;
+
+    for (part = &r->headers_in.headers.part; part; part = part->next) {
+        h = part->elts;
+
+        for (i = 0; i < part->nelts; i++) {
+            if (h[i].key.len == name.len
+                && ngx_strncasecmp(h[i].key.data, name.data, name.len) == 0)
+            {
+                len += h[i].value.len + 1;
+                last = &h[i];
+                n++;
+            }
         }
     }
 
-    return 0;
+    if (n == 0) {
+        return NGX_OK;
+    }
+
+    if (n == 1) {
+        b->content_encoding = last->value.data;
+        b->content_encoding_len = last->value.len;
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->content_encoding = p;
+
+    for (part = &r->headers_in.headers.part; part; part = part->next) {
+        h = part->elts;
+
+        for (i = 0; i < part->nelts; i++) {
+            if (h[i].key.len == name.len
+                && ngx_strncasecmp(h[i].key.data, name.data, name.len) == 0)
+            {
+                p = ngx_cpymem(p, h[i].value.data, h[i].value.len);
+                *p++ = ',';
+            }
+        }
+    }
+
+    b->content_encoding_len = p - b->content_encoding;
+
+    return NGX_OK;
 }
 
 
@@ -1359,14 +1433,15 @@ ngx_http_cm_fields_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_cm_loc_conf_t *lcf = conf;
 
-    ngx_str_t   *value, *name;
+    cm_name_t   *name;
+    ngx_str_t   *value;
     ngx_uint_t   i;
 
     /* the directive may repeat: the names add up */
 
     if (lcf->fields == NGX_CONF_UNSET_PTR) {
         lcf->fields = ngx_array_create(cf->pool, cf->args->nelts - 1,
-                                       sizeof(ngx_str_t));
+                                       sizeof(cm_name_t));
         if (lcf->fields == NULL) {
             return NGX_CONF_ERROR;
         }
@@ -1380,7 +1455,8 @@ ngx_http_cm_fields_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             return NGX_CONF_ERROR;
         }
 
-        *name = value[i];
+        name->data = value[i].data;
+        name->len = value[i].len;
     }
 
     return NGX_CONF_OK;

@@ -1,8 +1,9 @@
 #!/usr/bin/perl
 
-# Request bodies: urlencoded decoding, multipart (file parts not scanned),
-# JSON, raw types; bodies in temp files and chunked bodies; malformed
-# bodies; and the body reaching the backend byte for byte as sent.
+# Request bodies: urlencoded decoding, multipart (binary file parts not
+# scanned), JSON, raw types; bodies in temp files and chunked bodies;
+# malformed bodies; and the body reaching the backend byte for byte as
+# sent.
 
 use strict;
 use warnings;
@@ -164,7 +165,8 @@ sub multipart {
     for my $p (@parts) {
         my ($name, $value, $filename) = @$p;
         $s .= "--$bd\r\nContent-Disposition: form-data; name=\"$name\"";
-        $s .= "; filename=\"$filename\"\r\nContent-Type: text/plain"
+        $s .= "; filename=\"$filename\"\r\n"
+             . "Content-Type: application/octet-stream"
             if defined $filename;
         $s .= "\r\n\r\n$value\r\n";
     }

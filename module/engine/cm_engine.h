@@ -83,10 +83,14 @@ int cm_fields_add(const cm_alloc_t *a, cm_fields_t *fields,
 
 /*
  * Splits a request body into fields by its Content-Type ("ct" may be NULL).
+ * The parsing alone: cm_body_fields() below is what a request needs.
  *
  *   form:       name=value pairs split on '&'; '+' is a space; %XX decoded;
  *               a malformed escape is kept as it is.
- *   multipart:  parts without a filename; file parts are skipped.  The
+ *   multipart:  each part a field; base64 and quoted-printable parts
+ *               decoded (raw too, when quoted-printable or when base64 does
+ *               not decode); file parts (a non-empty filename) skipped
+ *               unless their Content-Type is absent or a text/ type.  The
  *               boundary comes from "ct".
  *   json:       every string value, escapes decoded (\uXXXX, surrogate
  *               pairs; a lone surrogate becomes U+FFFD), named by its key
@@ -102,6 +106,66 @@ int cm_fields_add(const cm_alloc_t *a, cm_fields_t *fields,
 int cm_parse_body(const cm_alloc_t *a, const unsigned char *ct,
     size_t ct_len, const unsigned char *body, size_t len,
     cm_fields_t *fields, char *err, size_t errlen);
+
+
+#define CM_TOO_LARGE  -3     /* the decoded body is over the bound */
+#define CM_UNSUPPORTED  -4   /* a Content-Encoding that is not decoded */
+
+/* a name the caller gives, such as one of comment_moderation_fields */
+
+typedef struct {
+    const unsigned char  *data;
+    size_t                len;
+} cm_name_t;
+
+/* a request's body as the client described it; unused members are 0 */
+
+typedef struct {
+    const unsigned char  *content_type;      /* NULL: none */
+    size_t                content_type_len;
+    const unsigned char  *content_encoding;  /* NULL: identity */
+    size_t                content_encoding_len;
+    const unsigned char  *query;             /* the query string, raw */
+    size_t                query_len;
+    const cm_name_t      *filter;            /* names to inspect, NULL: all */
+    size_t                nfilter;
+    size_t                max_size;          /* bound on an inflated body */
+} cm_body_t;
+
+/*
+ * The fields to inspect in a request: what the nginx module, comment-check
+ * and the fuzzers all call.  On top of cm_parse_body():
+ *
+ *   encoding:   "gzip" (or "x-gzip", several members) and "deflate" (zlib
+ *               or raw) bodies are inflated, at most "max_size" bytes:
+ *               one more byte stops inflation and returns CM_TOO_LARGE;
+ *               memory is the output's exact size, found by a first pass
+ *               into a fixed buffer, plus zlib's state, all from "a".  Any
+ *               other coding, or more than one, is CM_UNSUPPORTED.
+ *   names:      a field's name is inspected as text too, as a field of
+ *               that name; JSON keys as fields named by their object.
+ *   forms:      names "a[b][]" are read as PHP does, as "a.b"; text that
+ *               still holds %XX or '+' after decoding is decoded again,
+ *               up to 3 rounds, each round's text a field of its own.
+ *   multipart:  every name a part gives (name="" repeated, RFC 2231
+ *               name*= and name*0=...); base64 and quoted-printable
+ *               parts decoded; file parts (a non-empty filename) are
+ *               text unless their Content-Type is given and not text/...
+ *   query:      its arguments are fields, decoded as a form body's.
+ *   filter:     only fields whose name any backend could read as one of
+ *               the names: equal, nested below it ("name.x", "name[x]"),
+ *               or equal once PHP turns ' ', '.' and '[' into '_'.
+ *               Without a filter, every field.
+ *
+ * Returns CM_OK; CM_DECLINED when something did not parse or decode (a
+ * malformed body, a broken part or stream, text still encoded after the
+ * last round): "err" says what, and the whole body (inflated, and as sent
+ * when inflation failed) is a field "body" too, whatever the filter;
+ * CM_TOO_LARGE, CM_UNSUPPORTED (fields undefined); CM_ERROR: no memory.
+ */
+int cm_body_fields(const cm_alloc_t *a, const cm_body_t *b,
+    const unsigned char *body, size_t len, cm_fields_t *fields, char *err,
+    size_t errlen);
 
 
 /* normalisation: cm_norm.c */

@@ -1,8 +1,9 @@
 
 /*
  * libFuzzer target for the whole inspection path: the input is a body,
- * parsed as JSON or form (first byte), then every field is matched
- * against the shipped rules, as the module does.
+ * turned into fields by cm_body_fields() as JSON or form (first byte),
+ * gzip-encoded or not (second bit), then every field is matched against
+ * the shipped rules, as the module does.
  *
  *   ./build.sh fuzz            (all targets, FUZZ_SECONDS each)
  *
@@ -60,6 +61,7 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
     int                   rc;
     size_t                i;
+    cm_body_t             req;
     cm_alloc_t            a;
     cm_fields_t           fields;
     cm_result_t           res;
@@ -83,18 +85,26 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     a.data = &pool;
 
     memset(&fields, 0, sizeof(fields));
+    memset(&req, 0, sizeof(req));
 
-    rc = cm_parse_body(&a, (const unsigned char *) ct, strlen(ct), data + 1,
-                       size - 1, &fields, err, sizeof(err));
-    if (rc == CM_ERROR) {
-        abort();
+    req.content_type = (const unsigned char *) ct;
+    req.content_type_len = strlen(ct);
+    req.max_size = 65536;
+
+    if (data[0] & 2) {
+        req.content_encoding = (const unsigned char *) "gzip";
+        req.content_encoding_len = 4;
     }
 
-    if (rc == CM_DECLINED
-        && cm_fields_add(&a, &fields, (const unsigned char *) "body", 4,
-                         data + 1, size - 1)
-           != CM_OK)
-    {
+    rc = cm_body_fields(&a, &req, data + 1, size - 1, &fields, err,
+                        sizeof(err));
+
+    if (rc == CM_TOO_LARGE) {
+        fuzz_pool_free(&pool);
+        return 0;
+    }
+
+    if (rc != CM_OK && rc != CM_DECLINED) {
         abort();
     }
 

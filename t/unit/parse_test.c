@@ -1,12 +1,16 @@
 
 /*
  * Unit tests for cm_parse.c: content types, form, multipart and JSON
- * bodies, malformed input.
+ * bodies, malformed input; cm_body_fields(): names as text, PHP names,
+ * the field filter, text decoded again, transfer encodings, file parts,
+ * RFC 2231 names, the query string, gzip and deflate bodies.
  */
 
 
 #include <stdlib.h>
 #include <string.h>
+
+#include <zlib.h>
 
 #include "cm_engine.h"
 #include "tap.h"
@@ -19,6 +23,7 @@ typedef struct {
     size_t    n;
     size_t    size;
     long      fail_after;            /* -1: never */
+    size_t    total;                 /* bytes handed out */
 } test_pool_t;
 
 
@@ -33,9 +38,21 @@ static void test_json(void);
 static void test_json_invalid(void);
 static void test_raw(void);
 static void test_nomem(void);
+static int body(const char *ct, const char *ce, const char *query,
+    const char *filter, const char *b, size_t len);
+static int has_field(const char *name, const char *value);
+static size_t zip(int wbits, const char *in, size_t len, unsigned char *out,
+    size_t size);
+static void test_names(void);
+static void test_filter(void);
+static void test_again(void);
+static void test_parts(void);
+static void test_rfc2231(void);
+static void test_query(void);
+static void test_encoding(void);
 
 
-static test_pool_t   pool = { NULL, 0, 0, -1 };
+static test_pool_t   pool = { NULL, 0, 0, -1, 0 };
 static cm_alloc_t    alloc = { test_alloc, NULL, &pool };
 static cm_fields_t   fields;
 static char          err[CM_ERRLEN];
@@ -74,6 +91,7 @@ test_alloc(void *data, size_t size)
     }
 
     tp->blocks[tp->n++] = p;
+    tp->total += size;
 
     return p;
 }
@@ -94,6 +112,7 @@ test_pool_free(test_pool_t *tp)
     tp->n = 0;
     tp->size = 0;
     tp->fail_after = -1;
+    tp->total = 0;
 }
 
 
@@ -152,6 +171,13 @@ main(void)
     test_json_invalid();
     test_raw();
     test_nomem();
+    test_names();
+    test_filter();
+    test_again();
+    test_parts();
+    test_rfc2231();
+    test_query();
+    test_encoding();
 
     test_pool_free(&pool);
 
@@ -236,8 +262,8 @@ test_multipart(void)
            "hello\r\nworld\r\n"
            "--XyZ\r\n"
            "content-disposition: form-data; name=\"up\"; "
-           "filename=\"a.txt\"\r\n"
-           "Content-Type: text/plain\r\n"
+           "filename=\"a.bin\"\r\n"
+           "Content-Type: application/octet-stream\r\n"
            "\r\n"
            "file content\r\n"
            "--XyZ\r\n"
@@ -486,4 +512,457 @@ test_nomem(void)
                        16, &fields, err, sizeof(err));
 
     is_int(rc, CM_ERROR, "allocation failure is CM_ERROR");
+}
+
+
+/*
+ * cm_body_fields() into the fresh "fields": "filter" is names apart by
+ * spaces, NULL for none; "len" 0 means strlen(b)
+ */
+
+static int
+body(const char *ct, const char *ce, const char *query, const char *filter,
+    const char *b, size_t len)
+{
+    size_t            n;
+    cm_body_t         req;
+    const char       *p, *e;
+
+    static cm_name_t  names[8];
+
+    test_pool_free(&pool);
+    memset(&fields, 0, sizeof(cm_fields_t));
+    memset(&req, 0, sizeof(cm_body_t));
+    strcpy(err, "untouched");
+
+    if (len == 0 && b != NULL) {
+        len = strlen(b);
+    }
+
+    req.content_type = (const unsigned char *) ct;
+    req.content_type_len = ct ? strlen(ct) : 0;
+    req.content_encoding = (const unsigned char *) ce;
+    req.content_encoding_len = ce ? strlen(ce) : 0;
+    req.query = (const unsigned char *) query;
+    req.query_len = query ? strlen(query) : 0;
+    req.max_size = 4096;
+
+    for (n = 0, p = filter; p && *p && n < 8; n++) {
+        e = strchr(p, ' ');
+        e = e ? e : p + strlen(p);
+        names[n].data = (const unsigned char *) p;
+        names[n].len = e - p;
+        p = *e ? e + 1 : e;
+    }
+
+    req.filter = filter ? names : NULL;
+    req.nfilter = n;
+
+    return cm_body_fields(&alloc, &req, (const unsigned char *) b, len,
+                          &fields, err, sizeof(err));
+}
+
+
+static int
+has_field(const char *name, const char *value)
+{
+    size_t       i;
+    cm_field_t  *f;
+
+    for (i = 0; i < fields.nelts; i++) {
+        f = &fields.elts[i];
+
+        if (f->name_len == strlen(name)
+            && memcmp(f->name, name, f->name_len) == 0
+            && f->value_len == strlen(value)
+            && memcmp(f->value, value, f->value_len) == 0)
+        {
+            return 1;
+        }
+    }
+
+    printf("# no field '%s' = '%s' among %zu:\n", name, value, fields.nelts);
+
+    for (i = 0; i < fields.nelts; i++) {
+        f = &fields.elts[i];
+        printf("#   '%.*s' = '%.*s'\n", (int) f->name_len, f->name,
+               (int) (f->value_len > 60 ? 60 : f->value_len), f->value);
+    }
+
+    return 0;
+}
+
+
+/* compressed with zlib: 31 gzip, 15 zlib, -15 raw deflate */
+
+static size_t
+zip(int wbits, const char *in, size_t len, unsigned char *out, size_t size)
+{
+    z_stream  zs;
+
+    memset(&zs, 0, sizeof(z_stream));
+
+    if (deflateInit2(&zs, 9, Z_DEFLATED, wbits, 8, Z_DEFAULT_STRATEGY)
+        != Z_OK)
+    {
+        return 0;
+    }
+
+    zs.next_in = (Bytef *) in;
+    zs.avail_in = (uInt) len;
+    zs.next_out = out;
+    zs.avail_out = (uInt) size;
+
+    if (deflate(&zs, Z_FINISH) != Z_STREAM_END) {
+        deflateEnd(&zs);
+        return 0;
+    }
+
+    deflateEnd(&zs);
+
+    return size - zs.avail_out;
+}
+
+
+static void
+test_names(void)
+{
+    const char  *form = "application/x-www-form-urlencoded";
+    const char  *mp = "multipart/form-data; boundary=b";
+
+    is_int(body(form, NULL, NULL, NULL, "judi+online=x&flag", 0), CM_OK,
+           "names: form");
+    is_int(fields.nelts, 4, "names: a field for each name and value");
+    ok(has_field("judi online", "x")
+       && has_field("judi online", "judi online")
+       && has_field("flag", "") && has_field("flag", "flag"),
+       "names: a name is text, in a field of its name");
+
+    body(form, NULL, NULL, NULL, "a[b][]=1&a[=2&[x]=3&c[d]junk[e]=4", 0);
+    ok(has_field("a.b", "1") && has_field("a.b", "a[b][]")
+       && has_field("a[", "2") && has_field("[x]", "3")
+       && has_field("c.d", "4"),
+       "names: PHP's a[b][] is a.b, '[' alone and what follows ']' kept");
+
+    is_int(body("application/json", NULL, NULL, NULL,
+                "{\"judi online\": 1, \"a\": {\"k\": [{\"x\": true}]}}", 0),
+           CM_OK, "names: json");
+    ok(has_field("", "judi online") && has_field("", "a")
+       && has_field("a", "k") && has_field("a.k", "x"),
+       "names: a JSON key is text, named by its object");
+    is_int(fields.nelts, 4, "names: json, keys only");
+
+    is_int(body(mp, NULL, NULL, NULL,
+                "--b\r\nContent-Disposition: form-data; name=\"judi\"; "
+                "filename=\"online.png\"\r\nContent-Type: image/png\r\n\r\n"
+                "\x89PNG\r\n--b--\r\n", 0),
+           CM_OK, "names: multipart");
+    ok(fields.nelts == 2 && has_field("judi", "judi")
+       && has_field("judi", "online.png"),
+       "names: a part's name and file name, not a binary file's content");
+}
+
+
+static void
+test_filter(void)
+{
+    const char  *form = "application/x-www-form-urlencoded";
+
+    body(form, NULL, NULL, "komentar",
+         "komentar.x=1&komentar[y]=2&komentarx=3&komentar_=4&x=5"
+         "&komentar=6&+komentar=7&Komentar=8", 0);
+    ok(has_field("komentar.x", "1") && has_field("komentar.y", "2")
+       && has_field("komentar", "6") && has_field(" komentar", "7"),
+       "filter: the name, names below it, PHP's leading spaces");
+    is_int(fields.nelts, 8, "filter: other names not selected");
+
+    body(form, NULL, NULL, "post_title",
+         "post.title=1&post+title=2&post[title]=3&post_title=4"
+         "&posttitle=5&post_titles=6&post=7", 0);
+    ok(has_field("post.title", "1") && has_field("post title", "2")
+       && has_field("post_title", "4") && fields.nelts == 8,
+       "filter: ' ', '.' and '[' are '_' to PHP");
+
+    body("application/json", NULL, NULL, "a.b",
+         "{\"a\": {\"b\": {\"c\": \"1\", \"d\": [\"2\"]}, \"bc\": \"3\"},"
+         " \"a.b\": \"4\", \"b\": \"5\"}", 0);
+    ok(has_field("a.b.c", "1") && has_field("a.b.d", "2")
+       && has_field("a.b", "c") && has_field("a.b", "d")
+       && has_field("a.b", "4"),
+       "filter: json below the name, keys inside it");
+    is_int(fields.nelts, 5, "filter: json, nothing else");
+
+    is_int(body("application/json", NULL, NULL, "komentar",
+                "{\"x\": \"judi online\"", 0),
+           CM_DECLINED, "filter: malformed body declined");
+    ok(fields.nelts == 1 && has_field("body", "{\"x\": \"judi online\""),
+       "filter: a malformed body is inspected whole, whatever the filter");
+
+    body("text/plain", NULL, NULL, "komentar", "judi online", 0);
+    is_int(fields.nelts, 0, "filter: a raw body is field body");
+}
+
+
+static void
+test_again(void)
+{
+    const char  *form = "application/x-www-form-urlencoded";
+
+    is_int(body(form, NULL, NULL, NULL, "c=%2573lot", 0), CM_OK,
+           "again: form");
+    ok(has_field("c", "%73lot") && has_field("c", "slot")
+       && fields.nelts == 3, "again: once decoded, and again");
+
+    body(form, NULL, NULL, NULL, "c=%252573+x%252B", 0);
+    ok(has_field("c", "%2573 x%2B") && has_field("c", "%73 x+")
+       && has_field("c", "s x "), "again: three rounds, '+' each time");
+
+    body(form, NULL, NULL, NULL, "%2573=1", 0);
+    ok(has_field("%73", "1") && has_field("%73", "%73")
+       && has_field("%73", "s"), "again: names decoded again as text");
+
+    is_int(body(form, NULL, NULL, NULL, "c=%25252573", 0), CM_DECLINED,
+           "again: still encoded after three rounds declined");
+    ok(strstr(err, "3 rounds") != NULL, "again: err");
+    ok(has_field("c", "%73") && has_field("body", "c=%25252573"),
+       "again: the rounds made, and the raw body");
+
+    is_int(body(form, NULL, NULL, NULL, "c=100%&d=%zz", 0), CM_OK,
+           "again: nothing to decode again");
+    is_int(fields.nelts, 4, "again: no extra fields");
+}
+
+
+static void
+test_parts(void)
+{
+    const char  *mp = "multipart/form-data; boundary=b";
+
+    is_int(body(mp, NULL, NULL, "c",
+                "--b\r\nContent-Disposition: form-data; name=c\r\n"
+                "Content-Transfer-Encoding: BASE64\r\n\r\n"
+                "aW5pIGp1\r\nZGkgb25s aW5l\r\n"
+                "--b\r\nContent-Disposition: form-data; name=c\r\n"
+                "content-transfer-encoding : quoted-printable\r\n\r\n"
+                "judi=20on=\r\nline =3D =zz=\r\n"
+                "--b\r\nContent-Disposition: form-data; name=c\r\n"
+                "Content-Transfer-Encoding: 8bit\r\n\r\nplain\r\n"
+                "--b--\r\n", 0),
+           CM_OK, "parts: transfer encodings");
+    ok(has_field("c", "ini judi online"), "parts: base64 decoded");
+    ok(has_field("c", "judi online = =zz")
+       && has_field("c", "judi=20on=\r\nline =3D =zz="),
+       "parts: quoted-printable decoded, and raw too");
+    ok(has_field("c", "plain"), "parts: 8bit as it is");
+    is_int(fields.nelts, 7, "parts: base64 that decodes is not kept raw");
+
+    is_int(body(mp, NULL, NULL, "c",
+                "--b\r\nContent-Disposition: form-data; name=c\r\n"
+                "Content-Transfer-Encoding: base64\r\n\r\n"
+                "judi online!\r\n--b--\r\n", 0),
+           CM_DECLINED, "parts: base64 that does not decode declined");
+    ok(has_field("c", "judi online!") && strstr(err, "base64") != NULL,
+       "parts: then inspected raw");
+
+    body(mp, NULL, NULL, "c",
+         "--b\r\nContent-Disposition: form-data; name=c\r\n"
+         "Content-Transfer-Encoding: base64\r\n\r\n"
+         "YQ==Yg\r\n--b--\r\n", 0);
+    ok(has_field("c", "ab") && has_field("c", "YQ==Yg"),
+       "parts: base64 pieces glued together decoded, and raw");
+
+    body(mp, NULL, NULL, NULL,
+         "--b\r\nContent-Disposition: form-data; name=a; filename=\"\"\r\n"
+         "Content-Type: application/octet-stream\r\n\r\none\r\n"
+         "--b\r\nContent-Disposition: form-data; name=b; filename=b.txt\r\n"
+         "Content-Type: Text/Plain; charset=utf-8\r\n\r\ntwo\r\n"
+         "--b\r\nContent-Disposition: form-data; name=c; filename=c.txt\r\n"
+         "\r\nthree\r\n"
+         "--b\r\nContent-Disposition: form-data; name=d; filename=d.bin\r\n"
+         "Content-Type: application/octet-stream\r\n\r\nfour\r\n"
+         "--b\r\nContent-Disposition: form-data; name=e;\r\n"
+         " filename=e.bin\r\nContent-Type:\r\n  image/png\r\n\r\nfive\r\n"
+         "--b--\r\n", 0);
+    ok(has_field("a", "one") && has_field("b", "two")
+       && has_field("c", "three"),
+       "parts: filename=\"\", text/ and untyped files are text");
+    ok(fields.nelts == 3 + 5 + 4, "parts: binary files are not");
+}
+
+
+static void
+test_rfc2231(void)
+{
+    size_t       i;
+    const char  *mp = "multipart/form-data; boundary=b";
+    char         buf[512];
+
+    static const char  *disp[] = {
+        "name*=UTF-8''komentar",
+        "name*=\"utf-8'id'kom%65ntar\"",
+        "name=\"x\"; name=\"komentar\"",
+        "name=\"komentar\"; name=\"x\"",
+        "name*0=kom; name*1=\"en\"; name*2*=t%61r",
+        "name*2=ar; name*1*=%65nt; name*0*=UTF-8''kom",
+        "name=x; name*=UTF-8''komentar",
+        "name=\"komentar[]\"",
+        "name=x\r\nContent-Disposition: form-data; name=komentar",
+    };
+
+    for (i = 0; i < sizeof(disp) / sizeof(disp[0]); i++) {
+        snprintf(buf, sizeof(buf),
+                 "--b\r\nContent-Disposition: form-data; %s\r\n\r\n"
+                 "spam\r\n--b--\r\n", disp[i]);
+
+        body(mp, NULL, NULL, "komentar", buf, 0);
+        ok(has_field("komentar", "spam"), "rfc2231: selected");
+        printf("#   %s\n", disp[i]);
+    }
+
+    body(mp, NULL, NULL, NULL,
+         "--b\r\nContent-Disposition: form-data; name=\"x\"; name*=UTF-8''y;"
+         " name=\"z\"\r\n\r\nv\r\n--b--\r\n", 0);
+    ok(has_field("z", "v") && has_field("z", "x") && has_field("z", "y")
+       && fields.nelts == 4,
+       "rfc2231: without a filter, the last name=\"\", PHP's");
+
+    body(mp, NULL, NULL, NULL,
+         "--b\r\nContent-Disposition: form-data; name*1=b; name*0=a; "
+         "name*5=z\r\n\r\nv\r\n--b--\r\n", 0);
+    ok(has_field("baz", "v") && has_field("baz", "ab"),
+       "rfc2231: pieces in their order, and numbered up to a gap");
+}
+
+
+static void
+test_query(void)
+{
+    is_int(body("application/json", NULL, "q=%2573&judi+online",
+                "q", "{\"q\": \"x\"}", 0),
+           CM_OK, "query: parsed");
+    ok(has_field("q", "x") && has_field("q", "%73") && has_field("q", "s")
+       && has_field("q", "q") && fields.nelts == 4,
+       "query: arguments as form fields, filtered, decoded again");
+
+    body(NULL, NULL, "c=judi+online", NULL, "", 0);
+    ok(has_field("c", "judi online"), "query: without a body");
+}
+
+
+static void
+test_encoding(void)
+{
+    int            i;
+    char          *big;
+    size_t         n, m;
+    unsigned char  z[8192];
+    const char    *form = "application/x-www-form-urlencoded";
+
+    static const struct {
+        int          wbits;
+        const char  *ce;
+    } codings[] = {
+        { 31, "gzip" }, { 31, "x-gzip" }, { 15, "deflate" },
+        { -15, "deflate" }, { 31, " identity , GZIP " }
+    };
+
+    for (i = 0; i < (int) (sizeof(codings) / sizeof(codings[0])); i++) {
+        n = zip(codings[i].wbits, "c=judi+online", 13, z, sizeof(z));
+
+        is_int(body(form, codings[i].ce, NULL, NULL, (char *) z, n), CM_OK,
+               "encoding: inflated");
+        ok(has_field("c", "judi online") && fields.nelts == 2,
+           "encoding: inflated body parsed");
+        printf("#   %s, %d\n", codings[i].ce, codings[i].wbits);
+    }
+
+    n = zip(31, "a=1&", 4, z, sizeof(z));
+    n += zip(31, "b=2", 3, z + n, sizeof(z) - n);
+
+    body(form, "gzip", NULL, NULL, (char *) z, n);
+    ok(has_field("a", "1") && has_field("b", "2"),
+       "encoding: gzip members one after another");
+
+    z[n] = 'x';
+    is_int(body(form, "gzip", NULL, NULL, (char *) z, n + 1), CM_DECLINED,
+           "encoding: data after the stream declined");
+    ok(has_field("b", "2") && has_field("body", "a=1&b=2"),
+       "encoding: after the stream: inflated and raw");
+
+    big = malloc(100000);
+    if (big == NULL) {
+        return;
+    }
+
+    memset(big, 'x', 100000);
+    memcpy(big, "c=judi+online&d=", 16);
+
+    n = zip(31, big, 4096, z, sizeof(z));
+
+    is_int(body(form, "gzip", NULL, NULL, (char *) z, n), CM_OK,
+           "encoding: inflates to max_size");
+    ok(fields.nelts == 4 && fields.elts[2].value_len == 4096 - 16,
+       "encoding: all of it");
+    ok(pool.total < 4096 + 4096 + 60000,
+       "encoding: memory for the output and zlib's state");
+    printf("#   %zu bytes\n", pool.total);
+
+    n = zip(31, big, 4097, z, sizeof(z));
+
+    is_int(body(form, "gzip", NULL, NULL, (char *) z, n), CM_TOO_LARGE,
+           "encoding: a byte more is too large");
+
+    n = zip(31, big, 100000, z, sizeof(z));
+
+    is_int(body(form, "gzip", NULL, NULL, (char *) z, n), CM_TOO_LARGE,
+           "encoding: zip bomb too large");
+    ok(strstr(err, "more than 4096 bytes") != NULL, "encoding: bomb err");
+    ok(pool.total < 60000, "encoding: a bomb stopped in fixed memory");
+    printf("#   %zu bytes\n", pool.total);
+
+    n = zip(31, big, 3000, z, sizeof(z));
+    m = n - 12;
+
+    is_int(body(form, "gzip", NULL, NULL, (char *) z, m), CM_DECLINED,
+           "encoding: a stream cut short declined");
+    ok(strstr(err, "cut short") != NULL, "encoding: cut short err");
+    ok(fields.nelts >= 3 && has_field("c", "judi online"),
+       "encoding: cut short: what came out is parsed");
+    ok(fields.elts[fields.nelts - 1].value == (const unsigned char *) z
+       && fields.elts[fields.nelts - 1].value_len == m,
+       "encoding: cut short: the bytes as sent inspected too");
+
+    is_int(body(form, "gzip", NULL, NULL, "c=judi+online", 0), CM_DECLINED,
+           "encoding: not gzip at all declined");
+    ok(has_field("body", "c=judi+online"), "encoding: not gzip: raw");
+
+    is_int(body(form, "br", NULL, NULL, "x", 0), CM_UNSUPPORTED,
+           "encoding: br unsupported");
+    ok(strstr(err, "\"br\"") != NULL, "encoding: unsupported err");
+    is_int(body(form, "gzip, gzip", NULL, NULL, "x", 0), CM_UNSUPPORTED,
+           "encoding: two codings unsupported");
+    is_int(body(form, "gzip, br", NULL, NULL, "x", 0), CM_UNSUPPORTED,
+           "encoding: gzip and br unsupported");
+    is_int(body(form, "identity,", NULL, NULL, "c=1", 0), CM_OK,
+           "encoding: identity");
+
+    n = zip(31, "c=1", 3, z, sizeof(z));
+    test_pool_free(&pool);
+    pool.fail_after = 3;
+
+    {
+        cm_body_t  req;
+
+        memset(&req, 0, sizeof(cm_body_t));
+        memset(&fields, 0, sizeof(cm_fields_t));
+        req.content_encoding = (const unsigned char *) "gzip";
+        req.content_encoding_len = 4;
+        req.max_size = 100;
+
+        is_int(cm_body_fields(&alloc, &req, z, n, &fields, err,
+                              sizeof(err)),
+               CM_ERROR, "encoding: no memory for zlib is CM_ERROR");
+    }
+
+    free(big);
 }

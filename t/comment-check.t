@@ -347,6 +347,31 @@ like($out, qr/^\d+ of 5 lines change their decision$/m, 'diff: summary');
 ($rc, $out, $err) = run(undef, '-r', $rules, '--diff', $old);
 is($rc, 1, 'diff without corpus: exit 1');
 
+# --body: a whole request body, as the module splits it into fields
+
+my $body = write_file('body.txt',
+    'nama=Budi&komentar=main+slot+gacor&judul=berita');
+($rc, $out) = run(undef, '-r', $rules, '--body', $body,
+                  '--content-type', 'application/x-www-form-urlencoded');
+is($rc, 2, 'body: exit status of the decision');
+like($out, qr/^field "komentar": "main slot gacor"$/m, 'body: a field');
+like($out, qr/^rule 1001  \+8  gambling  "Promosi judi online"  matched "slot gacor" in field "komentar" at 5$/m,
+     'body: the rule and the field it matched');
+
+($rc, $out) = run(undef, '-r', $rules, '--body', $body,
+                  '--content-type', 'application/x-www-form-urlencoded',
+                  '--field', 'nama');
+is($rc, 0, 'body with --field: only the named field decides');
+
+my $raw = write_file('raw.txt', 'main slot gacor');
+($rc, $out) = run(undef, '-r', $rules, '--body', $raw);
+like($out, qr/^field "body": "main slot gacor"$/m,
+     'body without a type: one field "body"');
+
+($rc, $out, $err) = run(undef, '-r', $rules, '--content-type', 'text/plain',
+                        'x');
+is($rc, 1, '--content-type without --body: exit 1');
+
 # --bench, --help, usage errors
 
 ($rc, $out) = run(undef, '-r', $rules, '--bench', '50');

@@ -65,6 +65,12 @@ typedef struct {
     const char           *corpus;
     const char          **old;       /* --diff: the rule set to compare */
     size_t                nold;
+    const char           *body;      /* --body: a request body's file */
+    const char           *content_type;
+    const char           *content_encoding;
+    const char           *query;
+    const char          **fields;    /* --field given with --body */
+    size_t                nfields;
 } cm_opts_t;
 
 
@@ -81,6 +87,9 @@ int cm_explain(cm_opts_t *o, cm_ruleset_t *rs, cm_scratch_t *s,
     cm_arena_t *ar, const unsigned char *text, size_t len);
 int cm_corpus(cm_opts_t *o, cm_ruleset_t *rs, cm_scratch_t *s,
     cm_arena_t *ar);
+int cm_check_body(cm_opts_t *o, cm_ruleset_t *rs, cm_scratch_t *s,
+    cm_arena_t *ar);
+int cm_read_file(FILE *f, unsigned char **text, size_t *len);
 
 
 #endif /* _CM_CLI_H_INCLUDED_ */

@@ -338,3 +338,150 @@ cm_decide_line(cm_opts_t *o, cm_ruleset_t *rs, cm_scratch_t *s,
 
     return CM_OK;
 }
+
+
+/*
+ * A request body decided as the module decides it: cm_body_fields() for
+ * the fields (the same call the module makes), then the rules.
+ */
+
+int
+cm_check_body(cm_opts_t *o, cm_ruleset_t *rs, cm_scratch_t *s,
+    cm_arena_t *ar)
+{
+    int              rc;
+    FILE            *f;
+    char             err[CM_ERRLEN];
+    size_t           i, len;
+    cm_hit_t        *h;
+    cm_body_t        b;
+    cm_name_t       *names;
+    cm_alloc_t       a;
+    cm_fields_t      fields;
+    cm_result_t      res;
+    cm_decision_e    d;
+    unsigned char   *body;
+
+    f = fopen(o->body, "r");
+    if (f == NULL) {
+        fprintf(stderr, "comment-check: cannot open \"%s\"\n", o->body);
+        return CM_EXIT_ERROR;
+    }
+
+    rc = cm_read_file(f, &body, &len);
+    fclose(f);
+
+    if (rc != 0) {
+        fprintf(stderr, "comment-check: cannot read \"%s\"\n", o->body);
+        return CM_EXIT_ERROR;
+    }
+
+    cm_arena_reset(ar);
+
+    a.alloc = cm_arena_alloc;
+    a.free = NULL;
+    a.data = ar;
+
+    names = NULL;
+
+    if (o->nfields) {
+        names = cm_arena_alloc(ar, o->nfields * sizeof(cm_name_t));
+        if (names == NULL) {
+            free(body);
+            return CM_EXIT_ERROR;
+        }
+
+        for (i = 0; i < o->nfields; i++) {
+            names[i].data = (const unsigned char *) o->fields[i];
+            names[i].len = strlen(o->fields[i]);
+        }
+    }
+
+    memset(&b, 0, sizeof(cm_body_t));
+
+    b.content_type = (const unsigned char *) o->content_type;
+    b.content_type_len = o->content_type ? strlen(o->content_type) : 0;
+    b.content_encoding = (const unsigned char *) o->content_encoding;
+    b.content_encoding_len = o->content_encoding
+                             ? strlen(o->content_encoding) : 0;
+    b.query = (const unsigned char *) o->query;
+    b.query_len = o->query ? strlen(o->query) : 0;
+    b.filter = names;
+    b.nfilter = o->nfields;
+    b.max_size = 1024 * 1024;
+
+    memset(&fields, 0, sizeof(cm_fields_t));
+
+    err[0] = '\0';
+    rc = cm_body_fields(&a, &b, body, len, &fields, err, sizeof(err));
+
+    switch (rc) {
+
+    case CM_OK:
+        break;
+
+    case CM_DECLINED:
+        printf("malformed: %s (the whole body is inspected too)\n", err);
+        break;
+
+    case CM_TOO_LARGE:
+        printf("too large once inflated: the module answers 413\n");
+        free(body);
+        return CM_EXIT_REJECT;
+
+    case CM_UNSUPPORTED:
+        printf("content encoding not decoded: the module answers 415\n");
+        free(body);
+        return CM_EXIT_REJECT;
+
+    default:
+        fprintf(stderr, "comment-check: %s\n", err);
+        free(body);
+        return CM_EXIT_ERROR;
+    }
+
+    for (i = 0; i < fields.nelts; i++) {
+        printf("field \"");
+        cm_print_text(fields.elts[i].name, fields.elts[i].name_len);
+        printf("\": \"");
+        cm_print_text(fields.elts[i].value, fields.elts[i].value_len);
+        printf("\"\n");
+    }
+
+    if (cm_match(rs, s, &a, fields.elts, fields.nelts, &res, err,
+                 sizeof(err))
+        != CM_OK)
+    {
+        fprintf(stderr, "comment-check: %s\n", err);
+        free(body);
+        return CM_EXIT_ERROR;
+    }
+
+    d = cm_decide(res.score, o->hold, o->reject);
+
+    printf("decision: %s\n", cm_decision_name(d));
+    printf("score: %d\n", res.score);
+
+    for (i = 0; i < res.nhits; i++) {
+        h = &res.hits[i];
+
+        printf("rule %u  %+d  %s  \"%s\"  matched \"", h->id, h->score,
+               h->tag[0] ? h->tag : "-", h->msg);
+        cm_print_text(fields.elts[h->field].value + h->start,
+                      h->end - h->start);
+        printf("\" in field \"");
+        cm_print_text(fields.elts[h->field].name,
+                      fields.elts[h->field].name_len);
+        printf("\" at %zu\n", h->start);
+    }
+
+    for (i = 0; i < res.nlimited; i++) {
+        printf("limited %u  match limit reached, not counted\n",
+               res.limited[i]);
+    }
+
+    free(body);
+
+    return (d == CM_REJECT) ? CM_EXIT_REJECT
+           : ((d == CM_HOLD) ? CM_EXIT_HOLD : CM_EXIT_PASS);
+}

@@ -30,7 +30,11 @@ enum {
     CM_OPT_STATS,
     CM_OPT_EXPLAIN,
     CM_OPT_CORPUS,
-    CM_OPT_DIFF
+    CM_OPT_DIFF,
+    CM_OPT_BODY,
+    CM_OPT_CONTENT_TYPE,
+    CM_OPT_CONTENT_ENCODING,
+    CM_OPT_QUERY
 };
 
 
@@ -46,7 +50,6 @@ static int cm_check_batch(cm_opts_t *o, cm_ruleset_t *rs, cm_scratch_t *s,
 static int cm_bench(cm_opts_t *o, cm_ruleset_t *rs, cm_scratch_t *s,
     cm_arena_t *ar);
 static int cm_compare_ids(const void *a, const void *b);
-static int cm_read_file(FILE *f, unsigned char **text, size_t *len);
 static unsigned char *cm_join_args(int argc, char **argv, size_t *len);
 static void cm_usage(FILE *f);
 
@@ -130,6 +133,11 @@ main(int argc, char **argv)
         goto done;
     }
 
+    if (o.body) {
+        rc = cm_check_body(&o, rs, s, &ar);
+        goto done;
+    }
+
     if (optind < argc) {
         text = cm_join_args(argc - optind, argv + optind, &len);
 
@@ -158,6 +166,7 @@ done:
     cm_ruleset_free(rs);
     free(o.rules);
     free(o.old);
+    free(o.fields);
 
     return rc;
 }
@@ -187,6 +196,11 @@ cm_parse_args(int argc, char **argv, cm_opts_t *o)
         { "explain", no_argument,      NULL, CM_OPT_EXPLAIN },
         { "corpus", required_argument, NULL, CM_OPT_CORPUS },
         { "diff",   required_argument, NULL, CM_OPT_DIFF },
+        { "body",   required_argument, NULL, CM_OPT_BODY },
+        { "content-type", required_argument, NULL, CM_OPT_CONTENT_TYPE },
+        { "content-encoding", required_argument, NULL,
+          CM_OPT_CONTENT_ENCODING },
+        { "query",  required_argument, NULL, CM_OPT_QUERY },
         { "help",   no_argument,       NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
@@ -219,6 +233,15 @@ cm_parse_args(int argc, char **argv, cm_opts_t *o)
 
         case CM_OPT_FIELD:
             o->field = optarg;
+
+            rules = realloc(o->fields, (o->nfields + 1) * sizeof(char *));
+            if (rules == NULL) {
+                fprintf(stderr, "comment-check: out of memory\n");
+                goto failed;
+            }
+
+            rules[o->nfields++] = optarg;
+            o->fields = rules;
             break;
 
         case CM_OPT_HOLD:
@@ -269,6 +292,22 @@ cm_parse_args(int argc, char **argv, cm_opts_t *o)
 
         case CM_OPT_REFERENCE:
             o->reference = 1;
+            break;
+
+        case CM_OPT_BODY:
+            o->body = optarg;
+            break;
+
+        case CM_OPT_CONTENT_TYPE:
+            o->content_type = optarg;
+            break;
+
+        case CM_OPT_CONTENT_ENCODING:
+            o->content_encoding = optarg;
+            break;
+
+        case CM_OPT_QUERY:
+            o->query = optarg;
             break;
 
         case CM_OPT_EXPLAIN:
@@ -326,7 +365,13 @@ cm_parse_args(int argc, char **argv, cm_opts_t *o)
         goto failed;
     }
 
-    if ((o->batch || o->bench || o->lint || o->list || o->corpus)
+    if ((o->content_type || o->content_encoding || o->query) && !o->body) {
+        fprintf(stderr, "comment-check: --content-type, --content-encoding "
+                "and --query go with --body FILE\n");
+        goto failed;
+    }
+
+    if ((o->batch || o->bench || o->lint || o->list || o->corpus || o->body)
         && optind < argc)
     {
         fprintf(stderr, "comment-check: unexpected argument \"%s\"\n",
@@ -340,6 +385,7 @@ failed:
 
     free(o->rules);
     free(o->old);
+    free(o->fields);
 
     return CM_EXIT_ERROR;
 }
@@ -778,7 +824,7 @@ cm_print_text(const unsigned char *p, size_t len)
 }
 
 
-static int
+int
 cm_read_file(FILE *f, unsigned char **text, size_t *len)
 {
     size_t          size, n, k;
@@ -935,6 +981,8 @@ cm_usage(FILE *f)
 "       comment-check -r FILE... --list|--needs\n"
 "       comment-check -r FILE... --explain [TEXT]\n"
 "       comment-check -r FILE... --corpus FILE [--diff OLD_RULES]\n"
+"       comment-check -r FILE... --body FILE [--content-type TYPE]\n"
+"                     [--content-encoding CODING] [--query STRING]\n"
 "       comment-check -r FILE... --bench [N] [--bench-file FILE]\n"
 "       (any of them with --reference)\n"
 "\n"
@@ -962,6 +1010,13 @@ cm_usage(FILE *f)
 "                    by label, so a rule's false positives show\n"
 "  --diff OLD        with --corpus: the lines whose decision differs\n"
 "                    between OLD (repeatable) and the -r rules\n"
+"  --body FILE       decide a whole request body as the module does:\n"
+"                    split into fields by --content-type (form, JSON,\n"
+"                    multipart; anything else is one field \"body\"),\n"
+"                    inflated by --content-encoding (gzip, deflate),\n"
+"                    with the arguments of --query; each field is shown\n"
+"                    with its matches; --field restricts the fields\n"
+"                    as comment_moderation_fields does (repeatable)\n"
 "  --reference       match the old way: every rule one PCRE2 scan of\n"
 "                    every field, word lists as regexes (for comparing)\n"
 "  -h, --help        this text\n"

@@ -53,6 +53,7 @@ static int cm_norm_space(cm_norm_t *n, uint32_t off);
 static int cm_norm_grow(cm_norm_t *n, size_t need);
 static void cm_norm_free(cm_norm_t *n);
 static const cm_confusable_t *cm_confusable(uint32_t c);
+static int cm_digit(uint32_t c);
 static void cm_skel_pieces(cm_skel_t *sk);
 
 
@@ -728,15 +729,17 @@ cm_entity_find(const unsigned char *name, size_t len)
 
 
 /*
- * One input character.  The look-alike table is consulted before and
- * after compatibility decomposition, and again after case folding: "Η"
- * (Greek capital eta) reads as "h", but its folded form "η" as "n".
+ * One input character.  A decimal digit of any script reads as its
+ * value, so that "٠٨١٢" is a phone number.  The look-alike table is
+ * consulted before and after compatibility decomposition, and again after
+ * case folding: "Η" (Greek capital eta) reads as "h", but its folded form
+ * "η" as "n".
  */
 
 static int
 cm_norm_char(cm_norm_t *n, uint32_t c, uint32_t off)
 {
-    int                     bound, rc;
+    int                     bound, rc, v;
     uint32_t                u;
     utf8proc_ssize_t        i, k;
     utf8proc_int32_t        d[CM_NORM_DECOMP];
@@ -744,6 +747,11 @@ cm_norm_char(cm_norm_t *n, uint32_t c, uint32_t off)
 
     if (c < 0x80) {
         return cm_norm_emit(n, c, off);
+    }
+
+    v = cm_digit(c);
+    if (v >= 0) {
+        return cm_norm_emit(n, '0' + v, off);
     }
 
     m = cm_confusable(c);
@@ -1053,4 +1061,35 @@ cm_confusable(uint32_t c)
     }
 
     return NULL;
+}
+
+
+/* the value of a decimal digit outside ASCII, or -1 */
+
+static int
+cm_digit(uint32_t c)
+{
+    size_t  lo, hi, mid;
+
+    lo = 0;
+    hi = sizeof(cm_digits) / sizeof(cm_digits[0]);
+
+    if (c < cm_digits[0] || c > cm_digits[hi - 1] + 9) {
+        return -1;
+    }
+
+    /* the last zero at or before c */
+
+    while (hi - lo > 1) {
+        mid = lo + (hi - lo) / 2;
+
+        if (cm_digits[mid] <= c) {
+            lo = mid;
+
+        } else {
+            hi = mid;
+        }
+    }
+
+    return (c - cm_digits[lo] < 10) ? (int) (c - cm_digits[lo]) : -1;
 }

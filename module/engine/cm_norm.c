@@ -79,6 +79,9 @@ static const uint16_t  cm_cp1252[32] = {
 
 static const unsigned char  cm_garbled_fffd[] = "\xc3\x94\xc3\xb8\xce\xa9";
 
+/* U+00A0, the no-break space, read as MacRoman: "¬†", glued to words */
+static const unsigned char  cm_garbled_nbsp[] = "\xc2\xac\xe2\x80\xa0";
+
 
 /*
  * The skeleton's letter for each ASCII character: letters lowered,
@@ -252,6 +255,14 @@ cm_view_norm(const cm_alloc_t *a, const unsigned char *p, size_t len,
         {
             c = ' ';
             k = sizeof(cm_garbled_fffd) - 1;
+
+        } else if (len - i >= sizeof(cm_garbled_nbsp) - 1
+                   && memcmp(p + i, cm_garbled_nbsp,
+                             sizeof(cm_garbled_nbsp) - 1) == 0)
+        {
+            /* else its dagger would read "t" */
+            c = ' ';
+            k = sizeof(cm_garbled_nbsp) - 1;
 
         } else {
             k = cm_utf8_decode(p + i, len - i, &c);

@@ -1014,6 +1014,8 @@ test_scripts(void)
     tk_is("Γ ℾ", "r r", "Greek capital gamma reads as Cyrillic ghe");
     tk_is("Ғ Ɨ Ι Η η", "f i i h n", "readings chosen by hand kept");
     tk_is("ӏ ∣ ‖ ∞", "l ∣ ‖ ∞", "bars and infinity are no letters");
+    tk_is("Spoiler\xc2\xac\xe2\x80\xa0" "for", "spoiler for",
+          "no-break space garbled as MacRoman is a blank");
 }
 
 

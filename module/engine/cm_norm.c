@@ -53,6 +53,7 @@ static int cm_norm_space(cm_norm_t *n, uint32_t off);
 static int cm_norm_grow(cm_norm_t *n, size_t need);
 static void cm_norm_free(cm_norm_t *n);
 static const cm_confusable_t *cm_confusable(uint32_t c);
+static int cm_digit(uint32_t c);
 static void cm_skel_pieces(cm_skel_t *sk);
 static size_t cm_skel_drawn_at(const unsigned char *p, size_t len,
     unsigned char *letter);
@@ -79,6 +80,9 @@ static const uint16_t  cm_cp1252[32] = {
  */
 
 static const unsigned char  cm_garbled_fffd[] = "\xc3\x94\xc3\xb8\xce\xa9";
+
+/* U+00A0, the no-break space, read as MacRoman: "¬†", glued to words */
+static const unsigned char  cm_garbled_nbsp[] = "\xc2\xac\xe2\x80\xa0";
 
 
 /*
@@ -253,6 +257,14 @@ cm_view_norm(const cm_alloc_t *a, const unsigned char *p, size_t len,
         {
             c = ' ';
             k = sizeof(cm_garbled_fffd) - 1;
+
+        } else if (len - i >= sizeof(cm_garbled_nbsp) - 1
+                   && memcmp(p + i, cm_garbled_nbsp,
+                             sizeof(cm_garbled_nbsp) - 1) == 0)
+        {
+            /* else its dagger would read "t" */
+            c = ' ';
+            k = sizeof(cm_garbled_nbsp) - 1;
 
         } else {
             k = cm_utf8_decode(p + i, len - i, &c);
@@ -782,15 +794,17 @@ cm_entity_find(const unsigned char *name, size_t len)
 
 
 /*
- * One input character.  The look-alike table is consulted before and
- * after compatibility decomposition, and again after case folding: "Η"
- * (Greek capital eta) reads as "h", but its folded form "η" as "n".
+ * One input character.  A decimal digit of any script reads as its
+ * value, so that "٠٨١٢" is a phone number.  The look-alike table is
+ * consulted before and after compatibility decomposition, and again after
+ * case folding: "Η" (Greek capital eta) reads as "h", but its folded form
+ * "η" as "n".
  */
 
 static int
 cm_norm_char(cm_norm_t *n, uint32_t c, uint32_t off)
 {
-    int                     bound, rc;
+    int                     bound, rc, v;
     uint32_t                u;
     utf8proc_ssize_t        i, k;
     utf8proc_int32_t        d[CM_NORM_DECOMP];
@@ -798,6 +812,11 @@ cm_norm_char(cm_norm_t *n, uint32_t c, uint32_t off)
 
     if (c < 0x80) {
         return cm_norm_emit(n, c, off);
+    }
+
+    v = cm_digit(c);
+    if (v >= 0) {
+        return cm_norm_emit(n, '0' + v, off);
     }
 
     m = cm_confusable(c);
@@ -1107,4 +1126,35 @@ cm_confusable(uint32_t c)
     }
 
     return NULL;
+}
+
+
+/* the value of a decimal digit outside ASCII, or -1 */
+
+static int
+cm_digit(uint32_t c)
+{
+    size_t  lo, hi, mid;
+
+    lo = 0;
+    hi = sizeof(cm_digits) / sizeof(cm_digits[0]);
+
+    if (c < cm_digits[0] || c > cm_digits[hi - 1] + 9) {
+        return -1;
+    }
+
+    /* the last zero at or before c */
+
+    while (hi - lo > 1) {
+        mid = lo + (hi - lo) / 2;
+
+        if (cm_digits[mid] <= c) {
+            lo = mid;
+
+        } else {
+            hi = mid;
+        }
+    }
+
+    return (c - cm_digits[lo] < 10) ? (int) (c - cm_digits[lo]) : -1;
 }

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <utf8proc.h>
+
 #include "cm_engine.h"
 #include "cm_confusables.h"
 #include "tap.h"
@@ -58,6 +60,13 @@ static void test_invalid(void);
 static void test_raw(void);
 static void test_plain(void);
 static void test_blanks(void);
+static void test_scripts(void);
+static void test_invisible(void);
+static void test_digits(void);
+static void test_digits_all(void);
+static void test_kept(void);
+static void test_kept_arabic(void);
+static size_t tk_utf8(uint32_t c, uint8_t *b);
 static void test_obfuscation_file(void);
 static void test_memory(void);
 static void test_every_code_point(void);
@@ -474,6 +483,12 @@ main(void)
     test_raw();
     test_plain();
     test_blanks();
+    test_scripts();
+    test_invisible();
+    test_digits();
+    test_digits_all();
+    test_kept();
+    test_kept_arabic();
     test_obfuscation_file();
     test_memory();
     test_every_code_point();
@@ -732,7 +747,7 @@ test_tables(void)
         /* ASCII can't be a key: the fast path never looks it up */
         if (cm_confusables[i].from < 0x80
             || strspn(cm_confusables[i].to, "abcdefghijklmnopqrstuvwxyz"
-                                            "0123456789 ")
+                                            "0123456789")
                != strlen(cm_confusables[i].to))
         {
             printf("#   U+%04X maps to '%s'\n", cm_confusables[i].from,
@@ -743,6 +758,18 @@ test_tables(void)
 
     ok(sorted, "look-alike table sorted, no duplicates");
     ok(plain, "look-alikes map to lower case ASCII letters and digits");
+
+    n = sizeof(cm_digits) / sizeof(cm_digits[0]);
+    sorted = cm_digits[0] >= 0x80;
+
+    for (i = 1; i < n; i++) {
+        if (cm_digits[i] < cm_digits[i - 1] + 10) {
+            printf("#   digits at U+%04X out of order\n", cm_digits[i]);
+            sorted = 0;
+        }
+    }
+
+    ok(sorted, "digit table sorted, runs apart");
 
     n = sizeof(cm_entities) / sizeof(cm_entities[0]);
     sorted = 1;
@@ -957,8 +984,242 @@ test_blanks(void)
           "line and paragraph separators");
     tk_is("slot \xe2\x80\x8b gacor", "slot gacor",
           "a run split by an invisible character");
-    tk_is("slot\xe3\x85\xa4gacor", "slot gacor", "Hangul filler is a blank");
     tk_is("  slot  ", " slot ", "not trimmed, but collapsed");
+}
+
+
+/*
+ * Look-alikes of the scripts spam moves to once one is known, from
+ * Unicode's confusables and from fancy-text alphabets.
+ */
+
+static void
+test_scripts(void)
+{
+    tk_is("ⲁⲧⲙⲉⲓⲛⲕⲭⲇ", "atmeinkxd", "Coptic small letters");
+    tk_is("ⲤⲖⲞⲦ ⲄⲀⲤⲞⲢ", "cⲗot racop", "Coptic capitals, as they look");
+    tk_is("Ꮎ Ꮖ ᏚᏞᎾᎢ", "o i slot", "Cherokee");
+    tk_is("ꮪꮮꮎꮋ", "sloh", "Cherokee small letters fold to capitals");
+    tk_is("ᗴ ᓍ", "e o", "Canadian syllabics");
+    tk_is("ᔕᒪᓍT ᘜᗩᑢᓍᖇ", "slot gacor", "Canadian syllabics alphabet");
+    tk_is("Տ ժ յ", "s d j", "Armenian");
+    tk_is("ɘ ƴ", "e y", "Latin with hooks");
+    tk_is("Ƨlot ƍacor", "2lot gacor", "Latin tone two, turned delta");
+    tk_is("∆ £ § † ©", "a e s t c", "symbols as leetspeak");
+    tk_is("§l0† g∆©or", "sl0t gacor", "symbols inside a word");
+    tk_is("ⵔ ᛖ ዐ ყ ו", "o m o y l",
+          "Tifinagh, Runic, Ethiopic, Georgian, Hebrew");
+    tk_is("𐔜𐔖𐔓", "con", "Elbasan");
+    tk_is("ꜳ ꝏ ǁ", "aa oo ll", "letters read as two");
+    tk_is("Γ ℾ", "r r", "Greek capital gamma reads as Cyrillic ghe");
+    tk_is("Ғ Ɨ Ι Η η", "f i i h n", "readings chosen by hand kept");
+    tk_is("ӏ ∣ ‖ ∞", "l ∣ ‖ ∞", "bars and infinity are no letters");
+    tk_is("Spoiler\xc2\xac\xe2\x80\xa0" "for", "spoiler for",
+          "no-break space garbled as MacRoman is a blank");
+}
+
+
+/*
+ * Letters that show nothing disappear, so that they cannot split a word;
+ * bidi controls disappear too.
+ */
+
+static void
+test_invisible(void)
+{
+    tk_is("sl\xe3\x85\xa4ot", "slot", "Hangul filler U+3164 dropped");
+    tk_is("sl\xe1\x85\x9fot", "slot", "Hangul choseong filler U+115F");
+    tk_is("sl\xe1\x85\xa0ot", "slot", "Hangul jungseong filler U+1160");
+    tk_is("sl\xef\xbe\xa0ot", "slot", "halfwidth Hangul filler U+FFA0");
+    tk_is("sl\xe2\xa0\x80ot", "slot", "braille blank U+2800");
+    tk_is("slot \xe3\x85\xa4 gacor", "slot gacor",
+          "a filler between spaces leaves one space");
+    tk_is("&#x3164;s&#12644;lot", "slot", "fillers as entities");
+    tk_is("s\xe2\x80\xaal\xe2\x80\xabo\xe2\x80\xact\xe2\x80\xad"
+          "g\xe2\x80\xae" "a", "slotga", "bidi embeddings, overrides, pop");
+    tk_is("s\xe2\x81\xa6l\xe2\x81\xa7o\xe2\x81\xa8t\xe2\x81\xa9", "slot",
+          "bidi isolates");
+    tk_is("s\xe2\x80\x8el\xe2\x80\x8fo\xd8\x9ct", "slot",
+          "LRM, RLM, Arabic letter mark");
+    tk_is("\xe2\x80\xaerocag tols\xe2\x80\xac", "rocag tols",
+          "reversed text is not turned round here");
+}
+
+
+static void
+test_digits(void)
+{
+    tk_is("\xd9\xa0\xd9\xa8\xd9\xa1\xd9\xa2\xd9\xa3\xd9\xa4\xd9\xa5\xd9\xa6"
+          "\xd9\xa7\xd9\xa8\xd9\xa9\xd9\xa0", "081234567890",
+          "Arabic-Indic digits");
+    tk_is("\xdb\xb0\xdb\xb8\xdb\xb1\xdb\xb2", "0812",
+          "Extended Arabic-Indic digits");
+    tk_is("०८१२ ০৮১২ ๐๘๑๒", "0812 0812 0812",
+          "Devanagari, Bengali, Thai digits");
+    tk_is("０８１２ 𝟎𝟖𝟏𝟐 𝟶𝟾𝟷𝟸", "0812 0812 0812",
+          "fullwidth, mathematical digits");
+    tk_is("꧐꧘꧑꧒ ᮰᮸᮱᮲ ᱐᱘᱑᱒", "0812 0812 0812",
+          "Javanese, Sundanese, Ol Chiki digits");
+    tk_is("wa +٦٢ ٨١٢-٣٤٥٦-٧٨٩٠", "wa +62 812-3456-7890",
+          "a WhatsApp number");
+    tk_is("sl٠t ٨٨", "sl0t 88", "a digit in a word is a digit");
+    tk_is("²¹ ① ⑽", "21 1 (10)", "other numbers as before");
+}
+
+
+/* every Nd digit reads as one ASCII digit, runs counting up from 0 */
+
+static void
+test_digits_all(void)
+{
+    int        bad, prev, d;
+    size_t     n, runs;
+    uint32_t   c;
+    uint8_t    b[8];
+    cm_view_t  v;
+
+    bad = 0;
+    runs = 0;
+    prev = -1;
+
+    for (c = 0x80; c <= 0x10ffff; c++) {
+        if (utf8proc_category((utf8proc_int32_t) c)
+            != UTF8PROC_CATEGORY_ND)
+        {
+            prev = -1;
+            continue;
+        }
+
+        n = tk_utf8(c, b);
+
+        if (cm_view_norm(&tk_tracked, b, n, &v) != CM_OK) {
+            bad++;
+            continue;
+        }
+
+        d = (v.len == 1 && v.text[0] >= '0' && v.text[0] <= '9')
+            ? v.text[0] - '0' : -1;
+
+        if (d < 0 || d != (prev == 9 ? 0 : prev + 1)) {
+            if (bad++ < 10) {
+                printf("#   U+%04X gives '%.*s'\n", c, (int) v.len, v.text);
+            }
+        }
+
+        runs += (d == 0);
+        prev = d;
+
+        tk_free(&tk_mem, v.text);
+        tk_free(&tk_mem, v.map);
+    }
+
+    is_int(bad, 0, "every Nd digit reads as an ASCII digit");
+    ok(runs >= 60, "every script's digits: %zu runs", runs);
+}
+
+
+static void
+test_kept(void)
+{
+    tk_is("Saya setuju, pemerintah harus tegas. Semoga cepat pulih!",
+          "saya setuju, pemerintah harus tegas. semoga cepat pulih!",
+          "Indonesian only lowered");
+    tk_is("The police should investigate this properly.",
+          "the police should investigate this properly.",
+          "English only lowered");
+    tk_is("ślót gäcôr Ì Í İ ſ", "slot gacor i i i s",
+          "accented Latin read through NFKD, not the look-alikes");
+    tk_is("بسم الله الرحمن الرحيم", "بسم الله الرحمن الرحيم",
+          "Arabic left alone");
+    tk_is("ڤرليمن ملايو ݢاجي ڽاڽي ڠ چ", "ڤرليمن ملايو ݢاجي ڽاڽي ڠ چ",
+          "Jawi letters left alone");
+    tk_is("ꦱꦸꦒꦺꦁ ᬲ᭄ᬯᬲ᭄ᬢ᭄ᬬᬲ᭄ᬢᬸ ᮞᮥᮔ᮪ᮓ ᨅᨔ ᨕᨘᨁᨗ",
+          "ꦱꦒ ᬲᬯᬲᬢᬬᬲᬢ ᮞᮔᮓ ᨅᨔ ᨕᨁ",
+          "Javanese, Balinese, Sundanese, Buginese: only marks go");
+    tk_is("中文 日本語 한국어 हिन्दी தமிழ் ไทย", "中文 日本語 한국어 हनद தமழ ไทย",
+          "CJK, Hangul, Indic and Thai letters stay");
+}
+
+
+/* no letter of the Arabic script reads as a Latin letter */
+
+static void
+test_kept_arabic(void)
+{
+    int        bad;
+    size_t     n, i;
+    uint32_t   c;
+    uint8_t    b[8];
+    cm_view_t  v;
+
+    static const uint32_t  blocks[][2] = {
+        { 0x0600, 0x06ff }, { 0x0750, 0x077f }, { 0x0870, 0x08ff },
+        { 0xfb50, 0xfdff }, { 0xfe70, 0xfeff }
+    };
+
+    bad = 0;
+
+    for (i = 0; i < sizeof(blocks) / sizeof(blocks[0]); i++) {
+        for (c = blocks[i][0]; c <= blocks[i][1]; c++) {
+            if (utf8proc_category((utf8proc_int32_t) c)
+                != UTF8PROC_CATEGORY_LO)
+            {
+                continue;
+            }
+
+            n = tk_utf8(c, b);
+
+            if (cm_view_norm(&tk_tracked, b, n, &v) != CM_OK) {
+                bad++;
+                continue;
+            }
+
+            for (n = 0; n < v.len; n++) {
+                if (v.text[n] >= 'a' && v.text[n] <= 'z') {
+                    if (bad++ < 10) {
+                        printf("#   U+%04X gives '%.*s'\n", c, (int) v.len,
+                               v.text);
+                    }
+
+                    break;
+                }
+            }
+
+            tk_free(&tk_mem, v.text);
+            tk_free(&tk_mem, v.map);
+        }
+    }
+
+    is_int(bad, 0, "no Arabic-script letter reads as a Latin one");
+}
+
+
+static size_t
+tk_utf8(uint32_t c, uint8_t *b)
+{
+    if (c < 0x80) {
+        b[0] = (uint8_t) c;
+        return 1;
+    }
+
+    if (c < 0x800) {
+        b[0] = (uint8_t) (0xc0 | (c >> 6));
+        b[1] = (uint8_t) (0x80 | (c & 0x3f));
+        return 2;
+    }
+
+    if (c < 0x10000) {
+        b[0] = (uint8_t) (0xe0 | (c >> 12));
+        b[1] = (uint8_t) (0x80 | ((c >> 6) & 0x3f));
+        b[2] = (uint8_t) (0x80 | (c & 0x3f));
+        return 3;
+    }
+
+    b[0] = (uint8_t) (0xf0 | (c >> 18));
+    b[1] = (uint8_t) (0x80 | ((c >> 12) & 0x3f));
+    b[2] = (uint8_t) (0x80 | ((c >> 6) & 0x3f));
+    b[3] = (uint8_t) (0x80 | (c & 0x3f));
+    return 4;
 }
 
 

@@ -465,14 +465,13 @@ cm_view_skel(const cm_alloc_t *a, const cm_view_t *view, unsigned opts,
             kind = cm_skel_kind[c];
 
             /*
-             * A symbol next to a digit separates ("WETON+88", "+62"); a
-             * symbol stands for a letter only among letters ("g@cor").
+             * A symbol before a digit separates ("WETON+88", "+62",
+             * "$500"); elsewhere it stands for a letter ("g@cor", and
+             * "d3p0$!t" after a digit that is a letter too).
              */
 
             if (kind == CM_SK_SYMBOL
-                && ((i + 1 < view->len && p[i + 1] >= '0' && p[i + 1] <= '9')
-                    || (gap == 0 && last != (size_t) -1
-                        && i > 0 && p[i - 1] >= '0' && p[i - 1] <= '9')))
+                && i + 1 < view->len && p[i + 1] >= '0' && p[i + 1] <= '9')
             {
                 if (gap < 255) {
                     gap++;

@@ -939,7 +939,7 @@ static int
 cm_words_typos(cm_wload_t *ld, unsigned flags, const cm_wvar_t *base)
 {
     size_t         i, kept, dropped, cons;
-    unsigned       pend;
+    unsigned       pend, u;
     cm_wvar_t      v;
     unsigned char  c;
 
@@ -967,6 +967,16 @@ cm_words_typos(cm_wload_t *ld, unsigned flags, const cm_wvar_t *base)
             && (c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u'))
         {
             dropped++;
+            continue;
+        }
+
+        /* "member" is "mmbr", which a text squeezes: "mbr" */
+
+        if (v.len && pend == 0 && c < 0x80 && v.key[v.len - 1] == c
+            && !(base->info[i] & CM_KI_CONT))
+        {
+            u = v.units[v.len - 1] + (base->units[i] ? base->units[i] : 1);
+            v.units[v.len - 1] = (unsigned char) (u > 255 ? 255 : u);
             continue;
         }
 

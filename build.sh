@@ -3,6 +3,9 @@
 # Build, test and run the comment moderation module.
 #
 #   ./build.sh [build]   build the nginx module, comment-check and unit tests
+#   ./build.sh build --nginx-src DIR   (or NGINX_SRC=DIR ./build.sh build)
+#                        the module against another nginx source tree, with
+#                        --with-compat, into build/nginx-VERSION/
 #   ./build.sh deps      install the Debian packages that are missing
 #   ./build.sh test      build, then run every test (unit and integration)
 #   ./build.sh run       build, then start the demo site on loopback
@@ -32,13 +35,27 @@ LIBS="-lpcre2-8 -lutf8proc"
 packages=(nginx nginx-dev libpcre2-dev libhiredis-dev libutf8proc-dev
           redis-server perl make gcc pkg-config curl wrk valgrind)
 
+# what a build against another nginx source tree needs: no Debian nginx,
+# and zlib for the gzip module that nginx's configure enables by default
+src_packages=(libpcre2-dev libhiredis-dev libutf8proc-dev zlib1g-dev
+              make gcc pkg-config)
+
 say() { printf '%s\n' "$*" >&2; }
 
 
+# installs the missing ones of the given packages (default: all the
+# project needs)
 deps() {
-    local missing=() p
+    local missing=() p want=("$@")
 
-    for p in "${packages[@]}"; do
+    [ ${#want[@]} -gt 0 ] || want=("${packages[@]}")
+
+    if ! command -v dpkg-query >/dev/null; then
+        say "not a Debian system: make sure these are installed: ${want[*]}"
+        return 0
+    fi
+
+    for p in "${want[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null \
             | grep -q 'install ok installed' || missing+=("$p")
     done
@@ -103,38 +120,61 @@ build_unit() {
 }
 
 
-build_module() {
-    local objs=$build/nginx-objs
+# The module against an nginx source tree ($1), into $2/: the tree is
+# copied to $2/nginx-src (nginx's configure writes into the directory it
+# runs in, and the given tree must stay untouched), copied again when it
+# changes, and configured with --with-compat, after Debian's configure
+# flags when it is Debian's nginx-dev tree (which has conf_flags).
+build_module_in() {
+    local src=$1 out=$2
+    local objs=$out/nginx-objs copy=$out/nginx-src stamp='' flags=() f
 
-    mkdir -p "$build"
+    mkdir -p "$out"
 
-    # a private copy of the headers-only tree, refreshed when Debian's is
-    if [ ! -f "$build/nginx-src/configure" ] \
-       || [ "$nginx_src/conf_flags" -nt "$build/nginx-src/configure" ]; then
-        rm -rf "$build/nginx-src"
-        cp -a "$nginx_src" "$build/nginx-src"
-        touch "$build/nginx-src/configure"
+    for f in configure src/core/nginx.h conf_flags; do
+        if [ -e "$src/$f" ]; then
+            stamp+=" $f:$(stat -c %Y "$src/$f")"
+        fi
+    done
+    stamp="$(cd "$src" && pwd -P)$stamp"
+
+    if [ ! -f "$copy/configure" ] \
+       || [ "$(cat "$out/nginx-src.stamp" 2>/dev/null)" != "$stamp" ]; then
+        rm -rf "$copy" "$objs/Makefile"
+        cp -a "$src" "$copy"
+        printf '%s\n' "$stamp" > "$out/nginx-src.stamp"
+    fi
+
+    if [ -f "$copy/conf_flags" ]; then
+        # shellcheck disable=SC1091
+        . "$copy/conf_flags"
+        flags=("${NGX_CONF_FLAGS[@]}")
     fi
 
     if [ ! -f "$objs/Makefile" ] || [ "$top/module/config" -nt "$objs/Makefile" ]
     then
         (
-            cd "$build/nginx-src"
-            # shellcheck disable=SC1091
-            . ./conf_flags
-            ./configure "${NGX_CONF_FLAGS[@]}" --with-compat \
+            cd "$copy"
+            ./configure "${flags[@]}" --with-compat \
                 --builddir="$objs" \
-                --add-dynamic-module="$top/module" > "$build/configure.log" 2>&1 \
-                || { tail -20 "$build/configure.log" >&2; exit 1; }
+                --add-dynamic-module="$top/module" > "$out/configure.log" 2>&1 \
+                || { tail -20 "$out/configure.log" >&2; exit 1; }
         )
     fi
 
-    make -s -C "$build/nginx-src" -f "$objs/Makefile" modules \
-        > "$build/make.log" 2>&1 || { cat "$build/make.log" >&2; exit 1; }
+    make -s -C "$copy" -f "$objs/Makefile" modules \
+        > "$out/make.log" 2>&1 || { cat "$out/make.log" >&2; exit 1; }
 
     # a new file, renamed over the old: a running nginx keeps its mapping
-    cp "$objs/ngx_http_comment_moderation_module.so" "$build/.module.so.new"
-    mv -f "$build/.module.so.new" "$build/ngx_http_comment_moderation_module.so"
+    cp "$objs/ngx_http_comment_moderation_module.so" "$out/.module.so.new"
+    mv -f "$out/.module.so.new" "$out/ngx_http_comment_moderation_module.so"
+}
+
+
+# against Debian's nginx-dev tree, into build/ (build/nginx-src is also
+# the tree build_asan configures)
+build_module() {
+    build_module_in "$nginx_src" "$build"
 }
 
 
@@ -145,6 +185,33 @@ do_build() {
     build_unit
     build_module
     say "built: build/ngx_http_comment_moderation_module.so build/comment-check"
+}
+
+
+# ./build.sh build --nginx-src DIR: the module against another nginx
+# source tree (nginx.org's, OpenResty's bundle/nginx-X.Y.Z), with
+# --with-compat, into build/nginx-VERSION/; comment-check as usual.  The
+# Debian module in build/ and the tests are left alone.
+do_build_src() {
+    local src=$1 version out
+
+    if [ ! -f "$src/configure" ] || [ ! -f "$src/src/core/nginx.h" ]; then
+        say "--nginx-src $src: not an nginx source tree (no configure and" \
+            "src/core/nginx.h); for OpenResty, give its bundle/nginx-X.Y.Z"
+        exit 1
+    fi
+
+    src=$(cd "$src" && pwd)
+    version=$(sed -n 's/^#define NGINX_VERSION *"\(.*\)"/\1/p' \
+              "$src/src/core/nginx.h")
+    out=$build/nginx-${version:-unknown}
+
+    deps "${src_packages[@]}"
+    build_engine
+    build_cli
+    build_module_in "$src" "$out"
+    say "built: ${out#"$top"/}/ngx_http_comment_moderation_module.so" \
+        "(nginx $version from $src, --with-compat) build/comment-check"
 }
 
 
@@ -276,9 +343,33 @@ test_asan() {
 }
 
 
-case "${1:-build}" in
+usage() {
+    say "usage: $0 [deps|build [--nginx-src DIR]|test|asan|run|quality|bench|bench-limit|fuzz|clean]"
+    exit 2
+}
+
+
+cmd=${1:-build}
+[ $# -gt 0 ] && shift
+
+# --nginx-src DIR (or NGINX_SRC=DIR) for build; the other subcommands use
+# Debian's nginx-dev tree, which the tests and the package need
+src_dir=
+[ "$cmd" = build ] && src_dir=${NGINX_SRC:-}
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --nginx-src=*) src_dir=${1#*=}; shift ;;
+        --nginx-src)   [ $# -ge 2 ] || usage; src_dir=$2; shift 2 ;;
+        *)             usage ;;
+    esac
+    [ "$cmd" = build ] || { say "--nginx-src is for build only"; usage; }
+done
+
+case "$cmd" in
     deps)     deps ;;
-    build)    do_build ;;
+    build)    if [ -n "$src_dir" ]; then do_build_src "$src_dir"
+              else do_build; fi ;;
     engine)   build_engine; build_cli; build_unit ;;
     test)     do_test ;;
     run)      do_build; exec "$top/config/demo.sh" ;;
@@ -289,5 +380,5 @@ case "${1:-build}" in
     bench)    build_engine; build_cli; exec "$build/comment-check" \
                   -r "$top/rules/main.rules" --bench ;;
     clean)    rm -rf "$build" ;;
-    *)        say "usage: $0 [deps|build|test|asan|run|quality|bench|bench-limit|fuzz|clean]"; exit 2 ;;
+    *)        usage ;;
 esac

@@ -6,6 +6,8 @@
 #   ./build.sh build --nginx-src DIR   (or NGINX_SRC=DIR ./build.sh build)
 #                        the module against another nginx source tree, with
 #                        --with-compat, into build/nginx-VERSION/
+#   ./build.sh package   build, then build/libnginx-mod-http-comment-
+#                        moderation_VERSION_ARCH.deb for Debian's nginx
 #   ./build.sh deps      install the Debian packages that are missing
 #   ./build.sh test      build, then run every test (unit and integration)
 #   ./build.sh run       build, then start the demo site on loopback
@@ -33,12 +35,14 @@ WARN="-Wall -Wextra -Wno-unused-parameter -Wpointer-arith -Werror"
 LIBS="-lpcre2-8 -lutf8proc"
 
 packages=(nginx nginx-dev libpcre2-dev libhiredis-dev libutf8proc-dev
-          redis-server perl make gcc pkg-config curl wrk valgrind)
+          redis-server perl make gcc pkg-config curl wrk valgrind dpkg-dev)
 
 # what a build against another nginx source tree needs: no Debian nginx,
 # and zlib for the gzip module that nginx's configure enables by default
 src_packages=(libpcre2-dev libhiredis-dev libutf8proc-dev zlib1g-dev
               make gcc pkg-config)
+
+pkg_name=libnginx-mod-http-comment-moderation
 
 say() { printf '%s\n' "$*" >&2; }
 
@@ -215,10 +219,130 @@ do_build_src() {
 }
 
 
+# The .deb's version: VERSION, and for a commit that is not tagged
+# vVERSION, ~gitN.HASH (N commits), which sorts before the release
+package_version() {
+    local v n h
+
+    v=$(tr -d ' \n' < "$top/VERSION")
+
+    if git -C "$top" rev-parse --git-dir >/dev/null 2>&1 \
+       && ! git -C "$top" describe --tags --exact-match --match "v$v" \
+                >/dev/null 2>&1
+    then
+        n=$(git -C "$top" rev-list --count HEAD)
+        h=$(git -C "$top" rev-parse --short=7 HEAD)
+        v="$v~git$n.$h"
+    fi
+
+    printf '%s\n' "$v"
+}
+
+
+# build/libnginx-mod-http-comment-moderation_VERSION_ARCH.deb, laid out as
+# Debian's libnginx-mod-* packages are: the module in
+# /usr/lib/nginx/modules, its load_module snippet in modules-available,
+# enabled by packaging/postinst with a symlink in modules-enabled; the
+# rules as conffiles in /etc/nginx/comment-moderation; comment-check and
+# its man page.  It depends on the nginx ABI of the nginx-dev tree it was
+# built against, and on the libraries dpkg-shlibdeps finds.
+package_deb() {
+    local stage=$build/package root version arch abi shlibs deb f line size
+    local doc=usr/share/doc/$pkg_name
+
+    root=$stage/debian/$pkg_name
+    version=$(package_version)
+    arch=$(dpkg --print-architecture)
+    deb=$build/${pkg_name}_${version}_${arch}.deb
+
+    abi=$(sed -n 's/^nginx:abi=//p' \
+          "$nginx_src/debian/libnginx-mod.abisubstvars" 2>/dev/null || true)
+    if [ -z "$abi" ]; then
+        say "package: no nginx:abi in" \
+            "$nginx_src/debian/libnginx-mod.abisubstvars (nginx-dev)"
+        exit 1
+    fi
+
+    umask 022
+    rm -rf "$stage"
+    mkdir -p "$root/DEBIAN"
+
+    install -D -m 644 "$build/ngx_http_comment_moderation_module.so" \
+        "$root/usr/lib/nginx/modules/ngx_http_comment_moderation_module.so"
+    strip --remove-section=.comment --remove-section=.note --strip-unneeded \
+        "$root/usr/lib/nginx/modules/ngx_http_comment_moderation_module.so"
+    install -D -m 644 "$top/packaging/mod-http-comment-moderation.conf" \
+        "$root/usr/share/nginx/modules-available/mod-http-comment-moderation.conf"
+
+    install -D -m 755 "$build/comment-check" "$root/usr/bin/comment-check"
+    strip --remove-section=.comment --remove-section=.note \
+        "$root/usr/bin/comment-check"
+    mkdir -p "$root/usr/share/man/man1"
+    gzip -9n < "$top/doc/comment-check.1" \
+        > "$root/usr/share/man/man1/comment-check.1.gz"
+
+    mkdir -p "$root/etc/nginx/comment-moderation/lists"
+    install -m 644 "$top"/rules/*.rules "$root/etc/nginx/comment-moderation/"
+    install -m 644 "$top"/rules/lists/* \
+        "$root/etc/nginx/comment-moderation/lists/"
+
+    mkdir -p "$root/$doc"
+    install -m 644 "$top/packaging/copyright" "$root/$doc/copyright"
+    gzip -9n < "$top/README.md" > "$root/$doc/README.md.gz"
+    {
+        printf '%s (%s) unstable; urgency=medium\n\n' "$pkg_name" "$version"
+        printf '  * Built by ./build.sh package from commit %s.\n\n' \
+            "$(git -C "$top" rev-parse HEAD 2>/dev/null || echo unknown)"
+        printf ' -- %s  %s\n' "$(package_maintainer)" \
+            "$(git -C "$top" log -1 --format=%aD 2>/dev/null || date -R)"
+    } | gzip -9n > "$root/$doc/changelog.gz"
+
+    for f in postinst prerm postrm; do
+        install -m 755 "$top/packaging/$f" "$root/DEBIAN/$f"
+    done
+
+    (cd "$root" && find etc -type f | sort | sed 's|^|/|') \
+        > "$root/DEBIAN/conffiles"
+    (cd "$root" && find . -path ./DEBIAN -prune -o -type f -printf '%P\n' \
+        | sort | xargs md5sum) > "$root/DEBIAN/md5sums"
+
+    # dpkg-shlibdeps wants a debian/control and the files in debian/PKG/
+    printf 'Source: comment-moderation\n\nPackage: %s\nArchitecture: any\n' \
+        "$pkg_name" > "$stage/debian/control"
+    shlibs=$(cd "$stage" && dpkg-shlibdeps -O \
+        -e"debian/$pkg_name/usr/lib/nginx/modules/ngx_http_comment_moderation_module.so" \
+        -e"debian/$pkg_name/usr/bin/comment-check")
+    shlibs=${shlibs#shlibs:Depends=}
+
+    size=$(du -sk --exclude=DEBIAN "$root" | cut -f1)
+    while IFS= read -r line; do
+        line=${line//@VERSION@/"$version"}
+        line=${line//@ARCH@/"$arch"}
+        line=${line//@MAINTAINER@/"$(package_maintainer)"}
+        line=${line//@SIZE@/"$size"}
+        line=${line//@DEPENDS@/"$abi, $shlibs"}
+        printf '%s\n' "$line"
+    done < "$top/packaging/control.in" > "$root/DEBIAN/control"
+
+    rm -f "$build/${pkg_name}"_*.deb
+    dpkg-deb --root-owner-group -Zxz --build "$root" "$deb" >/dev/null
+
+    say "built: ${deb#"$top"/}"
+    say "  Depends: $abi, $shlibs"
+}
+
+
+package_maintainer() {
+    printf '%s <%s>\n' "${DEBFULLNAME:-Comment moderation maintainers}" \
+        "${DEBEMAIL:-comment-moderation@localhost}"
+}
+
+
 do_test() {
     local rc=0
 
     do_build
+    package_deb
 
     say "== unit tests"
     prove -e '' "$build"/unit/*_test || rc=1
@@ -344,7 +468,7 @@ test_asan() {
 
 
 usage() {
-    say "usage: $0 [deps|build [--nginx-src DIR]|test|asan|run|quality|bench|bench-limit|fuzz|clean]"
+    say "usage: $0 [deps|build [--nginx-src DIR]|test|asan|run|quality|bench|bench-limit|fuzz|package|clean]"
     exit 2
 }
 
@@ -379,6 +503,7 @@ case "$cmd" in
     bench-limit) do_build >/dev/null; exec "$top/t/bench/limit-bench.sh" ;;
     bench)    build_engine; build_cli; exec "$build/comment-check" \
                   -r "$top/rules/main.rules" --bench ;;
+    package)  do_build; package_deb ;;
     clean)    rm -rf "$build" ;;
     *)        usage ;;
 esac

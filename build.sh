@@ -8,6 +8,8 @@
 #                        --with-compat, into build/nginx-VERSION/
 #   ./build.sh package   build, then build/libnginx-mod-http-comment-
 #                        moderation_VERSION_ARCH.deb for Debian's nginx
+#   ./build.sh nginx-src fetch Debian's nginx source (orig tarball) into
+#                        build/nginx-orig/, for t/nginx_src.t
 #   ./build.sh deps      install the Debian packages that are missing
 #   ./build.sh test      build, then run every test (unit and integration)
 #   ./build.sh run       build, then start the demo site on loopback
@@ -338,6 +340,51 @@ package_maintainer() {
 }
 
 
+# Debian's nginx source, for t/nginx_src.t: a deb-src entry for the
+# archive the Debian sources already use (added once, in its own file),
+# then the orig tarball into build/nginx-orig/.  apt-get source may
+# complain about the .dsc afterwards; the tarball is all that is needed.
+fetch_nginx_src() {
+    local list=/etc/apt/sources.list.d/comment-moderation-deb-src.sources
+    local dir=$build/nginx-orig
+
+    if [ "$(id -u)" -ne 0 ]; then
+        say "need root to add a deb-src entry: sudo $0 nginx-src"
+        exit 1
+    fi
+
+    if ! grep -rqsE '^(deb-src|Types:.*deb-src)' \
+            /etc/apt/sources.list /etc/apt/sources.list.d/
+    then
+        if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+            sed 's/^Types: *deb$/Types: deb-src/' \
+                /etc/apt/sources.list.d/debian.sources > "$list"
+        elif [ -f /etc/apt/sources.list ]; then
+            list=${list%.sources}.list
+            sed -n 's/^deb /deb-src /p' /etc/apt/sources.list > "$list"
+        else
+            say "nginx-src: no Debian sources to copy a deb-src entry from"
+            exit 1
+        fi
+        say "added $list"
+
+        # only the new entry's indexes are fetched
+        apt-get update -qq -o Dir::Etc::sourcelist="$list" \
+            -o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0
+    fi
+
+    mkdir -p "$dir"
+    chmod 755 "$dir"
+    (cd "$dir" && apt-get source -qq --download-only nginx) || true
+
+    if ! ls "$dir"/nginx_*.orig.tar.gz >/dev/null 2>&1; then
+        say "nginx-src: no nginx_*.orig.tar.gz in ${dir#"$top"/}"
+        exit 1
+    fi
+    say "fetched: $(cd "$top" && ls build/nginx-orig/nginx_*.orig.tar.gz)"
+}
+
+
 do_test() {
     local rc=0
 
@@ -468,7 +515,7 @@ test_asan() {
 
 
 usage() {
-    say "usage: $0 [deps|build [--nginx-src DIR]|test|asan|run|quality|bench|bench-limit|fuzz|package|clean]"
+    say "usage: $0 [deps|build [--nginx-src DIR]|test|asan|run|quality|bench|bench-limit|fuzz|package|nginx-src|clean]"
     exit 2
 }
 
@@ -504,6 +551,7 @@ case "$cmd" in
     bench)    build_engine; build_cli; exec "$build/comment-check" \
                   -r "$top/rules/main.rules" --bench ;;
     package)  do_build; package_deb ;;
+    nginx-src) fetch_nginx_src ;;
     clean)    rm -rf "$build" ;;
     *)        usage ;;
 esac

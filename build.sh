@@ -3,6 +3,13 @@
 # Build, test and run the comment moderation module.
 #
 #   ./build.sh [build]   build the nginx module, comment-check and unit tests
+#   ./build.sh build --nginx-src DIR   (or NGINX_SRC=DIR ./build.sh build)
+#                        the module against another nginx source tree, with
+#                        --with-compat, into build/nginx-VERSION/
+#   ./build.sh package   build, then build/libnginx-mod-http-comment-
+#                        moderation_VERSION_ARCH.deb for Debian's nginx
+#   ./build.sh nginx-src fetch Debian's nginx source (orig tarball) into
+#                        build/nginx-orig/, for t/nginx_src.t
 #   ./build.sh deps      install the Debian packages that are missing
 #   ./build.sh test      build, then run every test (unit and integration)
 #   ./build.sh run       build, then start the demo site on loopback
@@ -35,15 +42,31 @@ WARN="-Wall -Wextra -Wno-unused-parameter -Wpointer-arith -Werror"
 LIBS="-lpcre2-8 -lutf8proc -lz"
 
 packages=(nginx nginx-dev libpcre2-dev libhiredis-dev libutf8proc-dev zlib1g-dev
-          redis-server perl make gcc pkg-config curl wrk valgrind)
+          redis-server perl make gcc pkg-config curl wrk valgrind dpkg-dev)
+
+# what a build against another nginx source tree needs: no Debian nginx,
+# and zlib for the gzip module that nginx's configure enables by default
+src_packages=(libpcre2-dev libhiredis-dev libutf8proc-dev zlib1g-dev
+              make gcc pkg-config)
+
+pkg_name=libnginx-mod-http-comment-moderation
 
 say() { printf '%s\n' "$*" >&2; }
 
 
+# installs the missing ones of the given packages (default: all the
+# project needs)
 deps() {
-    local missing=() p
+    local missing=() p want=("$@")
 
-    for p in "${packages[@]}"; do
+    [ ${#want[@]} -gt 0 ] || want=("${packages[@]}")
+
+    if ! command -v dpkg-query >/dev/null; then
+        say "not a Debian system: make sure these are installed: ${want[*]}"
+        return 0
+    fi
+
+    for p in "${want[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null \
             | grep -q 'install ok installed' || missing+=("$p")
     done
@@ -108,38 +131,61 @@ build_unit() {
 }
 
 
-build_module() {
-    local objs=$build/nginx-objs
+# The module against an nginx source tree ($1), into $2/: the tree is
+# copied to $2/nginx-src (nginx's configure writes into the directory it
+# runs in, and the given tree must stay untouched), copied again when it
+# changes, and configured with --with-compat, after Debian's configure
+# flags when it is Debian's nginx-dev tree (which has conf_flags).
+build_module_in() {
+    local src=$1 out=$2
+    local objs=$out/nginx-objs copy=$out/nginx-src stamp='' flags=() f
 
-    mkdir -p "$build"
+    mkdir -p "$out"
 
-    # a private copy of the headers-only tree, refreshed when Debian's is
-    if [ ! -f "$build/nginx-src/configure" ] \
-       || [ "$nginx_src/conf_flags" -nt "$build/nginx-src/configure" ]; then
-        rm -rf "$build/nginx-src"
-        cp -a "$nginx_src" "$build/nginx-src"
-        touch "$build/nginx-src/configure"
+    for f in configure src/core/nginx.h conf_flags; do
+        if [ -e "$src/$f" ]; then
+            stamp+=" $f:$(stat -c %Y "$src/$f")"
+        fi
+    done
+    stamp="$(cd "$src" && pwd -P)$stamp"
+
+    if [ ! -f "$copy/configure" ] \
+       || [ "$(cat "$out/nginx-src.stamp" 2>/dev/null)" != "$stamp" ]; then
+        rm -rf "$copy" "$objs/Makefile"
+        cp -a "$src" "$copy"
+        printf '%s\n' "$stamp" > "$out/nginx-src.stamp"
+    fi
+
+    if [ -f "$copy/conf_flags" ]; then
+        # shellcheck disable=SC1091
+        . "$copy/conf_flags"
+        flags=("${NGX_CONF_FLAGS[@]}")
     fi
 
     if [ ! -f "$objs/Makefile" ] || [ "$top/module/config" -nt "$objs/Makefile" ]
     then
         (
-            cd "$build/nginx-src"
-            # shellcheck disable=SC1091
-            . ./conf_flags
-            ./configure "${NGX_CONF_FLAGS[@]}" --with-compat \
+            cd "$copy"
+            ./configure "${flags[@]}" --with-compat \
                 --builddir="$objs" \
-                --add-dynamic-module="$top/module" > "$build/configure.log" 2>&1 \
-                || { tail -20 "$build/configure.log" >&2; exit 1; }
+                --add-dynamic-module="$top/module" > "$out/configure.log" 2>&1 \
+                || { tail -20 "$out/configure.log" >&2; exit 1; }
         )
     fi
 
-    make -s -C "$build/nginx-src" -f "$objs/Makefile" modules \
-        > "$build/make.log" 2>&1 || { cat "$build/make.log" >&2; exit 1; }
+    make -s -C "$copy" -f "$objs/Makefile" modules \
+        > "$out/make.log" 2>&1 || { cat "$out/make.log" >&2; exit 1; }
 
     # a new file, renamed over the old: a running nginx keeps its mapping
-    cp "$objs/ngx_http_comment_moderation_module.so" "$build/.module.so.new"
-    mv -f "$build/.module.so.new" "$build/ngx_http_comment_moderation_module.so"
+    cp "$objs/ngx_http_comment_moderation_module.so" "$out/.module.so.new"
+    mv -f "$out/.module.so.new" "$out/ngx_http_comment_moderation_module.so"
+}
+
+
+# against Debian's nginx-dev tree, into build/ (build/nginx-src is also
+# the tree build_asan configures)
+build_module() {
+    build_module_in "$nginx_src" "$build"
 }
 
 
@@ -153,10 +199,202 @@ do_build() {
 }
 
 
+# ./build.sh build --nginx-src DIR: the module against another nginx
+# source tree (nginx.org's, OpenResty's bundle/nginx-X.Y.Z), with
+# --with-compat, into build/nginx-VERSION/; comment-check as usual.  The
+# Debian module in build/ and the tests are left alone.
+do_build_src() {
+    local src=$1 version out
+
+    if [ ! -f "$src/configure" ] || [ ! -f "$src/src/core/nginx.h" ]; then
+        say "--nginx-src $src: not an nginx source tree (no configure and" \
+            "src/core/nginx.h); for OpenResty, give its bundle/nginx-X.Y.Z"
+        exit 1
+    fi
+
+    src=$(cd "$src" && pwd)
+    version=$(sed -n 's/^#define NGINX_VERSION *"\(.*\)"/\1/p' \
+              "$src/src/core/nginx.h")
+    out=$build/nginx-${version:-unknown}
+
+    deps "${src_packages[@]}"
+    build_engine
+    build_cli
+    build_module_in "$src" "$out"
+    say "built: ${out#"$top"/}/ngx_http_comment_moderation_module.so" \
+        "(nginx $version from $src, --with-compat) build/comment-check"
+}
+
+
+# The .deb's version: VERSION, and for a commit that is not tagged
+# vVERSION, ~gitN.HASH (N commits), which sorts before the release
+package_version() {
+    local v n h
+
+    v=$(tr -d ' \n' < "$top/VERSION")
+
+    if git -C "$top" rev-parse --git-dir >/dev/null 2>&1 \
+       && ! git -C "$top" describe --tags --exact-match --match "v$v" \
+                >/dev/null 2>&1
+    then
+        n=$(git -C "$top" rev-list --count HEAD)
+        h=$(git -C "$top" rev-parse --short=7 HEAD)
+        v="$v~git$n.$h"
+    fi
+
+    printf '%s\n' "$v"
+}
+
+
+# build/libnginx-mod-http-comment-moderation_VERSION_ARCH.deb, laid out as
+# Debian's libnginx-mod-* packages are: the module in
+# /usr/lib/nginx/modules, its load_module snippet in modules-available,
+# enabled by packaging/postinst with a symlink in modules-enabled; the
+# rules as conffiles in /etc/nginx/comment-moderation; comment-check and
+# its man page.  It depends on the nginx ABI of the nginx-dev tree it was
+# built against, and on the libraries dpkg-shlibdeps finds.
+package_deb() {
+    local stage=$build/package root version arch abi shlibs deb f line size
+    local doc=usr/share/doc/$pkg_name
+
+    root=$stage/debian/$pkg_name
+    version=$(package_version)
+    arch=$(dpkg --print-architecture)
+    deb=$build/${pkg_name}_${version}_${arch}.deb
+
+    abi=$(sed -n 's/^nginx:abi=//p' \
+          "$nginx_src/debian/libnginx-mod.abisubstvars" 2>/dev/null || true)
+    if [ -z "$abi" ]; then
+        say "package: no nginx:abi in" \
+            "$nginx_src/debian/libnginx-mod.abisubstvars (nginx-dev)"
+        exit 1
+    fi
+
+    umask 022
+    rm -rf "$stage"
+    mkdir -p "$root/DEBIAN"
+
+    install -D -m 644 "$build/ngx_http_comment_moderation_module.so" \
+        "$root/usr/lib/nginx/modules/ngx_http_comment_moderation_module.so"
+    strip --remove-section=.comment --remove-section=.note --strip-unneeded \
+        "$root/usr/lib/nginx/modules/ngx_http_comment_moderation_module.so"
+    install -D -m 644 "$top/packaging/mod-http-comment-moderation.conf" \
+        "$root/usr/share/nginx/modules-available/mod-http-comment-moderation.conf"
+
+    install -D -m 755 "$build/comment-check" "$root/usr/bin/comment-check"
+    strip --remove-section=.comment --remove-section=.note \
+        "$root/usr/bin/comment-check"
+    mkdir -p "$root/usr/share/man/man1"
+    gzip -9n < "$top/doc/comment-check.1" \
+        > "$root/usr/share/man/man1/comment-check.1.gz"
+
+    mkdir -p "$root/etc/nginx/comment-moderation/lists"
+    install -m 644 "$top"/rules/*.rules "$root/etc/nginx/comment-moderation/"
+    install -m 644 "$top"/rules/lists/* \
+        "$root/etc/nginx/comment-moderation/lists/"
+
+    mkdir -p "$root/$doc"
+    install -m 644 "$top/packaging/copyright" "$root/$doc/copyright"
+    gzip -9n < "$top/README.md" > "$root/$doc/README.md.gz"
+    {
+        printf '%s (%s) unstable; urgency=medium\n\n' "$pkg_name" "$version"
+        printf '  * Built by ./build.sh package from commit %s.\n\n' \
+            "$(git -C "$top" rev-parse HEAD 2>/dev/null || echo unknown)"
+        printf ' -- %s  %s\n' "$(package_maintainer)" \
+            "$(git -C "$top" log -1 --format=%aD 2>/dev/null || date -R)"
+    } | gzip -9n > "$root/$doc/changelog.gz"
+
+    for f in postinst prerm postrm; do
+        install -m 755 "$top/packaging/$f" "$root/DEBIAN/$f"
+    done
+
+    (cd "$root" && find etc -type f | sort | sed 's|^|/|') \
+        > "$root/DEBIAN/conffiles"
+    (cd "$root" && find . -path ./DEBIAN -prune -o -type f -printf '%P\n' \
+        | sort | xargs md5sum) > "$root/DEBIAN/md5sums"
+
+    # dpkg-shlibdeps wants a debian/control and the files in debian/PKG/
+    printf 'Source: comment-moderation\n\nPackage: %s\nArchitecture: any\n' \
+        "$pkg_name" > "$stage/debian/control"
+    shlibs=$(cd "$stage" && dpkg-shlibdeps -O \
+        -e"debian/$pkg_name/usr/lib/nginx/modules/ngx_http_comment_moderation_module.so" \
+        -e"debian/$pkg_name/usr/bin/comment-check")
+    shlibs=${shlibs#shlibs:Depends=}
+
+    size=$(du -sk --exclude=DEBIAN "$root" | cut -f1)
+    while IFS= read -r line; do
+        line=${line//@VERSION@/"$version"}
+        line=${line//@ARCH@/"$arch"}
+        line=${line//@MAINTAINER@/"$(package_maintainer)"}
+        line=${line//@SIZE@/"$size"}
+        line=${line//@DEPENDS@/"$abi, $shlibs"}
+        printf '%s\n' "$line"
+    done < "$top/packaging/control.in" > "$root/DEBIAN/control"
+
+    rm -f "$build/${pkg_name}"_*.deb
+    dpkg-deb --root-owner-group -Zxz --build "$root" "$deb" >/dev/null
+
+    say "built: ${deb#"$top"/}"
+    say "  Depends: $abi, $shlibs"
+}
+
+
+package_maintainer() {
+    printf '%s <%s>\n' "${DEBFULLNAME:-Comment moderation maintainers}" \
+        "${DEBEMAIL:-comment-moderation@localhost}"
+}
+
+
+# Debian's nginx source, for t/nginx_src.t: a deb-src entry for the
+# archive the Debian sources already use (added once, in its own file),
+# then the orig tarball into build/nginx-orig/.  apt-get source may
+# complain about the .dsc afterwards; the tarball is all that is needed.
+fetch_nginx_src() {
+    local list=/etc/apt/sources.list.d/comment-moderation-deb-src.sources
+    local dir=$build/nginx-orig
+
+    if [ "$(id -u)" -ne 0 ]; then
+        say "need root to add a deb-src entry: sudo $0 nginx-src"
+        exit 1
+    fi
+
+    if ! grep -rqsE '^(deb-src|Types:.*deb-src)' \
+            /etc/apt/sources.list /etc/apt/sources.list.d/
+    then
+        if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+            sed 's/^Types: *deb$/Types: deb-src/' \
+                /etc/apt/sources.list.d/debian.sources > "$list"
+        elif [ -f /etc/apt/sources.list ]; then
+            list=${list%.sources}.list
+            sed -n 's/^deb /deb-src /p' /etc/apt/sources.list > "$list"
+        else
+            say "nginx-src: no Debian sources to copy a deb-src entry from"
+            exit 1
+        fi
+        say "added $list"
+
+        # only the new entry's indexes are fetched
+        apt-get update -qq -o Dir::Etc::sourcelist="$list" \
+            -o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0
+    fi
+
+    mkdir -p "$dir"
+    chmod 755 "$dir"
+    (cd "$dir" && apt-get source -qq --download-only nginx) || true
+
+    if ! ls "$dir"/nginx_*.orig.tar.gz >/dev/null 2>&1; then
+        say "nginx-src: no nginx_*.orig.tar.gz in ${dir#"$top"/}"
+        exit 1
+    fi
+    say "fetched: $(cd "$top" && ls build/nginx-orig/nginx_*.orig.tar.gz)"
+}
+
+
 do_test() {
     local rc=0
 
     do_build
+    package_deb
 
     say "== unit tests"
     prove -e '' "$build"/unit/*_test || rc=1
@@ -315,9 +553,35 @@ test_asan() {
 }
 
 
-case "${1:-build}" in
+usage() {
+    say "usage: $0 [deps|build [--nginx-src DIR]|test|asan|run|quality|bench"
+    say "       [nginx|engine|hostile...]|bench-limit|soak|fuzz|tables|package|"
+    say "       nginx-src|clean]"
+    exit 2
+}
+
+
+cmd=${1:-build}
+[ $# -gt 0 ] && shift
+
+# --nginx-src DIR (or NGINX_SRC=DIR) for build; the other subcommands use
+# Debian's nginx-dev tree, which the tests and the package need
+src_dir=
+[ "$cmd" = build ] && src_dir=${NGINX_SRC:-}
+
+while [ "$cmd" != bench ] && [ $# -gt 0 ]; do
+    case "$1" in
+        --nginx-src=*) src_dir=${1#*=}; shift ;;
+        --nginx-src)   [ $# -ge 2 ] || usage; src_dir=$2; shift 2 ;;
+        *)             usage ;;
+    esac
+    [ "$cmd" = build ] || { say "--nginx-src is for build only"; usage; }
+done
+
+case "$cmd" in
     deps)     deps ;;
-    build)    do_build ;;
+    build)    if [ -n "$src_dir" ]; then do_build_src "$src_dir"
+              else do_build; fi ;;
     engine)   build_engine; build_cli; build_unit ;;
     test)     do_test ;;
     run)      do_build; exec "$top/config/demo.sh" ;;
@@ -326,7 +590,9 @@ case "${1:-build}" in
     tables)   do_tables ;;
     asan)     do_build; build_asan; test_asan ;;
     bench-limit) do_build >/dev/null; exec "$top/t/bench/limit-bench.sh" ;;
-    bench)    do_build >/dev/null; exec "$top/t/bench/bench.sh" "${@:2}" ;;
+    bench)    do_build >/dev/null; exec "$top/t/bench/bench.sh" "$@" ;;
+    package)  do_build; package_deb ;;
+    nginx-src) fetch_nginx_src ;;
     clean)    rm -rf "$build" ;;
-    *)        say "usage: $0 [deps|build|test|asan|run|quality|bench|bench-limit|fuzz|tables|clean]"; exit 2 ;;
+    *)        usage ;;
 esac

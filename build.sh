@@ -234,7 +234,7 @@ build_asan() {
 
 
 test_asan() {
-    local asan ubsan rc=0 start
+    local asan ubsan ubsan_opts rc=0 start
 
     asan=$(gcc -print-file-name=libasan.so)
     ubsan=$(gcc -print-file-name=libubsan.so)
@@ -242,14 +242,18 @@ test_asan() {
     say "== integration tests, module with ASan and UBSan"
     start=$SECONDS
 
+    ubsan_opts=print_stacktrace=1:halt_on_error=0
+    ubsan_opts+=:suppressions=$top/t/ubsan.supp
+
     # the harness preloads the runtimes into nginx only (not perl, not
     # redis-server) and sends each nginx's reports to its test dir; its
-    # waits and time bounds are stretched for the instrumented module
+    # waits and time bounds are stretched for the instrumented module.
+    # t/ubsan.supp lists known engine findings awaiting their fix.
     TEST_NGINX_MODULE=$build/asan/ngx_http_comment_moderation_module.so \
     TEST_NGINX_PRELOAD="$asan $ubsan" \
     TEST_NGINX_TIMEOUT_SCALE=${TEST_NGINX_TIMEOUT_SCALE:-3} \
     ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 \
-    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=0 \
+    UBSAN_OPTIONS=$ubsan_opts \
         prove -r "$top/t" || rc=1
 
     say "asan: $((SECONDS - start)) s"

@@ -10,6 +10,9 @@
 #   ./build.sh bench     print engine speed on a 1 KB comment
 #   ./build.sh bench-limit  posts per second with and without a Redis limit
 #   ./build.sh fuzz      run each libFuzzer target FUZZ_SECONDS (60)
+#   ./build.sh soak [SECONDS]  a mixed load for SECONDS (180) through two
+#                        workers, with Redis outages and reloads; checks
+#                        crashes, memory, fds and what the backend got
 #   ./build.sh asan      integration tests with the module under ASan+UBSan,
 #                        then some under valgrind
 #   ./build.sh clean
@@ -290,8 +293,9 @@ case "${1:-build}" in
     fuzz)     do_fuzz ;;
     asan)     do_build; build_asan; test_asan ;;
     bench-limit) do_build >/dev/null; exec "$top/t/bench/limit-bench.sh" ;;
+    soak)     do_build >/dev/null; exec "$top/t/soak.pl" "${2:-180}" ;;
     bench)    build_engine; build_cli; exec "$build/comment-check" \
                   -r "$top/rules/main.rules" --bench ;;
     clean)    rm -rf "$build" ;;
-    *)        say "usage: $0 [deps|build|test|asan|run|quality|bench|bench-limit|fuzz|clean]"; exit 2 ;;
+    *)        say "usage: $0 [deps|build|test|asan|run|quality|bench|bench-limit|fuzz|soak [SECONDS]|clean]"; exit 2 ;;
 esac

@@ -162,7 +162,7 @@ my %idle_after = idle_sample();
 
 my @posts = read_posts();
 my %got = read_backend();
-my %counters = counters();
+my %counters = eval { counters() };     # none from a stuck nginx
 my $log = $t->error_log;
 
 
@@ -636,9 +636,13 @@ sub run_phase {
                 $rpid = CMRedis::start_server($dir, $redis);
                 push @{ $outages[-1] }, time;
 
-            } else {
-                $reloads++ if $t->reload;
+            } elsif (eval { $t->reload }) {
+                $reloads++;
                 $master_after{$reloads} = [proc_sample($t->master_pid)];
+
+            } else {
+                # old workers still busy, or the master refused: counted
+                $what .= ' failed: ' . ($@ ? (split /\n/, $@)[0] : 'emerg');
             }
 
             push @done, sprintf('%6.1f s  %s', $at - $start, $what);

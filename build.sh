@@ -22,6 +22,9 @@
 #   ./build.sh fuzz      run each libFuzzer target FUZZ_SECONDS (60)
 #   ./build.sh tables    regenerate the look-alike and digit tables of
 #                        module/engine/cm_confusables.h (needs ICU)
+#   ./build.sh soak [SECONDS]  a mixed load for SECONDS (180) through two
+#                        workers, with Redis outages and reloads; checks
+#                        crashes, memory, fds and what the backend got
 #   ./build.sh asan      integration tests with the module under ASan+UBSan,
 #                        then some under valgrind
 #   ./build.sh clean
@@ -511,7 +514,7 @@ build_asan() {
 
 
 test_asan() {
-    local asan ubsan rc=0 start
+    local asan ubsan ubsan_opts rc=0 start
 
     asan=$(gcc -print-file-name=libasan.so)
     ubsan=$(gcc -print-file-name=libubsan.so)
@@ -519,14 +522,18 @@ test_asan() {
     say "== integration tests, module with ASan and UBSan"
     start=$SECONDS
 
+    ubsan_opts=print_stacktrace=1:halt_on_error=0
+    ubsan_opts+=:suppressions=$top/t/ubsan.supp
+
     # the harness preloads the runtimes into nginx only (not perl, not
     # redis-server) and sends each nginx's reports to its test dir; its
-    # waits and time bounds are stretched for the instrumented module
+    # waits and time bounds are stretched for the instrumented module.
+    # t/ubsan.supp lists known engine findings awaiting their fix.
     TEST_NGINX_MODULE=$build/asan/ngx_http_comment_moderation_module.so \
     TEST_NGINX_PRELOAD="$asan $ubsan" \
     TEST_NGINX_TIMEOUT_SCALE=${TEST_NGINX_TIMEOUT_SCALE:-3} \
     ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 \
-    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=0 \
+    UBSAN_OPTIONS=$ubsan_opts \
         prove -r "$top/t" || rc=1
 
     say "asan: $((SECONDS - start)) s"
@@ -569,7 +576,7 @@ cmd=${1:-build}
 src_dir=
 [ "$cmd" = build ] && src_dir=${NGINX_SRC:-}
 
-while [ "$cmd" != bench ] && [ $# -gt 0 ]; do
+while [ "$cmd" != bench ] && [ "$cmd" != soak ] && [ $# -gt 0 ]; do
     case "$1" in
         --nginx-src=*) src_dir=${1#*=}; shift ;;
         --nginx-src)   [ $# -ge 2 ] || usage; src_dir=$2; shift 2 ;;
@@ -590,6 +597,7 @@ case "$cmd" in
     tables)   do_tables ;;
     asan)     do_build; build_asan; test_asan ;;
     bench-limit) do_build >/dev/null; exec "$top/t/bench/limit-bench.sh" ;;
+    soak)     do_build >/dev/null; exec "$top/t/soak.pl" "${1:-180}" ;;
     bench)    do_build >/dev/null; exec "$top/t/bench/bench.sh" "$@" ;;
     package)  do_build; package_deb ;;
     nginx-src) fetch_nginx_src ;;

@@ -44,6 +44,7 @@ typedef struct {
     ngx_atomic_t               malformed;
     ngx_atomic_t               match_limit;
     ngx_atomic_t               errors;
+    ngx_atomic_t               undecided;
     ngx_atomic_t               redis_failures;
     ngx_atomic_t               rules_untracked;
     ngx_http_cm_rule_stat_t    rules[NGX_HTTP_CM_RULE_SLOTS];
@@ -64,6 +65,7 @@ typedef struct {
     ngx_int_t                  hold;
     ngx_int_t                  reject;
     ngx_uint_t                 mode;
+    ngx_uint_t                 undecided;       /* cm_decision_e */
     ngx_uint_t                 reject_status;
     ngx_str_t                  reject_message;
 } ngx_http_cm_loc_conf_t;
@@ -97,9 +99,12 @@ static ngx_int_t ngx_http_cm_fields(ngx_http_request_t *r,
     const cm_alloc_t *a, u_char *body, size_t len, cm_fields_t *fields);
 static ngx_int_t ngx_http_cm_content_encoding(ngx_http_request_t *r,
     cm_body_t *b);
+static cm_decision_e ngx_http_cm_decide(ngx_http_request_t *r,
+    cm_result_t *res, ngx_uint_t failed);
 static ngx_int_t ngx_http_cm_record(ngx_http_request_t *r,
     ngx_http_cm_ctx_t *ctx, cm_fields_t *fields, cm_result_t *res,
-    cm_decision_e decision);
+    ngx_uint_t failed, cm_decision_e decision);
+static u_char *ngx_http_cm_ids(u_char *p, unsigned *ids, size_t n);
 static ngx_int_t ngx_http_cm_reject(ngx_http_request_t *r,
     ngx_http_cm_ctx_t *ctx);
 static ngx_uint_t ngx_http_cm_wants_json(ngx_http_request_t *r);
@@ -137,6 +142,14 @@ static ngx_int_t ngx_http_cm_init(ngx_conf_t *cf);
 static ngx_conf_enum_t  ngx_http_cm_modes[] = {
     { ngx_string("enforce"), NGX_HTTP_CM_ENFORCE },
     { ngx_string("detect"), NGX_HTTP_CM_DETECT },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_conf_enum_t  ngx_http_cm_undecided[] = {
+    { ngx_string("pass"), CM_PASS },
+    { ngx_string("hold"), CM_HOLD },
+    { ngx_string("reject"), CM_REJECT },
     { ngx_null_string, 0 }
 };
 
@@ -189,6 +202,13 @@ static ngx_command_t  ngx_http_cm_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_cm_loc_conf_t, mode),
       &ngx_http_cm_modes },
+
+    { ngx_string("comment_moderation_undecided"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_cm_loc_conf_t, undecided),
+      &ngx_http_cm_undecided },
 
     { ngx_string("comment_moderation_reject_status"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -438,6 +458,7 @@ ngx_http_cm_inspect(ngx_http_request_t *r, ngx_http_cm_ctx_t *ctx)
 {
     size_t                    len;
     u_char                   *body;
+    ngx_uint_t                failed;
     cm_alloc_t                a;
     cm_fields_t               fields;
     cm_result_t               res;
@@ -475,18 +496,31 @@ ngx_http_cm_inspect(ngx_http_request_t *r, ngx_http_cm_ctx_t *ctx)
 
     ngx_memzero(&res, sizeof(cm_result_t));
 
+    failed = 0;
+
     if (cm_match(lcf->rules, mcf->scratch, &a, fields.elts, fields.nelts,
                  &res, (char *) err, sizeof(err))
         != CM_OK)
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "comment moderation: %s", err);
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+
+        /* "comment_moderation_undecided pass": answered 500, as before */
+
+        if (lcf->undecided == CM_PASS) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        /* cm_match() left no result: the score is 0 */
+
+        failed = 1;
     }
 
-    decision = cm_decide(res.score, (int) lcf->hold, (int) lcf->reject);
+    decision = ngx_http_cm_decide(r, &res, failed);
 
-    if (ngx_http_cm_record(r, ctx, &fields, &res, decision) != NGX_OK) {
+    if (ngx_http_cm_record(r, ctx, &fields, &res, failed, decision)
+        != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -729,27 +763,57 @@ ngx_http_cm_content_encoding(ngx_http_request_t *r, cm_body_t *b)
 }
 
 
-/* sets the variables and writes the decision's log line */
+/*
+ * The score's decision, made stricter when the engine could not decide
+ * everything: a rule stopped by the match limit might have matched.
+ */
+
+static cm_decision_e
+ngx_http_cm_decide(ngx_http_request_t *r, cm_result_t *res,
+    ngx_uint_t failed)
+{
+    cm_decision_e            decision;
+    ngx_http_cm_loc_conf_t  *lcf;
+
+    lcf = ngx_http_get_module_loc_conf(r, ngx_http_comment_moderation_module);
+
+    decision = cm_decide(res->score, (int) lcf->hold, (int) lcf->reject);
+
+    if ((failed || res->nlimited)
+        && decision < (cm_decision_e) lcf->undecided)
+    {
+        decision = (cm_decision_e) lcf->undecided;
+    }
+
+    return decision;
+}
+
+
+/* sets the variables and writes the decision's log lines */
 
 static ngx_int_t
 ngx_http_cm_record(ngx_http_request_t *r, ngx_http_cm_ctx_t *ctx,
-    cm_fields_t *fields, cm_result_t *res, cm_decision_e decision)
+    cm_fields_t *fields, cm_result_t *res, ngx_uint_t failed,
+    cm_decision_e decision)
 {
     u_char                  *p;
     size_t                   i;
-    ngx_str_t                field;
+    ngx_str_t                field, undecided;
     cm_hit_t                *top;
+    cm_decision_e            scored;
     ngx_http_cm_stats_t     *st;
     ngx_http_cm_loc_conf_t  *lcf;
 
     static ngx_str_t         none = ngx_string("-");
+    static ngx_str_t         error = ngx_string("error");
 
     lcf = ngx_http_get_module_loc_conf(r, ngx_http_comment_moderation_module);
 
     ctx->score = res->score;
     ctx->decision = ngx_http_cm_decisions[decision];
 
-    p = ngx_pnalloc(r->pool, res->nhits * (NGX_INT_T_LEN + 1) + 1);
+    p = ngx_pnalloc(r->pool,
+                    (res->nhits + res->nlimited) * (NGX_INT_T_LEN + 1) + 1);
     if (p == NULL) {
         return NGX_ERROR;
     }
@@ -767,11 +831,31 @@ ngx_http_cm_record(ngx_http_request_t *r, ngx_http_cm_ctx_t *ctx,
 
     ctx->rules.len = p - ctx->rules.data;
 
-    for (i = 0; i < res->nlimited; i++) {
+    undecided.data = p;
+    p = ngx_http_cm_ids(p, res->limited, res->nlimited);
+    undecided.len = p - undecided.data;
+
+    if (res->nlimited) {
+        scored = cm_decide(res->score, (int) lcf->hold, (int) lcf->reject);
+
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                      "comment moderation: rule %ui hit the PCRE2 match "
-                      "limit, counted as not matched",
-                      (ngx_uint_t) res->limited[i]);
+                      "comment moderation: undecided: rules=%V hit the "
+                      "PCRE2 match limit; the score gives %V, decision %V "
+                      "(comment_moderation_undecided %V)",
+                      &undecided, &ngx_http_cm_decisions[scored],
+                      &ctx->decision, &ngx_http_cm_decisions[lcf->undecided]);
+
+    } else if (failed) {
+        undecided = error;
+
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "comment moderation: undecided: the engine could not "
+                      "inspect the comment; decision %V "
+                      "(comment_moderation_undecided %V)",
+                      &ctx->decision, &ngx_http_cm_decisions[lcf->undecided]);
+
+    } else {
+        undecided = none;
     }
 
     if (top) {
@@ -788,6 +872,10 @@ ngx_http_cm_record(ngx_http_request_t *r, ngx_http_cm_ctx_t *ctx,
         (void) ngx_atomic_fetch_add(&st->decisions[decision], 1);
         (void) ngx_atomic_fetch_add(&st->match_limit, res->nlimited);
 
+        if (failed || res->nlimited) {
+            (void) ngx_atomic_fetch_add(&st->undecided, 1);
+        }
+
         if (decision == CM_REJECT && lcf->mode == NGX_HTTP_CM_DETECT) {
             (void) ngx_atomic_fetch_add(&st->detect_only, 1);
         }
@@ -799,12 +887,28 @@ ngx_http_cm_record(ngx_http_request_t *r, ngx_http_cm_ctx_t *ctx,
 
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                   "comment moderation: decision=%V score=%i rules=%V "
-                  "field=%V mode=%s",
+                  "field=%V mode=%s undecided=%V",
                   &ctx->decision, ctx->score,
                   ctx->rules.len ? &ctx->rules : &none, &field,
-                  lcf->mode == NGX_HTTP_CM_ENFORCE ? "enforce" : "detect");
+                  lcf->mode == NGX_HTTP_CM_ENFORCE ? "enforce" : "detect",
+                  &undecided);
 
     return NGX_OK;
+}
+
+
+/* rule ids, comma-separated */
+
+static u_char *
+ngx_http_cm_ids(u_char *p, unsigned *ids, size_t n)
+{
+    size_t  i;
+
+    for (i = 0; i < n; i++) {
+        p = ngx_sprintf(p, i ? ",%ui" : "%ui", (ngx_uint_t) ids[i]);
+    }
+
+    return p;
 }
 
 
@@ -1261,7 +1365,7 @@ ngx_http_cm_status_handler(ngx_http_request_t *r)
     }
 
     len = 2048 + NGX_HTTP_CM_NDECISIONS * (64 + NGX_ATOMIC_T_LEN)
-          + 6 * (64 + NGX_ATOMIC_T_LEN) + n * (64 + 2 * NGX_ATOMIC_T_LEN);
+          + 7 * (64 + NGX_ATOMIC_T_LEN) + n * (64 + 2 * NGX_ATOMIC_T_LEN);
 
     b = ngx_create_temp_buf(r->pool, len);
     if (b == NULL) {
@@ -1299,6 +1403,10 @@ ngx_http_cm_status_handler(ngx_http_request_t *r)
         "inspected (answered 500).\n"
         "# TYPE comment_moderation_errors_total counter\n"
         "comment_moderation_errors_total %uA\n"
+        "# HELP comment_moderation_undecided_total Comments the engine "
+        "could not wholly decide (match limit, engine error).\n"
+        "# TYPE comment_moderation_undecided_total counter\n"
+        "comment_moderation_undecided_total %uA\n"
         "# HELP comment_moderation_redis_failures_total Posts whose rate "
         "limit Redis could not answer in time.\n"
         "# TYPE comment_moderation_redis_failures_total counter\n"
@@ -1307,7 +1415,7 @@ ngx_http_cm_status_handler(ngx_http_request_t *r)
         "matched.\n"
         "# TYPE comment_moderation_rule_hits_total counter\n",
         st->detect_only, st->malformed, st->match_limit, st->errors,
-        st->redis_failures);
+        st->undecided, st->redis_failures);
 
     for (i = 0; i < NGX_HTTP_CM_RULE_SLOTS && n; i++) {
         if (st->rules[i].id) {
@@ -1577,6 +1685,7 @@ ngx_http_cm_create_loc_conf(ngx_conf_t *cf)
     lcf->hold = NGX_CONF_UNSET;
     lcf->reject = NGX_CONF_UNSET;
     lcf->mode = NGX_CONF_UNSET_UINT;
+    lcf->undecided = NGX_CONF_UNSET_UINT;
     lcf->reject_status = NGX_CONF_UNSET_UINT;
 
     return lcf;
@@ -1596,6 +1705,7 @@ ngx_http_cm_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_value(conf->hold, prev->hold, 5);
     ngx_conf_merge_value(conf->reject, prev->reject, 10);
     ngx_conf_merge_uint_value(conf->mode, prev->mode, NGX_HTTP_CM_ENFORCE);
+    ngx_conf_merge_uint_value(conf->undecided, prev->undecided, CM_HOLD);
     ngx_conf_merge_uint_value(conf->reject_status, prev->reject_status,
                               NGX_HTTP_FORBIDDEN);
     ngx_conf_merge_str_value(conf->reject_message, prev->reject_message,

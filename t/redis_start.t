@@ -163,6 +163,11 @@ like($log, qr/\[error\] .*redis "127\.0\.0\.1:\d+": handshake failed: WRONGPASS/
      "wrong password: Redis's WRONGPASS is logged");
 unlike($log, qr/timed out/, 'not as a timeout');
 
+# each worker's handshake fails on its own: wait for the second line
+CMTest::wait_for(sub {
+    (() = redis_lines($w) =~ /\[error\]/g) >= 2;
+}, 5);
+
 $w->stop;
 
 my @errors = grep { /\[error\]/ } split /\n/, redis_lines($w);

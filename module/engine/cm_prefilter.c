@@ -338,7 +338,9 @@ cm_pf_build(cm_pf_t *pf)
     size_t            i, k, n, w, off;
     cm_ac_builder_t  *b;
 
-    qsort(pf->uses, pf->nuses, sizeof(cm_pf_use_t), cm_pf_use_cmp);
+    if (pf->nuses) {
+        qsort(pf->uses, pf->nuses, sizeof(cm_pf_use_t), cm_pf_use_cmp);
+    }
 
     /* atoms: the distinct strings; their parents in one array */
 

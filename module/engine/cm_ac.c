@@ -4,10 +4,12 @@
  *
  * The builder keeps a trie with child lists; cm_ac_build sorts the edges,
  * links every state to its longest proper suffix that is also a state
- * (the failure link, breadth first) and to the nearest such suffix that
- * ends a key (the output link).  Small automata then get a full table,
- * whose entries are row offsets with the top bit set where a key ends
- * at the target or at one of its suffixes.
+ * (the failure link) and to the nearest such suffix that ends a key (the
+ * output link), with the states numbered breadth first.  Small automata
+ * then get a full table, whose entries are row offsets with the top bit
+ * set where a key ends at the target or at one of its suffixes; large
+ * ones get rows for their shallow states, where a text spends most of
+ * its bytes, and keep sparse edges for the deeper ones.
  */
 
 
@@ -19,6 +21,9 @@
 
 /* full tables up to this many entries (16 MB); sparse edges above */
 #define CM_AC_DFA_MAX      (4 * 1024 * 1024)
+
+/* above, rows for the shallow states in this many (1 MB) */
+#define CM_AC_NEAR_MAX     (256 * 1024)
 
 #define CM_AC_OUT          0x80000000u
 #define CM_AC_MASK         0x7fffffffu
@@ -36,7 +41,8 @@ typedef struct {
 
 typedef struct {
     uint32_t              value;
-    uint32_t              len;
+    uint16_t              len;
+    uint16_t              tag;
     uint32_t              next;      /* next output of the node + 1 */
 } cm_ac_bout_t;
 
@@ -59,8 +65,15 @@ struct cm_ac_builder_s {
 
 typedef struct {
     uint32_t              value;
-    uint32_t              len;
+    uint16_t              len;
+    uint16_t              tag;
 } cm_ac_out_t;
+
+
+typedef struct {
+    uint32_t              to;        /* CM_AC_OUT where keys end there */
+    uint32_t              cls;
+} cm_ac_edge_t;
 
 
 struct cm_ac_s {
@@ -68,18 +81,21 @@ struct cm_ac_s {
     unsigned char         cls[256];
     uint32_t              nclasses;
     uint32_t              nstates;
+    uint32_t              nnear;     /* the states with a row in delta */
     size_t                memory;
 
-    /* full table: nstates rows of nclasses row offsets, or NULL */
+    /*
+     * States are numbered breadth first.  The first nnear, the shallow
+     * ones a text keeps coming back to, have a full row of nclasses in
+     * delta; when that is all of them, the entries are row offsets and
+     * the edges below are freed.  Deeper states have sparse edges, those
+     * of state s edges[edge_first[s] .. edge_first[s + 1]], and failure
+     * links.
+     */
     uint32_t             *delta;
-
-    /* sparse: edges of state s are edge_first[s] .. edge_first[s + 1] */
-    uint32_t             *root;      /* nclasses: the root's own table */
     uint32_t             *edge_first;
-    unsigned char        *edge_cls;
-    uint32_t             *edge_to;
+    cm_ac_edge_t         *edges;
     uint32_t             *fail;
-    unsigned char        *hasout;
 
     /* keys ending at state s: out[out_first[s] .. out_first[s + 1]] */
     uint32_t             *out_first;
@@ -94,12 +110,16 @@ static int cm_ac_hash_add(cm_ac_builder_t *b, uint32_t c);
 static void cm_ac_hash_put(cm_ac_builder_t *b, uint32_t c);
 static size_t cm_ac_hash(uint32_t s, unsigned char ch);
 static void *cm_ac_alloc(cm_ac_t *ac, size_t size);
-static int cm_ac_edges(cm_ac_t *ac, cm_ac_builder_t *b);
+static void cm_ac_release(cm_ac_t *ac, void *p, size_t size);
+static void cm_ac_number(cm_ac_builder_t *b, uint32_t *order,
+    uint32_t *rank);
+static int cm_ac_edges(cm_ac_t *ac, cm_ac_builder_t *b, uint32_t *order,
+    uint32_t *rank);
+static int cm_ac_keys(cm_ac_t *ac, cm_ac_builder_t *b, uint32_t *order);
 static uint32_t cm_ac_goto(const cm_ac_t *ac, uint32_t s, unsigned c);
-static int cm_ac_links(cm_ac_t *ac, uint32_t *queue);
-static int cm_ac_outputs(cm_ac_t *ac, cm_ac_builder_t *b, uint32_t *queue);
-static int cm_ac_table(cm_ac_t *ac, uint32_t *queue);
-static void cm_ac_sparse_free(cm_ac_t *ac);
+static int cm_ac_links(cm_ac_t *ac);
+static int cm_ac_dict(cm_ac_t *ac, unsigned char *hasout);
+static int cm_ac_table(cm_ac_t *ac, const unsigned char *hasout);
 static int cm_ac_report(const cm_ac_t *ac, uint32_t s, size_t end,
     cm_ac_hit_pt hit, void *ctx);
 
@@ -122,10 +142,12 @@ cm_ac_builder_create(const cm_alloc_t *a, unsigned fold,
 
     for (i = 0; i < 256; i++) {
         b->same[i] = same ? same[i] : (unsigned char) i;
+    }
 
-        if (fold && i >= 'A' && i <= 'Z') {
-            b->same[i] = b->same[i | 0x20];
-        }
+    /* after the loop above: a lower case letter's byte is set by now */
+
+    for (i = 'A'; fold && i <= 'Z'; i++) {
+        b->same[i] = b->same[i | 0x20];
     }
 
     b->nodes = cm_grow(a, NULL, 0, &b->nalloc, sizeof(cm_ac_node_t));
@@ -144,6 +166,14 @@ cm_ac_builder_create(const cm_alloc_t *a, unsigned fold,
 int
 cm_ac_add(cm_ac_builder_t *b, const unsigned char *key, size_t len,
     uint32_t value)
+{
+    return cm_ac_add_tag(b, key, len, value, 0);
+}
+
+
+int
+cm_ac_add_tag(cm_ac_builder_t *b, const unsigned char *key, size_t len,
+    uint32_t value, unsigned tag)
 {
     size_t           i;
     uint32_t         s, c;
@@ -214,7 +244,8 @@ cm_ac_add(cm_ac_builder_t *b, const unsigned char *key, size_t len,
 
     o = &b->outs[b->nouts];
     o->value = value;
-    o->len = (uint32_t) len;
+    o->len = (uint16_t) len;
+    o->tag = (uint16_t) tag;
     o->next = b->nodes[s].out;
 
     b->nodes[s].out = (uint32_t) ++b->nouts;
@@ -322,10 +353,11 @@ cm_ac_hash(uint32_t s, unsigned char ch)
 cm_ac_t *
 cm_ac_build(cm_ac_builder_t *b)
 {
-    int        rc;
-    unsigned   i, n;
-    cm_ac_t   *ac;
-    uint32_t  *queue;
+    int             rc;
+    unsigned        i, n;
+    cm_ac_t        *ac;
+    uint32_t       *order, *rank;
+    unsigned char  *hasout;
 
     ac = b->alloc.alloc(b->alloc.data, sizeof(cm_ac_t));
     if (ac == NULL) {
@@ -357,37 +389,47 @@ cm_ac_build(cm_ac_builder_t *b)
     ac->nclasses = n;
     ac->nstates = (uint32_t) b->nnodes;
 
-    queue = b->alloc.alloc(b->alloc.data, b->nnodes * sizeof(uint32_t));
+    order = b->alloc.alloc(b->alloc.data, b->nnodes * sizeof(uint32_t));
+    rank = b->alloc.alloc(b->alloc.data, b->nnodes * sizeof(uint32_t));
+    hasout = NULL;
 
-    rc = (queue == NULL) ? CM_ERROR : CM_OK;
-
-    if (rc == CM_OK) {
-        rc = cm_ac_edges(ac, b);
-    }
+    rc = (order == NULL || rank == NULL) ? CM_ERROR : CM_OK;
 
     if (rc == CM_OK) {
-        rc = cm_ac_links(ac, queue);
+        cm_ac_number(b, order, rank);
+        rc = cm_ac_edges(ac, b, order, rank);
     }
 
     if (rc == CM_OK) {
-        rc = cm_ac_outputs(ac, b, queue);
+        rc = cm_ac_keys(ac, b, order);
     }
 
-    if (rc == CM_OK
-        && (size_t) ac->nstates * ac->nclasses <= CM_AC_DFA_MAX)
-    {
-        rc = cm_ac_table(ac, queue);
+    if (order) {
+        b->alloc.free(b->alloc.data, order);
     }
 
-    if (rc == CM_OK && ac->delta) {
-        cm_ac_sparse_free(ac);
-    }
-
-    if (queue) {
-        b->alloc.free(b->alloc.data, queue);
+    if (rank) {
+        b->alloc.free(b->alloc.data, rank);
     }
 
     cm_ac_builder_free(b);
+
+    if (rc == CM_OK) {
+        rc = cm_ac_links(ac);
+    }
+
+    if (rc == CM_OK) {
+        hasout = ac->alloc.alloc(ac->alloc.data, ac->nstates);
+        rc = (hasout == NULL) ? CM_ERROR : cm_ac_dict(ac, hasout);
+    }
+
+    if (rc == CM_OK) {
+        rc = cm_ac_table(ac, hasout);
+    }
+
+    if (hasout) {
+        ac->alloc.free(ac->alloc.data, hasout);
+    }
 
     if (rc != CM_OK) {
         cm_ac_free(ac);
@@ -426,24 +468,21 @@ cm_ac_free(cm_ac_t *ac)
 {
     void   **p;
     size_t   i;
-    void    *arrays[10];
+    void    *arrays[7];
 
     if (ac == NULL) {
         return;
     }
 
     arrays[0] = ac->delta;
-    arrays[1] = ac->root;
-    arrays[2] = ac->edge_first;
-    arrays[3] = ac->edge_cls;
-    arrays[4] = ac->edge_to;
-    arrays[5] = ac->fail;
-    arrays[6] = ac->hasout;
-    arrays[7] = ac->out_first;
-    arrays[8] = ac->out;
-    arrays[9] = ac->dict;
+    arrays[1] = ac->edge_first;
+    arrays[2] = ac->edges;
+    arrays[3] = ac->fail;
+    arrays[4] = ac->out_first;
+    arrays[5] = ac->out;
+    arrays[6] = ac->dict;
 
-    for (i = 0, p = arrays; i < 10; i++, p++) {
+    for (i = 0, p = arrays; i < 7; i++, p++) {
         if (*p) {
             ac->alloc.free(ac->alloc.data, *p);
         }
@@ -473,19 +512,21 @@ cm_ac_scan(const cm_ac_t *ac, const unsigned char *p, size_t len,
 {
     int              rc;
     size_t           i;
-    uint32_t         s, t, c, row;
+    uint32_t         s, t, c, near, ncl;
     const uint32_t  *delta;
 
-    if (ac->delta) {
-        delta = ac->delta;
-        row = 0;
+    delta = ac->delta;
+    ncl = ac->nclasses;
+
+    if (ac->nnear == ac->nstates) {
+        t = 0;
 
         for (i = 0; i < len; i++) {
-            row = delta[(row & CM_AC_MASK) + ac->cls[p[i]]];
+            t = delta[(t & CM_AC_MASK) + ac->cls[p[i]]];
 
-            if (row & CM_AC_OUT) {
-                rc = cm_ac_report(ac, (row & CM_AC_MASK) / ac->nclasses,
-                                  i + 1, hit, ctx);
+            if (t & CM_AC_OUT) {
+                rc = cm_ac_report(ac, (t & CM_AC_MASK) / ncl, i + 1, hit,
+                                  ctx);
                 if (rc) {
                     return rc;
                 }
@@ -495,32 +536,31 @@ cm_ac_scan(const cm_ac_t *ac, const unsigned char *p, size_t len,
         return 0;
     }
 
+    /* the shallow states by their rows, the deep ones by their edges */
+
+    near = ac->nnear;
     s = 0;
 
     for (i = 0; i < len; i++) {
         c = ac->cls[p[i]];
 
-        if (c == 0) {
-            s = 0;
-            continue;
-        }
-
         for ( ;; ) {
-            if (s == 0) {
-                s = ac->root[c];
+            if (s < near) {
+                t = delta[(size_t) s * ncl + c];
                 break;
             }
 
             t = cm_ac_goto(ac, s, c);
             if (t) {
-                s = t;
                 break;
             }
 
             s = ac->fail[s];
         }
 
-        if (ac->hasout[s]) {
+        s = t & CM_AC_MASK;
+
+        if (t & CM_AC_OUT) {
             rc = cm_ac_report(ac, s, i + 1, hit, ctx);
             if (rc) {
                 return rc;
@@ -547,7 +587,8 @@ cm_ac_report(const cm_ac_t *ac, uint32_t s, size_t end, cm_ac_hit_pt hit,
 
     while (s) {
         for (k = ac->out_first[s]; k < ac->out_first[s + 1]; k++) {
-            rc = hit(ctx, ac->out[k].value, ac->out[k].len, end);
+            rc = hit(ctx, ac->out[k].value, ac->out[k].len, end,
+                     ac->out[k].tag);
             if (rc) {
                 return rc;
             }
@@ -575,10 +616,46 @@ cm_ac_alloc(cm_ac_t *ac, size_t size)
 }
 
 
-/* the trie's child lists as edges sorted by class, the root's as a table */
+static void
+cm_ac_release(cm_ac_t *ac, void *p, size_t size)
+{
+    ac->alloc.free(ac->alloc.data, p);
+    ac->memory -= size;
+}
+
+
+/*
+ * The trie's nodes breadth first: order[] the old numbers in that order,
+ * rank[] each node's new number.  A state's failure link and the shallow
+ * states a text keeps coming back to then come before it.
+ */
+
+static void
+cm_ac_number(cm_ac_builder_t *b, uint32_t *order, uint32_t *rank)
+{
+    size_t    head, tail;
+    uint32_t  c;
+
+    order[0] = 0;
+    tail = 1;
+
+    for (head = 0; head < tail; head++) {
+        for (c = b->nodes[order[head]].child; c; c = b->nodes[c].next) {
+            order[tail++] = c;
+        }
+    }
+
+    for (head = 0; head < tail; head++) {
+        rank[order[head]] = (uint32_t) head;
+    }
+}
+
+
+/* the trie's child lists as edges sorted by class, in the new numbers */
 
 static int
-cm_ac_edges(cm_ac_t *ac, cm_ac_builder_t *b)
+cm_ac_edges(cm_ac_t *ac, cm_ac_builder_t *b, uint32_t *order,
+    uint32_t *rank)
 {
     size_t         nedges, k, j;
     uint32_t       s, c;
@@ -586,43 +663,32 @@ cm_ac_edges(cm_ac_t *ac, cm_ac_builder_t *b)
 
     nedges = b->nnodes - 1;
 
-    ac->root = cm_ac_alloc(ac, ac->nclasses * sizeof(uint32_t));
     ac->edge_first = cm_ac_alloc(ac, (ac->nstates + 1) * sizeof(uint32_t));
-    ac->edge_cls = cm_ac_alloc(ac, nedges);
-    ac->edge_to = cm_ac_alloc(ac, nedges * sizeof(uint32_t));
+    ac->edges = cm_ac_alloc(ac, nedges * sizeof(cm_ac_edge_t));
 
-    if (ac->root == NULL || ac->edge_first == NULL || ac->edge_cls == NULL
-        || ac->edge_to == NULL)
-    {
+    if (ac->edge_first == NULL || ac->edges == NULL) {
         return CM_ERROR;
     }
-
-    memset(ac->root, 0, ac->nclasses * sizeof(uint32_t));
 
     k = 0;
 
     for (s = 0; s < ac->nstates; s++) {
         ac->edge_first[s] = (uint32_t) k;
 
-        for (c = b->nodes[s].child; c; c = b->nodes[c].next) {
+        for (c = b->nodes[order[s]].child; c; c = b->nodes[c].next) {
             cls = ac->cls[b->nodes[c].byte];
 
             /* insertion sort: a state has few children */
 
-            for (j = k; j > ac->edge_first[s] && ac->edge_cls[j - 1] > cls;
+            for (j = k; j > ac->edge_first[s] && ac->edges[j - 1].cls > cls;
                  j--)
             {
-                ac->edge_cls[j] = ac->edge_cls[j - 1];
-                ac->edge_to[j] = ac->edge_to[j - 1];
+                ac->edges[j] = ac->edges[j - 1];
             }
 
-            ac->edge_cls[j] = cls;
-            ac->edge_to[j] = c;
+            ac->edges[j].cls = cls;
+            ac->edges[j].to = rank[c];
             k++;
-
-            if (s == 0) {
-                ac->root[cls] = c;
-            }
         }
     }
 
@@ -632,24 +698,58 @@ cm_ac_edges(cm_ac_t *ac, cm_ac_builder_t *b)
 }
 
 
+/* the keys ending at each state, in the new numbers */
+
+static int
+cm_ac_keys(cm_ac_t *ac, cm_ac_builder_t *b, uint32_t *order)
+{
+    size_t    k;
+    uint32_t  s, o;
+
+    ac->out_first = cm_ac_alloc(ac, (ac->nstates + 1) * sizeof(uint32_t));
+    ac->out = cm_ac_alloc(ac, b->nouts * sizeof(cm_ac_out_t));
+
+    if (ac->out_first == NULL || ac->out == NULL) {
+        return CM_ERROR;
+    }
+
+    k = 0;
+
+    for (s = 0; s < ac->nstates; s++) {
+        ac->out_first[s] = (uint32_t) k;
+
+        for (o = b->nodes[order[s]].out; o; o = b->outs[o - 1].next) {
+            ac->out[k].value = b->outs[o - 1].value;
+            ac->out[k].len = b->outs[o - 1].len;
+            ac->out[k].tag = b->outs[o - 1].tag;
+            k++;
+        }
+    }
+
+    ac->out_first[ac->nstates] = (uint32_t) k;
+
+    return CM_OK;
+}
+
+
+/* state s's edge of class c (with CM_AC_OUT), 0 when there is none */
+
 static uint32_t
 cm_ac_goto(const cm_ac_t *ac, uint32_t s, unsigned c)
 {
-    uint32_t  lo, hi, mid;
-
-    if (s == 0) {
-        return ac->root[c];
-    }
+    uint32_t             lo, hi, mid;
+    const cm_ac_edge_t  *e;
 
     lo = ac->edge_first[s];
     hi = ac->edge_first[s + 1];
+    e = ac->edges;
 
     /* the first edge of class c or above */
 
     while (hi - lo > 4) {
         mid = lo + (hi - lo) / 2;
 
-        if (ac->edge_cls[mid] < c) {
+        if (e[mid].cls < c) {
             lo = mid + 1;
 
         } else {
@@ -658,8 +758,8 @@ cm_ac_goto(const cm_ac_t *ac, uint32_t s, unsigned c)
     }
 
     for ( /* void */ ; lo < hi; lo++) {
-        if (ac->edge_cls[lo] == c) {
-            return ac->edge_to[lo];
+        if (e[lo].cls == c) {
+            return e[lo].to;
         }
     }
 
@@ -667,12 +767,11 @@ cm_ac_goto(const cm_ac_t *ac, uint32_t s, unsigned c)
 }
 
 
-/* failure links, breadth first; queue[] gets the states in that order */
+/* failure links: in breadth-first numbers a state's link comes first */
 
 static int
-cm_ac_links(cm_ac_t *ac, uint32_t *queue)
+cm_ac_links(cm_ac_t *ac)
 {
-    size_t    head, tail;
     uint32_t  u, v, f, t, k;
 
     ac->fail = cm_ac_alloc(ac, ac->nstates * sizeof(uint32_t));
@@ -682,36 +781,28 @@ cm_ac_links(cm_ac_t *ac, uint32_t *queue)
 
     ac->fail[0] = 0;
 
-    head = 0;
-    tail = 0;
-    queue[tail++] = 0;
-
-    while (head < tail) {
-        u = queue[head++];
-
+    for (u = 0; u < ac->nstates; u++) {
         for (k = ac->edge_first[u]; k < ac->edge_first[u + 1]; k++) {
-            v = ac->edge_to[k];
+            v = ac->edges[k].to;
 
             if (u == 0) {
                 ac->fail[v] = 0;
-
-            } else {
-                f = ac->fail[u];
-
-                for ( ;; ) {
-                    t = cm_ac_goto(ac, f, ac->edge_cls[k]);
-
-                    if (t || f == 0) {
-                        break;
-                    }
-
-                    f = ac->fail[f];
-                }
-
-                ac->fail[v] = t;
+                continue;
             }
 
-            queue[tail++] = v;
+            f = ac->fail[u];
+
+            for ( ;; ) {
+                t = cm_ac_goto(ac, f, ac->edges[k].cls);
+
+                if (t || f == 0) {
+                    break;
+                }
+
+                f = ac->fail[f];
+            }
+
+            ac->fail[v] = t;
         }
     }
 
@@ -719,74 +810,76 @@ cm_ac_links(cm_ac_t *ac, uint32_t *queue)
 }
 
 
+/*
+ * Output links, and hasout[s] where a key ends at s or at one of its
+ * suffixes; the edges into such states get CM_AC_OUT.
+ */
+
 static int
-cm_ac_outputs(cm_ac_t *ac, cm_ac_builder_t *b, uint32_t *queue)
+cm_ac_dict(cm_ac_t *ac, unsigned char *hasout)
 {
     size_t    k;
-    uint32_t  s, f, o, i;
+    uint32_t  s, f;
 
-    ac->out_first = cm_ac_alloc(ac, (ac->nstates + 1) * sizeof(uint32_t));
-    ac->out = cm_ac_alloc(ac, b->nouts * sizeof(cm_ac_out_t));
     ac->dict = cm_ac_alloc(ac, ac->nstates * sizeof(uint32_t));
-    ac->hasout = cm_ac_alloc(ac, ac->nstates);
-
-    if (ac->out_first == NULL || ac->out == NULL || ac->dict == NULL
-        || ac->hasout == NULL)
-    {
+    if (ac->dict == NULL) {
         return CM_ERROR;
     }
 
-    k = 0;
-
-    for (s = 0; s < ac->nstates; s++) {
-        ac->out_first[s] = (uint32_t) k;
-
-        for (o = b->nodes[s].out; o; o = b->outs[o - 1].next) {
-            ac->out[k].value = b->outs[o - 1].value;
-            ac->out[k].len = b->outs[o - 1].len;
-            k++;
-        }
-    }
-
-    ac->out_first[ac->nstates] = (uint32_t) k;
-
-    /* parents before children: a fail target is shallower */
-
     ac->dict[0] = 0;
-    ac->hasout[0] = 0;
+    hasout[0] = 0;
 
-    for (i = 1; i < ac->nstates; i++) {
-        s = queue[i];
+    for (s = 1; s < ac->nstates; s++) {
         f = ac->fail[s];
 
         ac->dict[s] = (ac->out_first[f] != ac->out_first[f + 1])
                       ? f : ac->dict[f];
 
-        ac->hasout[s] = ac->out_first[s] != ac->out_first[s + 1]
-                        || ac->dict[s] != 0;
+        hasout[s] = ac->out_first[s] != ac->out_first[s + 1]
+                    || ac->dict[s] != 0;
+    }
+
+    for (k = 0; k < ac->nstates - 1; k++) {
+        if (hasout[ac->edges[k].to]) {
+            ac->edges[k].to |= CM_AC_OUT;
+        }
     }
 
     return CM_OK;
 }
 
 
-/* the full table, breadth first: a missing edge is the fail state's */
+/*
+ * The rows of the shallow states (of all when they fit in
+ * CM_AC_DFA_MAX entries): a missing edge is the failure state's.  In a
+ * full table the entries are row offsets, and the edges and links are no
+ * longer needed; else state numbers.
+ */
 
 static int
-cm_ac_table(cm_ac_t *ac, uint32_t *queue)
+cm_ac_table(cm_ac_t *ac, const unsigned char *hasout)
 {
     size_t     n;
-    uint32_t   s, c, t, i, *row, *frow;
+    uint32_t   s, c, t, v, near, full, *row, *frow;
 
-    n = (size_t) ac->nstates * ac->nclasses;
+    full = (size_t) ac->nstates * ac->nclasses <= CM_AC_DFA_MAX;
+
+    if (full) {
+        near = ac->nstates;
+
+    } else {
+        near = CM_AC_NEAR_MAX / ac->nclasses;
+        near = near ? near : 1;
+    }
+
+    n = (size_t) near * ac->nclasses;
 
     ac->delta = cm_ac_alloc(ac, n * sizeof(uint32_t));
     if (ac->delta == NULL) {
         return CM_ERROR;
     }
 
-    for (i = 0; i < ac->nstates; i++) {
-        s = queue[i];
+    for (s = 0; s < near; s++) {
         row = &ac->delta[(size_t) s * ac->nclasses];
         frow = &ac->delta[(size_t) ac->fail[s] * ac->nclasses];
 
@@ -795,44 +888,31 @@ cm_ac_table(cm_ac_t *ac, uint32_t *queue)
         for (c = 1; c < ac->nclasses; c++) {
             t = cm_ac_goto(ac, s, c);
 
-            if (t) {
-                row[c] = t * ac->nclasses
-                         | (ac->hasout[t] ? CM_AC_OUT : 0);
-
-            } else {
+            if (t == 0) {
                 row[c] = (s == 0) ? 0 : frow[c];
+                continue;
             }
+
+            v = t & CM_AC_MASK;
+
+            row[c] = (full ? v * ac->nclasses : v)
+                     | (hasout[v] ? CM_AC_OUT : 0);
         }
     }
 
+    ac->nnear = near;
+
+    if (full) {
+        cm_ac_release(ac, ac->edge_first,
+                      (ac->nstates + 1) * sizeof(uint32_t));
+        cm_ac_release(ac, ac->edges,
+                      (ac->nstates - 1) * sizeof(cm_ac_edge_t));
+        cm_ac_release(ac, ac->fail, ac->nstates * sizeof(uint32_t));
+
+        ac->edge_first = NULL;
+        ac->edges = NULL;
+        ac->fail = NULL;
+    }
+
     return CM_OK;
-}
-
-
-/* with a full table, the sparse edges are no longer needed */
-
-static void
-cm_ac_sparse_free(cm_ac_t *ac)
-{
-    size_t  n;
-
-    n = ac->nstates;
-
-    ac->alloc.free(ac->alloc.data, ac->root);
-    ac->alloc.free(ac->alloc.data, ac->edge_first);
-    ac->alloc.free(ac->alloc.data, ac->edge_cls);
-    ac->alloc.free(ac->alloc.data, ac->edge_to);
-    ac->alloc.free(ac->alloc.data, ac->fail);
-    ac->alloc.free(ac->alloc.data, ac->hasout);
-
-    ac->memory -= ac->nclasses * sizeof(uint32_t)
-                  + (n + 1) * sizeof(uint32_t) + (n - 1)
-                  + (n - 1) * sizeof(uint32_t) + n * sizeof(uint32_t) + n;
-
-    ac->root = NULL;
-    ac->edge_first = NULL;
-    ac->edge_cls = NULL;
-    ac->edge_to = NULL;
-    ac->fail = NULL;
-    ac->hasout = NULL;
 }

@@ -8,7 +8,8 @@
  * Bytes are mapped to classes first (only bytes that occur in some key
  * get a class of their own), so the automaton is as wide as the keys'
  * alphabet.  A small automaton becomes a full transition table (one load
- * per byte); a large one keeps sparse edges and failure links.
+ * per byte); a large one has such rows for its shallow states and sparse
+ * edges and failure links for the deeper ones.
  */
 
 
@@ -22,9 +23,9 @@
 typedef struct cm_ac_s          cm_ac_t;
 typedef struct cm_ac_builder_s  cm_ac_builder_t;
 
-/* one hit: the key's value and length, and the offset after its end */
+/* one hit: the key's value, length and tag, the offset after its end */
 typedef int (*cm_ac_hit_pt)(void *ctx, uint32_t value, uint32_t len,
-    size_t end);
+    size_t end, unsigned tag);
 
 
 /*
@@ -36,9 +37,15 @@ typedef int (*cm_ac_hit_pt)(void *ctx, uint32_t value, uint32_t len,
 cm_ac_builder_t *cm_ac_builder_create(const cm_alloc_t *a, unsigned fold,
     const unsigned char *same);
 
-/* a key of 1 to 65535 bytes; the same key may be added with many values */
+/*
+ * A key of 1 to 65535 bytes; the same key may be added with many values.
+ * The tag, 16 bits, comes with each hit: what the caller can check about
+ * the hit before it looks the value up.
+ */
 int cm_ac_add(cm_ac_builder_t *b, const unsigned char *key, size_t len,
     uint32_t value);
+int cm_ac_add_tag(cm_ac_builder_t *b, const unsigned char *key, size_t len,
+    uint32_t value, unsigned tag);
 
 /* the automaton; the builder is freed either way (NULL: out of memory) */
 cm_ac_t *cm_ac_build(cm_ac_builder_t *b);

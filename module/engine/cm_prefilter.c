@@ -241,7 +241,8 @@ static int cm_pf_add_always(cm_pf_t *pf, uint32_t index);
 static void *cm_pf_alloc(cm_pf_t *pf, size_t size);
 static int cm_pf_use_cmp(const void *a, const void *b);
 static int cm_pf_u32_cmp(const void *a, const void *b);
-static int cm_pf_hit(void *ctx, uint32_t value, uint32_t len, size_t end);
+static int cm_pf_hit(void *ctx, uint32_t value, uint32_t len, size_t end,
+    unsigned tag);
 static void cm_pf_describe_node(const cm_pf_t *pf, uint32_t node,
     cm_pf_w_t *w);
 static void cm_pf_put(cm_pf_w_t *w, const char *s, size_t n);
@@ -745,7 +746,8 @@ cm_pf_scan(const cm_pf_t *pf, void *mem, const unsigned char *text,
 /* an atom found: the nodes above it that now fire, up to the patterns */
 
 static int
-cm_pf_hit(void *ctx, uint32_t value, uint32_t len, size_t end)
+cm_pf_hit(void *ctx, uint32_t value, uint32_t len, size_t end,
+    unsigned tag)
 {
     int             rc;
     uint32_t        k, n, p;

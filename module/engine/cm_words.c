@@ -94,6 +94,15 @@
 #define CM_WK_LEFT         3         /* the first half of a long key */
 #define CM_WK_RIGHT        4         /* its second half */
 
+/*
+ * The tag of a hit of halves (cm_words_group): a group of them, or, for a
+ * half no other key shares, the half itself with its c1 and c2 in the low
+ * 14 bits, 7 each.
+ */
+#define CM_WT_HALF         0x8000
+#define CM_WT_LEFT         0x4000
+#define CM_WT_LETTERS      0x3fff
+
 #define CM_WK_LONG         0x01
 #define CM_WK_NOSPELL      0x02
 #define CM_WK_DOUBLE       0x04      /* a letter squeezed in the key */
@@ -105,6 +114,33 @@
 #define CM_KI_SYMBOL       0x10      /* only a symbol */
 #define CM_KI_LETTER       0x20      /* the entry's letter */
 
+
+
+/*
+ * Halves of long keys with the same bytes form a group, which the
+ * automaton finds as one key; its members are sorted by the letter of
+ * the other half next to this one (c1), and again by the letter after
+ * that (c2), which the text beside a find must show.
+ */
+
+typedef struct {
+    uint32_t              key;       /* the half in "keys" */
+    unsigned char         c1;
+    unsigned char         c2;
+} cm_whalf_t;
+
+
+/* a half while the lists load */
+
+typedef struct {
+    const unsigned char  *p;         /* set when the groups are made */
+    uint32_t              off;       /* its bytes in "kbytes" */
+    uint32_t              key;
+    uint16_t              len;
+    unsigned char         left;
+    unsigned char         c1;
+    unsigned char         c2;
+} cm_whalf_load_t;
 
 
 typedef struct {
@@ -140,6 +176,14 @@ struct cm_words_s {
     size_t                nentries;
     unsigned              nloose;    /* there are loose entries */
     size_t                memory;
+
+    cm_whalf_load_t      *hload;
+    size_t                nhload;
+    size_t                hload_alloc;
+    uint32_t             *gfirst;    /* group g: [gfirst[g], gfirst[g+1]) */
+    size_t                ngroups;
+    cm_whalf_t           *by_c1;
+    cm_whalf_t           *by_c2;
 };
 
 
@@ -258,9 +302,19 @@ static int cm_words_tail(const cm_view_t *view, const cm_skel_t *sk,
     size_t e);
 static int cm_words_is_letter(const unsigned char *p, size_t len);
 static int cm_words_hit(void *ctx, uint32_t value, uint32_t len,
-    size_t end);
+    size_t end, unsigned tag);
 static int cm_words_hit_loose(void *ctx, uint32_t value, uint32_t len,
-    size_t end);
+    size_t end, unsigned tag);
+static int cm_words_group(cm_wscan_t *sc, uint32_t g, size_t s, size_t e,
+    unsigned tag);
+static void cm_words_range(const cm_whalf_t *m, size_t lo, size_t hi,
+    unsigned char c, unsigned second, size_t *first, size_t *last);
+static int cm_words_groups(cm_words_t *w);
+static int cm_words_half_cmp(const void *a, const void *b);
+static int cm_words_half_same(const cm_whalf_load_t *x,
+    const cm_whalf_load_t *y);
+static int cm_words_c2_cmp(const void *a, const void *b);
+static unsigned char cm_words_same(unsigned char c);
 static int cm_words_found(cm_wscan_t *sc, const cm_wkey_t *k,
     uint32_t start, uint32_t stop);
 static void cm_words_best(cm_wscan_t *sc, uint32_t rule, uint32_t start,
@@ -1093,9 +1147,10 @@ cm_words_add_key(cm_words_t *w, uint32_t local, unsigned kind,
 static int
 cm_words_halves(cm_words_t *w, uint32_t local, unsigned flags)
 {
-    size_t            i, mid;
-    cm_wkey_t        *whole, *half, *keys;
-    const unsigned char  *bytes;
+    size_t                 i, mid;
+    cm_wkey_t             *whole, *half, *keys;
+    cm_whalf_load_t       *hl;
+    const unsigned char   *bytes;
 
     whole = &w->keys[w->nkeys - 1];
     bytes = w->kbytes + whole->info;
@@ -1122,12 +1177,24 @@ cm_words_halves(cm_words_t *w, uint32_t local, unsigned flags)
         w->keys = keys;
         whole = &w->keys[w->nkeys - 1 - i];
 
-        if (cm_ac_add(w->builder, w->kbytes + whole->info + (i ? mid : 0),
-                      i ? whole->len - mid : mid, (uint32_t) w->nkeys)
-            != CM_OK)
-        {
+        hl = cm_grow(&w->alloc, w->hload, w->nhload, &w->hload_alloc,
+                     sizeof(cm_whalf_load_t));
+        if (hl == NULL) {
             return CM_ERROR;
         }
+
+        w->hload = hl;
+        hl = &w->hload[w->nhload++];
+
+        /* the letters of the other half next to this one */
+
+        hl->p = NULL;
+        hl->off = whole->info + (uint32_t) (i ? mid : 0);
+        hl->key = (uint32_t) w->nkeys;
+        hl->len = (uint16_t) (i ? whole->len - mid : mid);
+        hl->left = (unsigned char) !i;
+        hl->c1 = cm_words_same(i ? bytes[mid - 1] : bytes[mid]);
+        hl->c2 = cm_words_same(i ? bytes[mid - 2] : bytes[mid + 1]);
 
         half = &w->keys[w->nkeys++];
 
@@ -1159,6 +1226,10 @@ cm_words_lower(unsigned char *p, size_t len)
 int
 cm_words_build(cm_words_t *w)
 {
+    if (cm_words_groups(w) != CM_OK) {
+        return CM_ERROR;
+    }
+
     w->ac = cm_ac_build(w->builder);
     w->builder = NULL;
 
@@ -1173,9 +1244,146 @@ cm_words_build(cm_words_t *w)
 
     w->memory = cm_ac_memory(w->ac) + cm_ac_memory(w->lac)
                 + w->nkeys * sizeof(cm_wkey_t)
-                + 4 * w->ninfo + w->nrules * (sizeof(uint32_t) + 1);
+                + 4 * w->ninfo + w->nrules * (sizeof(uint32_t) + 1)
+                + (w->ngroups + 1) * sizeof(uint32_t)
+                + 2 * w->nhload * sizeof(cm_whalf_t);
+
+    w->alloc.free(w->alloc.data, w->hload);
+    w->hload = NULL;
 
     return CM_OK;
+}
+
+
+/*
+ * The halves into groups of the same bytes, each group into the
+ * automaton once: ordinary text holds a short half often, and many keys
+ * may share it.
+ */
+
+static int
+cm_words_groups(cm_words_t *w)
+{
+    int               rc;
+    size_t            i, j, g;
+    cm_whalf_load_t  *h;
+
+    if (w->nhload == 0) {
+        return CM_OK;
+    }
+
+    for (i = 0; i < w->nhload; i++) {
+        w->hload[i].p = w->kbytes + w->hload[i].off;
+    }
+
+    qsort(w->hload, w->nhload, sizeof(cm_whalf_load_t), cm_words_half_cmp);
+
+    w->gfirst = w->alloc.alloc(w->alloc.data,
+                               (w->nhload + 1) * sizeof(uint32_t));
+    w->by_c1 = w->alloc.alloc(w->alloc.data,
+                              w->nhload * sizeof(cm_whalf_t));
+    w->by_c2 = w->alloc.alloc(w->alloc.data,
+                              w->nhload * sizeof(cm_whalf_t));
+
+    if (w->gfirst == NULL || w->by_c1 == NULL || w->by_c2 == NULL) {
+        return CM_ERROR;
+    }
+
+    g = 0;
+
+    for (i = 0; i < w->nhload; i = j) {
+        h = &w->hload[i];
+
+        for (j = i; j < w->nhload && cm_words_half_same(h, &w->hload[j]);
+             j++)
+        {
+            w->by_c1[j].key = w->hload[j].key;
+            w->by_c1[j].c1 = w->hload[j].c1;
+            w->by_c1[j].c2 = w->hload[j].c2;
+        }
+
+        memcpy(&w->by_c2[i], &w->by_c1[i], (j - i) * sizeof(cm_whalf_t));
+        qsort(&w->by_c2[i], j - i, sizeof(cm_whalf_t), cm_words_c2_cmp);
+
+        /* a half of its own: its letters in the tag, nothing to look up */
+
+        rc = (j - i == 1)
+             ? cm_ac_add_tag(w->builder, h->p, h->len, h->key,
+                             CM_WT_HALF | (h->left ? CM_WT_LEFT : 0)
+                             | h->c1 | (unsigned) h->c2 << 7)
+             : cm_ac_add_tag(w->builder, h->p, h->len, (uint32_t) g,
+                             CM_WT_HALF | (h->left ? CM_WT_LEFT : 0));
+
+        if (rc != CM_OK) {
+            return CM_ERROR;
+        }
+
+        w->gfirst[g++] = (uint32_t) i;
+    }
+
+    w->gfirst[g] = (uint32_t) w->nhload;
+    w->ngroups = g;
+
+    return CM_OK;
+}
+
+
+/* by side, bytes, then c1 */
+
+static int
+cm_words_half_cmp(const void *a, const void *b)
+{
+    int                     rc;
+    const cm_whalf_load_t  *x = a, *y = b;
+
+    if (x->left != y->left) {
+        return x->left < y->left ? -1 : 1;
+    }
+
+    if (x->len != y->len) {
+        return x->len < y->len ? -1 : 1;
+    }
+
+    rc = memcmp(x->p, y->p, x->len);
+    if (rc) {
+        return rc;
+    }
+
+    if (x->c1 != y->c1) {
+        return x->c1 < y->c1 ? -1 : 1;
+    }
+
+    return (x->key > y->key) - (x->key < y->key);
+}
+
+
+static int
+cm_words_half_same(const cm_whalf_load_t *x, const cm_whalf_load_t *y)
+{
+    return x->left == y->left && x->len == y->len
+           && memcmp(x->p, y->p, x->len) == 0;
+}
+
+
+static int
+cm_words_c2_cmp(const void *a, const void *b)
+{
+    const cm_whalf_t  *x = a, *y = b;
+
+    if (x->c2 != y->c2) {
+        return x->c2 < y->c2 ? -1 : 1;
+    }
+
+    return (x->key > y->key) - (x->key < y->key);
+}
+
+
+/* a letter as the automaton reads it: i, l and 1 are one */
+
+static unsigned char
+cm_words_same(unsigned char c)
+{
+    return (c == 'l' || c == '1') ? 'i' : c;
 }
 
 
@@ -1208,6 +1416,22 @@ cm_words_free(cm_words_t *w)
 
     if (w->has_exc) {
         w->alloc.free(w->alloc.data, w->has_exc);
+    }
+
+    if (w->hload) {
+        w->alloc.free(w->alloc.data, w->hload);
+    }
+
+    if (w->gfirst) {
+        w->alloc.free(w->alloc.data, w->gfirst);
+    }
+
+    if (w->by_c1) {
+        w->alloc.free(w->alloc.data, w->by_c1);
+    }
+
+    if (w->by_c2) {
+        w->alloc.free(w->alloc.data, w->by_c2);
     }
 
     w->alloc.free(w->alloc.data, w);
@@ -1314,18 +1538,20 @@ cm_words_scan(const cm_words_t *w, void *state, const cm_alloc_t *a,
 
 
 static int
-cm_words_hit(void *ctx, uint32_t value, uint32_t len, size_t end)
+cm_words_hit(void *ctx, uint32_t value, uint32_t len, size_t end,
+    unsigned tag)
 {
     size_t            s;
     cm_wscan_t       *sc = ctx;
     const cm_wkey_t  *k;
 
-    k = &sc->w->keys[value];
     s = end - len;
 
-    if (k->kind == CM_WK_LEFT || k->kind == CM_WK_RIGHT) {
-        return cm_words_half(sc, k, s, end);
+    if (tag & CM_WT_HALF) {
+        return cm_words_group(sc, value, s, end, tag);
     }
+
+    k = &sc->w->keys[value];
 
     if (!cm_words_check(sc->w, k, sc->view, sc->sk, s, end)) {
         return 0;
@@ -1342,7 +1568,8 @@ cm_words_hit(void *ctx, uint32_t value, uint32_t len, size_t end)
  */
 
 static int
-cm_words_hit_loose(void *ctx, uint32_t value, uint32_t len, size_t end)
+cm_words_hit_loose(void *ctx, uint32_t value, uint32_t len, size_t end,
+    unsigned tag)
 {
     size_t                i, t, s, a, b, last, clen;
     uint32_t             *first;
@@ -1411,6 +1638,136 @@ cm_words_hit_loose(void *ctx, uint32_t value, uint32_t len, size_t end)
 
     return cm_words_found(sc, k, sk->off[first ? first[s] : s],
                           sk->end[last]);
+}
+
+
+/*
+ * A group of halves found at [s, e) (g is the group, or the half when
+ * the tag holds its letters): the members whose other half can be
+ * beside it with one typo.  After a first half, the text's next letter
+ * t1 is the member's c1 (a typo further on) or its c2 (the two swapped),
+ * or the letter after, t2, is its c1 (a junk letter between).  Before a
+ * second half, alike, leftwards.
+ */
+
+static int
+cm_words_group(cm_wscan_t *sc, uint32_t g, size_t s, size_t e,
+    unsigned tag)
+{
+    int                rc;
+    size_t             i, lo, hi, first, last;
+    unsigned char      t1, t2, c1, c2;
+    const cm_skel_t   *sk;
+    const cm_words_t  *w;
+    const cm_whalf_t  *m;
+
+    sk = sc->sk;
+    w = sc->w;
+
+    if (tag & CM_WT_LEFT) {
+        if (e >= sk->len) {
+            return 0;
+        }
+
+        t1 = sk->text[e];
+        t2 = (e + 1 < sk->len) ? sk->text[e + 1] : 0;
+
+    } else {
+        if (s == 0) {
+            return 0;
+        }
+
+        t1 = sk->text[s - 1];
+        t2 = (s >= 2) ? sk->text[s - 2] : 0;
+    }
+
+    t1 = cm_words_same(t1);
+    t2 = cm_words_same(t2);
+
+    if (t2 == t1) {
+        t2 = 0;
+    }
+
+    /* a half of its own */
+
+    if (tag & CM_WT_LETTERS) {
+        c1 = tag & 0x7f;
+        c2 = (tag >> 7) & 0x7f;
+
+        if (c1 != t1 && c2 != t1 && (t2 == 0 || c1 != t2)) {
+            return 0;
+        }
+
+        return cm_words_half(sc, &w->keys[g], s, e);
+    }
+
+    lo = w->gfirst[g];
+    hi = w->gfirst[g + 1];
+
+    /* c1 is t1, or t2 */
+
+    for (i = 0; i < 2; i++) {
+        cm_words_range(w->by_c1, lo, hi, i ? t2 : t1, 0, &first, &last);
+
+        for (m = &w->by_c1[first]; first < last; first++, m++) {
+            rc = cm_words_half(sc, &w->keys[m->key], s, e);
+            if (rc) {
+                return rc;
+            }
+        }
+
+        if (t2 == 0) {
+            break;
+        }
+    }
+
+    /* c2 is t1, where c1 was neither */
+
+    cm_words_range(w->by_c2, lo, hi, t1, 1, &first, &last);
+
+    for (m = &w->by_c2[first]; first < last; first++, m++) {
+        if (m->c1 == t1 || (t2 && m->c1 == t2)) {
+            continue;
+        }
+
+        rc = cm_words_half(sc, &w->keys[m->key], s, e);
+        if (rc) {
+            return rc;
+        }
+    }
+
+    return 0;
+}
+
+
+/* the members [*first, *last) of m[lo .. hi) whose c1 (or c2) is c */
+
+static void
+cm_words_range(const cm_whalf_t *m, size_t lo, size_t hi, unsigned char c,
+    unsigned second, size_t *first, size_t *last)
+{
+    size_t  a, b, mid;
+
+    a = lo;
+    b = hi;
+
+    while (a < b) {
+        mid = a + (b - a) / 2;
+
+        if ((second ? m[mid].c2 : m[mid].c1) < c) {
+            a = mid + 1;
+
+        } else {
+            b = mid;
+        }
+    }
+
+    for (b = a; b < hi && (second ? m[b].c2 : m[b].c1) == c; b++) {
+        /* void */
+    }
+
+    *first = a;
+    *last = b;
 }
 
 

@@ -397,4 +397,20 @@ is($rc, 1, 'unknown option: exit 1');
 ($rc, $out, $err) = run(undef, '-r', $rules, '--hold', 'x', 'text');
 is($rc, 1, 'bad threshold: exit 1');
 
+# a caseless rule on the raw text finds its words in upper case too (the
+# prefilter's automaton folds case); and in lower, and not in other words
+
+my $caseless = write_file('caseless.rules',
+    "re 1 10 /viagra|obat\\s+kuat/i view=raw\n"
+    . "re 2 10 /Casino/ view=raw\n");
+
+for (['BELI VIAGRA SEKARANG', 'reject'], ['jual Obat KUAT asli', 'reject'],
+     ['beli viagra', 'reject'], ['obatkuat', 'pass'],
+     ['CASINO online', 'pass'], ['Casino online', 'reject'])
+{
+    my ($text, $want) = @$_;
+    ($rc, $out) = run(undef, '-r', $caseless, $text);
+    like($out, qr/^decision: \Q$want\E$/m, "raw view, case: '$text' $want");
+}
+
 done_testing();

@@ -38,6 +38,10 @@ typedef struct {
     time_t                     retry_after;  /* seconds; 0: none */
     ngx_uint_t                 status;       /* of the answer to a refusal */
     ngx_str_t                 *message;      /* the reader-facing reason */
+
+    /* for the reader to edit a rejected comment; empty when not read */
+    ngx_str_t                  body;         /* the post, as sent */
+    ngx_str_t                  field;        /* the top-scoring hit's */
 } ngx_http_cm_verdict_t;
 
 
@@ -89,10 +93,12 @@ void *ngx_http_cm_ctx_get(ngx_http_request_t *r, ngx_module_t *module,
 /*
  * Sends the reader-facing answer to a refused comment: a JSON object
  * {"decision", "score", "reason"[, "retry_after"]} when the client asked
- * for JSON, else a small HTML page.  A retry_after is also sent as
- * Retry-After.  When the location has an error_page for v->status,
- * nothing is sent and the status is returned, for nginx to serve that
- * page.  Returns what ngx_http_finalize_request() takes.
+ * for JSON, else an HTML page (comment_moderation_template) that links
+ * back to the page the comment was written on and, for a reject, gives
+ * the text back to edit.  A retry_after is also sent as Retry-After.
+ * When the location has an error_page for v->status, nothing is sent and
+ * the status is returned, for nginx to serve that page.  Returns what
+ * ngx_http_finalize_request() takes.
  */
 ngx_int_t ngx_http_cm_answer(ngx_http_request_t *r, ngx_http_cm_verdict_t *v);
 
@@ -108,6 +114,7 @@ void ngx_http_cm_count_rule(ngx_http_request_t *r, ngx_uint_t id);
 
 extern ngx_module_t  ngx_http_comment_moderation_module;
 extern ngx_module_t  ngx_http_comment_moderation_status_module;
+extern ngx_module_t  ngx_http_comment_moderation_answer_module;
 
 
 #endif /* _NGX_HTTP_COMMENT_MODERATION_H_INCLUDED_ */

@@ -76,12 +76,12 @@ static ngx_int_t ngx_http_cm_content_encoding(ngx_http_request_t *r,
 static cm_decision_e ngx_http_cm_decide(ngx_http_request_t *r,
     cm_result_t *res, ngx_uint_t failed);
 static ngx_int_t ngx_http_cm_record(ngx_http_request_t *r,
-    ngx_http_cm_ctx_t *ctx, cm_result_t *res, cm_decision_e decision);
+    ngx_http_cm_ctx_t *ctx, cm_fields_t *fields, cm_result_t *res,
+    cm_decision_e decision);
 static void ngx_http_cm_count_result(ngx_http_request_t *r,
     cm_result_t *res, ngx_uint_t failed, cm_decision_e decision);
 static ngx_int_t ngx_http_cm_log(ngx_http_request_t *r,
-    ngx_http_cm_verdict_t *v, cm_fields_t *fields, cm_result_t *res,
-    ngx_uint_t failed);
+    ngx_http_cm_verdict_t *v, cm_result_t *res, ngx_uint_t failed);
 static u_char *ngx_http_cm_ids(u_char *p, unsigned *ids, size_t n);
 static ngx_int_t ngx_http_cm_reject(ngx_http_request_t *r,
     ngx_http_cm_ctx_t *ctx);
@@ -471,13 +471,18 @@ ngx_http_cm_inspect(ngx_http_request_t *r, ngx_http_cm_ctx_t *ctx)
 
     decision = ngx_http_cm_decide(r, &res, failed);
 
-    if (ngx_http_cm_record(r, ctx, &res, decision) != NGX_OK) {
+    /* kept for the answer, which may give a rejected text back */
+
+    ctx->verdict.body.data = body;
+    ctx->verdict.body.len = len;
+
+    if (ngx_http_cm_record(r, ctx, &fields, &res, decision) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     ngx_http_cm_count_result(r, &res, failed, decision);
 
-    if (ngx_http_cm_log(r, &ctx->verdict, &fields, &res, failed) != NGX_OK) {
+    if (ngx_http_cm_log(r, &ctx->verdict, &res, failed) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -746,10 +751,11 @@ ngx_http_cm_decide(ngx_http_request_t *r, cm_result_t *res,
 
 static ngx_int_t
 ngx_http_cm_record(ngx_http_request_t *r, ngx_http_cm_ctx_t *ctx,
-    cm_result_t *res, cm_decision_e decision)
+    cm_fields_t *fields, cm_result_t *res, cm_decision_e decision)
 {
     u_char                  *p;
     size_t                   i;
+    cm_hit_t                *top;
     ngx_http_cm_loc_conf_t  *lcf;
 
     lcf = ngx_http_get_module_loc_conf(r, ngx_http_comment_moderation_module);
@@ -760,12 +766,23 @@ ngx_http_cm_record(ngx_http_request_t *r, ngx_http_cm_ctx_t *ctx,
     }
 
     ctx->verdict.rules.data = p;
+    top = NULL;
 
     for (i = 0; i < res->nhits; i++) {
         p = ngx_sprintf(p, i ? ",%ui" : "%ui", (ngx_uint_t) res->hits[i].id);
+
+        if (top == NULL || res->hits[i].score > top->score) {
+            top = &res->hits[i];
+        }
     }
 
     ctx->verdict.rules.len = p - ctx->verdict.rules.data;
+
+    if (top) {
+        ctx->verdict.field.data = (u_char *) fields->elts[top->field].name;
+        ctx->verdict.field.len = fields->elts[top->field].name_len;
+    }
+
     ctx->verdict.decision = (ngx_http_cm_decision_e) decision;
     ctx->verdict.score = res->score;
     ctx->verdict.status = lcf->reject_status;
@@ -806,12 +823,10 @@ ngx_http_cm_count_result(ngx_http_request_t *r, cm_result_t *res,
 
 static ngx_int_t
 ngx_http_cm_log(ngx_http_request_t *r, ngx_http_cm_verdict_t *v,
-    cm_fields_t *fields, cm_result_t *res, ngx_uint_t failed)
+    cm_result_t *res, ngx_uint_t failed)
 {
     u_char                  *p;
-    size_t                   i;
-    ngx_str_t                field, undecided, *decision, *least;
-    cm_hit_t                *top;
+    ngx_str_t                undecided, *decision, *least;
     cm_decision_e            scored;
     ngx_http_cm_loc_conf_t  *lcf;
 
@@ -854,27 +869,11 @@ ngx_http_cm_log(ngx_http_request_t *r, ngx_http_cm_verdict_t *v,
         undecided = none;
     }
 
-    top = NULL;
-
-    for (i = 0; i < res->nhits; i++) {
-        if (top == NULL || res->hits[i].score > top->score) {
-            top = &res->hits[i];
-        }
-    }
-
-    if (top) {
-        field.data = (u_char *) fields->elts[top->field].name;
-        field.len = fields->elts[top->field].name_len;
-
-    } else {
-        field = none;
-    }
-
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                   "comment moderation: decision=%V score=%i rules=%V "
                   "field=%V mode=%s undecided=%V",
                   decision, v->score, v->rules.len ? &v->rules : &none,
-                  &field,
+                  v->field.len ? &v->field : &none,
                   lcf->mode == NGX_HTTP_CM_ENFORCE ? "enforce" : "detect",
                   &undecided);
 

@@ -67,7 +67,8 @@ run_packages=(nginx redis-server perl)
 # (t/wordpress.t); php-fpm first, so that it is what php depends on
 test_packages=(nginx redis-server perl curl valgrind dpkg-dev
                chromium chromium-driver fonts-dejavu-core
-               php-fpm php-cli php-mysql mariadb-server wordpress)
+               php-fpm php-cli php-mysql mariadb-server wordpress
+               wordpress-theme-twentytwentyone)
 
 # bench-limit (./build.sh bench installs its own) and tables
 other_packages=(wrk libicu-dev)

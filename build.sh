@@ -64,7 +64,7 @@ run_packages=(nginx redis-server perl)
 
 # the tests: the demo's, valgrind, dpkg-dev for the package, a reader's
 # browser (t/browser.t) and WordPress on php-fpm and MariaDB
-# (t/wordpress.t); php-fpm first, so that it is what php depends on
+# (t/wordpress.t); no service is started (policy-rc.d, below)
 test_packages=(nginx redis-server perl curl valgrind dpkg-dev
                chromium chromium-driver fonts-dejavu-core
                php-fpm php-cli php-mysql mariadb-server wordpress

@@ -10,9 +10,12 @@
 #                        moderation_VERSION_ARCH.deb for Debian's nginx
 #   ./build.sh nginx-src fetch Debian's nginx source (orig tarball) into
 #                        build/nginx-orig/, for t/nginx_src.t
-#   ./build.sh deps      install the Debian packages that are missing
-#   ./build.sh test      build, then run every test (unit and integration)
-#   ./build.sh run       build, then start the demo site on loopback
+#   ./build.sh deps      install the Debian packages that are missing: what
+#                        building, testing and benchmarking need
+#   ./build.sh test      install what the tests need, build, then run every
+#                        test (unit and integration)
+#   ./build.sh run       install what the demo needs, build, then start the
+#                        demo site on loopback
 #   ./build.sh quality   measure the shipped rules on t/corpus
 #   ./build.sh bench [nginx|engine|hostile...]
 #                        benchmarks as markdown tables (t/bench/bench.sh):
@@ -32,6 +35,9 @@
 # The module is built against Debian's nginx-dev tree, which is copied
 # first: nginx's configure writes into the directory it runs in, and
 # /usr/share/nginx/src must stay untouched.
+#
+# Only deps, test and run install packages; build and the others say what
+# is missing and stop.
 
 set -euo pipefail
 
@@ -44,35 +50,60 @@ CFLAGS=${CFLAGS:--O2 -g}
 WARN="-Wall -Wextra -Wno-unused-parameter -Wpointer-arith -Werror"
 LIBS="-lpcre2-8 -lutf8proc -lz"
 
-packages=(nginx nginx-dev libpcre2-dev libhiredis-dev libutf8proc-dev zlib1g-dev
-          redis-server perl make gcc pkg-config curl wrk valgrind dpkg-dev)
+# what building the module against Debian's nginx-dev tree needs
+build_packages=(nginx-dev libpcre2-dev libhiredis-dev libutf8proc-dev
+                zlib1g-dev make gcc pkg-config)
 
 # what a build against another nginx source tree needs: no Debian nginx,
 # and zlib for the gzip module that nginx's configure enables by default
 src_packages=(libpcre2-dev libhiredis-dev libutf8proc-dev zlib1g-dev
               make gcc pkg-config)
 
+# the demo site: nginx, Redis and the Perl backend
+run_packages=(nginx redis-server perl)
+
+# the tests: the demo's, valgrind, dpkg-dev for the package, a reader's
+# browser (t/browser.t) and WordPress on php-fpm and MariaDB
+# (t/wordpress.t); no service is started (policy-rc.d, below)
+test_packages=(nginx redis-server perl curl valgrind dpkg-dev
+               chromium chromium-driver fonts-dejavu-core
+               php-fpm php-cli php-mysql mariadb-server wordpress
+               wordpress-theme-twentytwentyone)
+
+# bench-limit (./build.sh bench installs its own) and tables
+other_packages=(wrk libicu-dev)
+
 pkg_name=libnginx-mod-http-comment-moderation
 
 say() { printf '%s\n' "$*" >&2; }
 
 
+# the given packages that are not installed, one a line
+missing_packages() {
+    local p
+
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null \
+            | grep -q 'install ok installed' || printf '%s\n' "$p"
+    done
+}
+
+
 # installs the missing ones of the given packages (default: all the
 # project needs)
 deps() {
-    local missing=() p want=("$@")
+    local missing=() want=("$@")
 
-    [ ${#want[@]} -gt 0 ] || want=("${packages[@]}")
+    [ ${#want[@]} -gt 0 ] || want=("${build_packages[@]}" \
+                                   "${test_packages[@]}" \
+                                   "${other_packages[@]}")
 
     if ! command -v dpkg-query >/dev/null; then
         say "not a Debian system: make sure these are installed: ${want[*]}"
         return 0
     fi
 
-    for p in "${want[@]}"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null \
-            | grep -q 'install ok installed' || missing+=("$p")
-    done
+    mapfile -t missing < <(missing_packages "${want[@]}")
 
     [ ${#missing[@]} -eq 0 ] && return 0
 
@@ -91,6 +122,22 @@ deps() {
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+
+# stops, saying what to install, when one of the given packages is missing
+need() {
+    local missing=()
+
+    command -v dpkg-query >/dev/null || return 0
+
+    mapfile -t missing < <(missing_packages "$@")
+
+    [ ${#missing[@]} -eq 0 ] && return 0
+
+    say "missing: ${missing[*]}"
+    say "install them with: sudo $0 deps (or apt-get install ${missing[*]})"
+    exit 1
 }
 
 
@@ -193,7 +240,7 @@ build_module() {
 
 
 do_build() {
-    deps
+    need "${build_packages[@]}"
     build_engine
     build_cli
     build_unit
@@ -220,7 +267,7 @@ do_build_src() {
               "$src/src/core/nginx.h")
     out=$build/nginx-${version:-unknown}
 
-    deps "${src_packages[@]}"
+    need "${src_packages[@]}"
     build_engine
     build_cli
     build_module_in "$src" "$out"
@@ -396,6 +443,7 @@ fetch_nginx_src() {
 do_test() {
     local rc=0
 
+    deps "${build_packages[@]}" "${test_packages[@]}"
     do_build
     package_deb
 
@@ -421,8 +469,7 @@ do_test() {
 do_tables() {
     local h=$top/module/engine/cm_confusables.h tools=$top/module/engine/tools
 
-    local -a packages=(libicu-dev libutf8proc-dev gcc pkg-config)
-    deps
+    need libicu-dev libutf8proc-dev gcc pkg-config
     mkdir -p "$build"
 
     $CC $CFLAGS $WARN -std=gnu99 "$tools/cm_gen_tables.c" \
@@ -552,7 +599,8 @@ test_asan() {
 
     TEST_NGINX_VALGRIND=1 TEST_NGINX_PRELOAD=$build/asan/nojit.so \
     TEST_NGINX_TIMEOUT_SCALE=${TEST_NGINX_TIMEOUT_SCALE:-10} \
-        prove "$top"/t/{basic,body,fields,tricks,response,log,status,hostile}.t \
+        prove "$top"/t/{basic,body,fields,tricks,response,answer}.t \
+              "$top"/t/{log,status,hostile}.t \
         || rc=1
 
     say "valgrind: $((SECONDS - start)) s"
@@ -591,15 +639,17 @@ case "$cmd" in
               else do_build; fi ;;
     engine)   build_engine; build_cli; build_unit ;;
     test)     do_test ;;
-    run)      do_build; exec "$top/config/demo.sh" ;;
+    run)      deps "${build_packages[@]}" "${run_packages[@]}"
+              do_build; exec "$top/config/demo.sh" ;;
     quality)  do_build >/dev/null; exec "$top/t/quality.sh" ;;
     fuzz)     do_fuzz ;;
     tables)   do_tables ;;
     asan)     do_build; build_asan; test_asan ;;
-    bench-limit) do_build >/dev/null; exec "$top/t/bench/limit-bench.sh" ;;
+    bench-limit) need wrk redis-server nginx; do_build >/dev/null
+              exec "$top/t/bench/limit-bench.sh" ;;
     soak)     do_build >/dev/null; exec "$top/t/soak.pl" "${1:-180}" ;;
     bench)    do_build >/dev/null; exec "$top/t/bench/bench.sh" "$@" ;;
-    package)  do_build; package_deb ;;
+    package)  need dpkg-dev; do_build; package_deb ;;
     nginx-src) fetch_nginx_src ;;
     clean)    rm -rf "$build" ;;
     *)        usage ;;

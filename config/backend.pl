@@ -1,9 +1,10 @@
 #!/usr/bin/env perl
 #
 # The demo's news backend: one article page with its comments and a
-# "Tulis komentar" form.  It stores the comments that nginx lets through,
-# and puts those nginx marked "hold" in a moderation queue instead of on
-# the page, as a real comment backend would.
+# "Tulis komentar" form.  It stores the comments that nginx lets through
+# with the decision, score and rules nginx sends (X-Comment-Moderation*),
+# publishes those nginx passed, and puts the others ("hold") in a
+# moderation queue instead of on the page, as a real comment backend would.
 #
 #   perl config/backend.pl PORT STOREFILE
 #
@@ -47,7 +48,7 @@ sub serve {
     ($head, $body) = split /\r?\n\r?\n/, $head, 2;
 
     my ($method, $uri) = $head =~ m{^(\S+)\s+(\S+)};
-    my %h = map { lc($1) => $2 } $head =~ /^([^:\r\n]+):\s*(.*?)\r?$/mg;
+    my %h = headers($head);
 
     while (length($body) < ($h{'content-length'} // 0)) {
         $c->sysread(my $buf, 65536) or last;
@@ -58,11 +59,27 @@ sub serve {
         return post_comment($c, \%h, $body);
     }
 
-    if ($method eq 'GET' && $uri =~ m{^/(\?.*)?$}) {
-        return respond($c, 200, 'text/html; charset=utf-8', page());
+    if ($method eq 'GET' && $uri =~ m{^/(?:\?(.*))?$}) {
+        return respond($c, 200, 'text/html; charset=utf-8', page($1 // ''));
     }
 
     return respond($c, 404, 'text/plain', "not found\n");
+}
+
+
+# name => value, names in lower case.  The pattern's captures come back
+# as one list, name, value, name, value...: they are taken two at a time
+# (inside a map, $1 and $2 would be those of the last match only).
+sub headers {
+    my ($head) = @_;
+    my @kv = $head =~ /^([^:\r\n]+):[ \t]*(.*?)\r?$/mg;
+    my %h;
+
+    while (my ($k, $v) = splice @kv, 0, 2) {
+        $h{lc $k} = $v;
+    }
+
+    return %h;
 }
 
 
@@ -76,10 +93,12 @@ sub post_comment {
         $f{decode($k)} = decode($v // '');
     }
 
-    my $decision = $h->{'x-comment-moderation'} // 'pass';
+    # only what nginx passed is published; a hold, or anything else (no
+    # decision, a reject let through in detect mode), waits for a moderator
+    my $decision = $h->{'x-comment-moderation'} // '';
     my $score = $h->{'x-comment-moderation-score'} // '0';
     my $rules = $h->{'x-comment-moderation-rules'} // '';
-    my $state = $decision eq 'hold' ? 'held' : 'shown';
+    my $state = $decision eq 'pass' ? 'shown' : 'held';
 
     my $name = clean($f{nama} // '');
     my $text = clean($f{komentar} // '');
@@ -94,14 +113,18 @@ sub post_comment {
 }
 
 
+# the article and its published comments; after a post, a word on what
+# became of it ("?shown" or "?held", from the redirect)
 sub page {
+    my ($query) = @_;
     my (@shown, $held);
 
     if (open my $fh, '<', $store) {
         while (<$fh>) {
             chomp;
             my (undef, $state, $score, $rules, $name, $text) = split /\t/;
-            if ($state eq 'held') {
+            next unless defined $text;
+            if ($state ne 'shown') {
                 $held++;
                 next;
             }
@@ -112,24 +135,50 @@ sub page {
 
     my $list = @shown ? join("\n", reverse @shown)
                       : '<li><i>Belum ada komentar.</i></li>';
-    my $queue = $held ? "<p class=\"held\">$held komentar menunggu moderasi.</p>"
+
+    my $notice = '';
+    if ($query eq 'held') {
+        $notice = '<p class="notice held" id="status">Terima kasih. Komentar '
+                . 'Anda menunggu persetujuan moderator sebelum ditampilkan.'
+                . '</p>';
+    } elsif ($query eq 'shown') {
+        $notice = '<p class="notice shown" id="status">Terima kasih, '
+                . 'komentar Anda sudah dimuat.</p>';
+    }
+
+    my $queue = $held ? "<p class=\"queue\">$held komentar menunggu "
+                        . 'moderasi.</p>'
                       : '';
 
     return <<"HTML";
 <!DOCTYPE html>
 <html lang="id"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Polisi Bongkar Jaringan Judi Online - Berita Contoh</title>
 <style>
-body { font-family: sans-serif; max-width: 40em; margin: 2em auto; }
-textarea, input { width: 100%; box-sizing: border-box; }
-.held { color: #a60; }
+body { font-family: "DejaVu Sans", sans-serif; margin: 0; color: #222;
+       background: #f4f4f1; }
+header { background: #8b1e1e; color: #fff; padding: .8em 1em; }
+header a { color: #fff; text-decoration: none; font-weight: bold; }
+main { max-width: 40em; margin: 1.5em auto; background: #fff;
+       padding: 1em 1.5em; border-radius: 4px; }
+textarea, input { width: 100%; box-sizing: border-box; font: inherit; }
+button { background: #8b1e1e; color: #fff; border: 0; padding: .5em 1.2em;
+         border-radius: 3px; font: inherit; }
+.notice { padding: .6em .8em; border-radius: 3px; }
+.held { background: #fff4e0; color: #7a4a00; }
+.shown { background: #e8f5e8; color: #1f5c1f; }
+.queue { color: #a60; }
 </style></head>
 <body>
+<header><a href="/">Berita Contoh</a></header>
+<main>
 <h1>Polisi Bongkar Jaringan Judi Online di Tiga Kota</h1>
 <p>Aparat kepolisian menangkap belasan tersangka yang diduga mengelola
 situs judi online. Polisi menyita puluhan rekening dan perangkat.</p>
+$notice
 <h2>Komentar</h2>
-<ul>
+<ul id="comments">
 $list
 </ul>
 $queue
@@ -139,6 +188,7 @@ $queue
 <p><label>Komentar<br><textarea name="komentar" rows="5"></textarea></label></p>
 <p><button type="submit">Kirim</button></p>
 </form>
+</main>
 </body></html>
 HTML
 }

@@ -54,10 +54,12 @@ cat <<MSG
 Demo running.  Open http://127.0.0.1:8080/ and write a comment.
 
   try:  "Polisi harus memberantas judi online sampai tuntas"   (passes)
+        "polisi goblok"                                         (held for
+                                                                 a moderator)
         "daftar sekarang di situs slot gacor, pasti maxwin"     (rejected)
 
   nginx log:     $demo/error.log
-  comments:      $demo/comments.tsv
+  comments:      $demo/comments.tsv (state "held": the moderation queue)
 
 Press Ctrl-C to stop.
 MSG

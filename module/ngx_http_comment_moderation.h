@@ -1,7 +1,12 @@
 
 /*
- * What the comment moderation module shares with its companion modules
- * in the same shared object (the Redis rate limiter).
+ * What the files of the comment moderation module share: the moderation
+ * module itself, the answers to the reader (ngx_http_cm_answer.c), the
+ * counters (ngx_http_cm_status.c) and the Redis rate limiter.
+ *
+ * A decision travels as an ngx_http_cm_verdict_t: whoever decides fills
+ * one in and hands it over; nobody reads a decision back from headers or
+ * strings.
  */
 
 
@@ -14,19 +19,63 @@
 #include <ngx_http.h>
 
 
-#define NGX_HTTP_CM_NDECISIONS  4     /* pass, hold, reject, limit */
+/* pass, hold and reject have the values of the engine's cm_decision_e */
 
+typedef enum {
+    NGX_HTTP_CM_PASS = 0,
+    NGX_HTTP_CM_HOLD,
+    NGX_HTTP_CM_REJECT,
+    NGX_HTTP_CM_LIMIT                  /* refused by a rate limit */
+} ngx_http_cm_decision_e;
+
+#define NGX_HTTP_CM_NDECISIONS  4
+
+
+typedef struct {
+    ngx_http_cm_decision_e     decision;
+    ngx_int_t                  score;
+    ngx_str_t                  rules;        /* matched ids, "1001,2003" */
+    time_t                     retry_after;  /* seconds; 0: none */
+    ngx_uint_t                 status;       /* of the answer to a refusal */
+    ngx_str_t                 *message;      /* the reader-facing reason */
+
+    /* for the reader to edit a rejected comment; empty when not read */
+    ngx_str_t                  body;         /* the post, as sent */
+    ngx_str_t                  field;        /* the top-scoring hit's */
+} ngx_http_cm_verdict_t;
+
+
+/* the counters of ngx_http_cm_status.c, besides decisions and rules */
+
+typedef enum {
+    NGX_HTTP_CM_STAT_DETECT_ONLY = 0,  /* rejects not enforced */
+    NGX_HTTP_CM_STAT_MALFORMED,        /* bodies inspected raw */
+    NGX_HTTP_CM_STAT_MATCH_LIMIT,      /* matches stopped by the limit */
+    NGX_HTTP_CM_STAT_ERRORS,           /* could not inspect (500) */
+    NGX_HTTP_CM_STAT_UNDECIDED,        /* match limit or engine error */
+    NGX_HTTP_CM_STAT_REDIS_FAILURES,   /* limits Redis could not answer */
+    NGX_HTTP_CM_NSTATS
+} ngx_http_cm_stat_e;
+
+
+/* "pass", "hold", "reject", "limit", indexed by ngx_http_cm_decision_e */
+extern ngx_str_t  ngx_http_cm_decision_names[NGX_HTTP_CM_NDECISIONS];
+
+
+/* ngx_http_comment_moderation_module.c */
 
 /* whether "comment_moderation on" applies to this request's location */
 ngx_flag_t ngx_http_cm_enabled(ngx_http_request_t *r);
 
 /*
- * Sets $comment_moderation_decision (and the score) for this request, and
- * counts the decision in the statistics that comment_moderation_status
- * shows.
+ * A verdict reached outside the content rules (a rate limit): sets
+ * $comment_moderation_decision and the score, counts the decision, keeps
+ * the content rules from running for this request, and, for a limit or a
+ * reject, answers the reader (ngx_http_cm_answer()).  Returns NGX_DECLINED
+ * for a pass or a hold, else what ngx_http_finalize_request() takes.
  */
-ngx_int_t ngx_http_cm_set_decision(ngx_http_request_t *r,
-    ngx_str_t *decision, ngx_int_t score);
+ngx_int_t ngx_http_cm_verdict(ngx_http_request_t *r,
+    ngx_http_cm_verdict_t *v);
 
 /*
  * A request context that survives internal redirects (which clear module
@@ -38,24 +87,34 @@ void *ngx_http_cm_ctx_create(ngx_http_request_t *r, ngx_module_t *module,
 void *ngx_http_cm_ctx_get(ngx_http_request_t *r, ngx_module_t *module,
     ngx_pool_cleanup_pt handler);
 
-/* counts a post whose rate limit Redis could not answer in time */
-void ngx_http_cm_count_redis_failure(ngx_http_request_t *r);
+
+/* ngx_http_cm_answer.c */
 
 /*
- * Sends the reader-facing answer: a JSON object {"decision", "score",
- * "reason"} when the client asked for JSON, else a small HTML page with
- * "title" and "message".  A Retry-After header (whole seconds) set before
- * the call is repeated in the JSON as "retry_after".  When the location
- * has an error_page for the status, nothing is sent and the status is
- * returned, for nginx to serve that page.  Returns what
+ * Sends the reader-facing answer to a refused comment: a JSON object
+ * {"decision", "score", "reason"[, "retry_after"]} when the client asked
+ * for JSON, else an HTML page (comment_moderation_template) that links
+ * back to the page the comment was written on and, for a reject, gives
+ * the text back to edit.  A retry_after is also sent as Retry-After.
+ * When the location has an error_page for v->status, nothing is sent and
+ * the status is returned, for nginx to serve that page.  Returns what
  * ngx_http_finalize_request() takes.
  */
-ngx_int_t ngx_http_cm_send_answer(ngx_http_request_t *r, ngx_uint_t status,
-    ngx_str_t *title, ngx_str_t *decision, ngx_int_t score,
-    ngx_str_t *message);
+ngx_int_t ngx_http_cm_answer(ngx_http_request_t *r, ngx_http_cm_verdict_t *v);
+
+
+/* ngx_http_cm_status.c: counters shared by all workers */
+
+void ngx_http_cm_count(ngx_http_request_t *r, ngx_http_cm_stat_e stat,
+    ngx_uint_t n);
+void ngx_http_cm_count_decision(ngx_http_request_t *r,
+    ngx_http_cm_decision_e decision);
+void ngx_http_cm_count_rule(ngx_http_request_t *r, ngx_uint_t id);
 
 
 extern ngx_module_t  ngx_http_comment_moderation_module;
+extern ngx_module_t  ngx_http_comment_moderation_status_module;
+extern ngx_module_t  ngx_http_comment_moderation_answer_module;
 
 
 #endif /* _NGX_HTTP_COMMENT_MODERATION_H_INCLUDED_ */

@@ -589,7 +589,7 @@ ngx_http_cm_limit_decide(ngx_http_request_t *r, ngx_http_cm_limit_ctx_t *ctx)
     if (ctx->failed) {
         /* the client logged the failure once for its whole episode */
 
-        ngx_http_cm_count_redis_failure(r);
+        ngx_http_cm_count(r, NGX_HTTP_CM_STAT_REDIS_FAILURES, 1);
 
         if (llcf->failure == NGX_HTTP_CM_LIMIT_CLOSED) {
             return NGX_HTTP_SERVICE_UNAVAILABLE;
@@ -609,32 +609,31 @@ ngx_http_cm_limit_decide(ngx_http_request_t *r, ngx_http_cm_limit_ctx_t *ctx)
 static ngx_int_t
 ngx_http_cm_limit_answer(ngx_http_request_t *r, ngx_http_cm_limit_ctx_t *ctx)
 {
-    time_t                         retry;
     ngx_int_t                      rc;
-    ngx_table_elt_t               *h;
+    ngx_http_cm_verdict_t          v;
     ngx_http_cm_limit_loc_conf_t  *llcf;
-
-    static ngx_str_t  title = ngx_string("Terlalu banyak komentar");
-    static ngx_str_t  decision = ngx_string("limit");
 
     llcf = ngx_http_get_module_loc_conf(r,
                                    ngx_http_comment_moderation_limit_module);
 
+    ngx_memzero(&v, sizeof(ngx_http_cm_verdict_t));
+
+    v.decision = NGX_HTTP_CM_LIMIT;
+    v.status = llcf->status;
+    v.message = &llcf->message;
+
     /* whole seconds, rounded up, at least one; any wait Redis sent */
 
-    retry = (time_t) (ctx->wait / 1000000 + (ctx->wait % 1000000 != 0));
+    v.retry_after = (time_t) (ctx->wait / 1000000
+                              + (ctx->wait % 1000000 != 0));
 
-    if (retry < 1) {
-        retry = 1;
-    }
-
-    if (ngx_http_cm_set_decision(r, &decision, 0) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    if (v.retry_after < 1) {
+        v.retry_after = 1;
     }
 
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                   "comment moderation: decision=limit retry_after=%T",
-                  retry);
+                  v.retry_after);
 
     /* the body was never read: a flood costs nothing more */
 
@@ -642,25 +641,7 @@ ngx_http_cm_limit_answer(ngx_http_request_t *r, ngx_http_cm_limit_ctx_t *ctx)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    h->value.data = ngx_pnalloc(r->pool, NGX_TIME_T_LEN);
-    if (h->value.data == NULL) {
-        h->hash = 0;
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    h->hash = 1;
-    ngx_str_set(&h->key, "Retry-After");
-    h->value.len = ngx_sprintf(h->value.data, "%T", retry) - h->value.data;
-
-    /* an error_page for the status answers instead, with Retry-After */
-
-    rc = ngx_http_cm_send_answer(r, llcf->status, &title, &decision, 0,
-                                 &llcf->message);
+    rc = ngx_http_cm_verdict(r, &v);
 
     ngx_http_finalize_request(r, rc);
 

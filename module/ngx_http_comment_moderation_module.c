@@ -5,8 +5,10 @@
  * reach the backend.
  *
  * This file is the nginx glue: directives, the pre-access phase handler,
- * body reading and the answers.  Parsing, normalisation and matching live
- * in engine/, which has no nginx headers.
+ * body reading and the decision.  What the reader sees is answered by
+ * ngx_http_cm_answer.c, and the counters are ngx_http_cm_status.c's.
+ * Parsing, normalisation and matching live in engine/, which has no nginx
+ * headers.
  */
 
 
@@ -21,40 +23,13 @@
 #define NGX_HTTP_CM_ENFORCE     0
 #define NGX_HTTP_CM_DETECT      1
 
-#define NGX_HTTP_CM_RULE_SLOTS  4096
-#define NGX_HTTP_CM_RULE_PROBES 64
-
 /* the bound on an inflated body where client_max_body_size is 0 */
 #define NGX_HTTP_CM_MAX_INFLATED  (1024 * 1024)
-
-
-/*
- * Counters shared by all workers, kept across reloads.  Rule ids go into
- * an open-addressing table that is claimed slot by slot with CAS.
- */
-
-typedef struct {
-    ngx_atomic_t               id;
-    ngx_atomic_t               hits;
-} ngx_http_cm_rule_stat_t;
-
-typedef struct {
-    ngx_atomic_t               decisions[NGX_HTTP_CM_NDECISIONS];
-    ngx_atomic_t               detect_only;
-    ngx_atomic_t               malformed;
-    ngx_atomic_t               match_limit;
-    ngx_atomic_t               errors;
-    ngx_atomic_t               undecided;
-    ngx_atomic_t               redis_failures;
-    ngx_atomic_t               rules_untracked;
-    ngx_http_cm_rule_stat_t    rules[NGX_HTTP_CM_RULE_SLOTS];
-} ngx_http_cm_stats_t;
 
 
 typedef struct {
     ngx_uint_t                 match_limit;
     cm_scratch_t              *scratch;
-    ngx_shm_zone_t            *zone;
 } ngx_http_cm_main_conf_t;
 
 
@@ -73,9 +48,8 @@ typedef struct {
 
 typedef struct {
     ngx_int_t                  status;          /* the phase handler's rc */
-    ngx_int_t                  score;
-    ngx_str_t                  rules;
-    ngx_str_t                  decision;
+    ngx_http_cm_verdict_t      verdict;
+    unsigned                   decided:1;
 } ngx_http_cm_ctx_t;
 
 
@@ -103,26 +77,18 @@ static cm_decision_e ngx_http_cm_decide(ngx_http_request_t *r,
     cm_result_t *res, ngx_uint_t failed);
 static ngx_int_t ngx_http_cm_record(ngx_http_request_t *r,
     ngx_http_cm_ctx_t *ctx, cm_fields_t *fields, cm_result_t *res,
-    ngx_uint_t failed, cm_decision_e decision);
+    cm_decision_e decision);
+static void ngx_http_cm_count_result(ngx_http_request_t *r,
+    cm_result_t *res, ngx_uint_t failed, cm_decision_e decision);
+static ngx_int_t ngx_http_cm_log(ngx_http_request_t *r,
+    ngx_http_cm_verdict_t *v, cm_result_t *res, ngx_uint_t failed);
 static u_char *ngx_http_cm_ids(u_char *p, unsigned *ids, size_t n);
 static ngx_int_t ngx_http_cm_reject(ngx_http_request_t *r,
     ngx_http_cm_ctx_t *ctx);
-static ngx_uint_t ngx_http_cm_wants_json(ngx_http_request_t *r);
-static ngx_table_elt_t *ngx_http_cm_retry_after(ngx_http_request_t *r);
-static ngx_int_t ngx_http_cm_send(ngx_http_request_t *r, ngx_uint_t status,
-    ngx_buf_t *b);
-static u_char *ngx_http_cm_escape_json(u_char *dst, ngx_str_t *src);
 static void *ngx_http_cm_palloc(void *data, size_t size);
 
 static ngx_int_t ngx_http_cm_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
-
-static ngx_http_cm_stats_t *ngx_http_cm_stats(ngx_http_request_t *r);
-static void ngx_http_cm_count_rule(ngx_http_cm_stats_t *st, ngx_uint_t id);
-static ngx_int_t ngx_http_cm_status_handler(ngx_http_request_t *r);
-static char *ngx_http_cm_status(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
-static ngx_int_t ngx_http_cm_init_zone(ngx_shm_zone_t *shm_zone, void *data);
 
 static char *ngx_http_cm_rules(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
@@ -224,13 +190,6 @@ static ngx_command_t  ngx_http_cm_commands[] = {
       offsetof(ngx_http_cm_loc_conf_t, reject_message),
       NULL },
 
-    { ngx_string("comment_moderation_status"),
-      NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
-      ngx_http_cm_status,
-      0,
-      0,
-      NULL },
-
     { ngx_string("comment_moderation_match_limit"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_num_slot,
@@ -295,14 +254,12 @@ static ngx_http_variable_t  ngx_http_cm_vars[] = {
     "Komentar Anda tidak dapat dimuat karena melanggar pedoman komunitas "   \
     "kami. Silakan perbaiki lalu kirim ulang."
 
-static ngx_str_t  ngx_http_cm_decisions[] = {
+ngx_str_t  ngx_http_cm_decision_names[NGX_HTTP_CM_NDECISIONS] = {
     ngx_string("pass"),
     ngx_string("hold"),
     ngx_string("reject"),
     ngx_string("limit")
 };
-
-static ngx_str_t  ngx_http_cm_zone_name = ngx_string("comment_moderation");
 
 
 static ngx_int_t
@@ -419,19 +376,15 @@ ngx_http_cm_cleanup_ctx(void *data)
 static void
 ngx_http_cm_body_handler(ngx_http_request_t *r)
 {
-    ngx_int_t             rc;
-    ngx_http_cm_ctx_t    *ctx;
-    ngx_http_cm_stats_t  *st;
+    ngx_int_t           rc;
+    ngx_http_cm_ctx_t  *ctx;
 
     ctx = ngx_http_cm_get_ctx(r);
 
     rc = ngx_http_cm_inspect(r, ctx);
 
     if (rc == NGX_HTTP_INTERNAL_SERVER_ERROR) {
-        st = ngx_http_cm_stats(r);
-        if (st) {
-            (void) ngx_atomic_fetch_add(&st->errors, 1);
-        }
+        ngx_http_cm_count(r, NGX_HTTP_CM_STAT_ERRORS, 1);
     }
 
     /* decided: a later pass through the phases, if any, goes on */
@@ -518,9 +471,18 @@ ngx_http_cm_inspect(ngx_http_request_t *r, ngx_http_cm_ctx_t *ctx)
 
     decision = ngx_http_cm_decide(r, &res, failed);
 
-    if (ngx_http_cm_record(r, ctx, &fields, &res, failed, decision)
-        != NGX_OK)
-    {
+    /* kept for the answer, which may give a rejected text back */
+
+    ctx->verdict.body.data = body;
+    ctx->verdict.body.len = len;
+
+    if (ngx_http_cm_record(r, ctx, &fields, &res, decision) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_http_cm_count_result(r, &res, failed, decision);
+
+    if (ngx_http_cm_log(r, &ctx->verdict, &res, failed) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -623,7 +585,6 @@ ngx_http_cm_fields(ngx_http_request_t *r, const cm_alloc_t *a, u_char *body,
     int                        rc;
     cm_body_t                  b;
     ngx_str_t                 *ct;
-    ngx_http_cm_stats_t       *st;
     ngx_http_cm_loc_conf_t    *lcf;
     ngx_http_core_loc_conf_t  *clcf;
     u_char                     err[CM_ERRLEN];
@@ -670,10 +631,7 @@ ngx_http_cm_fields(ngx_http_request_t *r, const cm_alloc_t *a, u_char *body,
                       "comment moderation: malformed body (%s), "
                       "inspecting it raw", err);
 
-        st = ngx_http_cm_stats(r);
-        if (st) {
-            (void) ngx_atomic_fetch_add(&st->malformed, 1);
-        }
+        ngx_http_cm_count(r, NGX_HTTP_CM_STAT_MALFORMED, 1);
 
         return NGX_OK;
 
@@ -789,36 +747,25 @@ ngx_http_cm_decide(ngx_http_request_t *r, cm_result_t *res,
 }
 
 
-/* sets the variables and writes the decision's log lines */
+/* the verdict, for the variables, the answer and the log */
 
 static ngx_int_t
 ngx_http_cm_record(ngx_http_request_t *r, ngx_http_cm_ctx_t *ctx,
-    cm_fields_t *fields, cm_result_t *res, ngx_uint_t failed,
-    cm_decision_e decision)
+    cm_fields_t *fields, cm_result_t *res, cm_decision_e decision)
 {
     u_char                  *p;
     size_t                   i;
-    ngx_str_t                field, undecided;
     cm_hit_t                *top;
-    cm_decision_e            scored;
-    ngx_http_cm_stats_t     *st;
     ngx_http_cm_loc_conf_t  *lcf;
-
-    static ngx_str_t         none = ngx_string("-");
-    static ngx_str_t         error = ngx_string("error");
 
     lcf = ngx_http_get_module_loc_conf(r, ngx_http_comment_moderation_module);
 
-    ctx->score = res->score;
-    ctx->decision = ngx_http_cm_decisions[decision];
-
-    p = ngx_pnalloc(r->pool,
-                    (res->nhits + res->nlimited) * (NGX_INT_T_LEN + 1) + 1);
+    p = ngx_pnalloc(r->pool, res->nhits * (NGX_INT_T_LEN + 1) + 1);
     if (p == NULL) {
         return NGX_ERROR;
     }
 
-    ctx->rules.data = p;
+    ctx->verdict.rules.data = p;
     top = NULL;
 
     for (i = 0; i < res->nhits; i++) {
@@ -829,11 +776,75 @@ ngx_http_cm_record(ngx_http_request_t *r, ngx_http_cm_ctx_t *ctx,
         }
     }
 
-    ctx->rules.len = p - ctx->rules.data;
+    ctx->verdict.rules.len = p - ctx->verdict.rules.data;
+
+    if (top) {
+        ctx->verdict.field.data = (u_char *) fields->elts[top->field].name;
+        ctx->verdict.field.len = fields->elts[top->field].name_len;
+    }
+
+    ctx->verdict.decision = (ngx_http_cm_decision_e) decision;
+    ctx->verdict.score = res->score;
+    ctx->verdict.status = lcf->reject_status;
+    ctx->verdict.message = &lcf->reject_message;
+    ctx->decided = 1;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_cm_count_result(ngx_http_request_t *r, cm_result_t *res,
+    ngx_uint_t failed, cm_decision_e decision)
+{
+    size_t                   i;
+    ngx_http_cm_loc_conf_t  *lcf;
+
+    lcf = ngx_http_get_module_loc_conf(r, ngx_http_comment_moderation_module);
+
+    ngx_http_cm_count_decision(r, (ngx_http_cm_decision_e) decision);
+    ngx_http_cm_count(r, NGX_HTTP_CM_STAT_MATCH_LIMIT, res->nlimited);
+
+    if (failed || res->nlimited) {
+        ngx_http_cm_count(r, NGX_HTTP_CM_STAT_UNDECIDED, 1);
+    }
+
+    if (decision == CM_REJECT && lcf->mode == NGX_HTTP_CM_DETECT) {
+        ngx_http_cm_count(r, NGX_HTTP_CM_STAT_DETECT_ONLY, 1);
+    }
+
+    for (i = 0; i < res->nhits; i++) {
+        ngx_http_cm_count_rule(r, res->hits[i].id);
+    }
+}
+
+
+/* the decision's line, and a warning when it was not wholly decided */
+
+static ngx_int_t
+ngx_http_cm_log(ngx_http_request_t *r, ngx_http_cm_verdict_t *v,
+    cm_result_t *res, ngx_uint_t failed)
+{
+    u_char                  *p;
+    ngx_str_t                undecided, *decision, *least;
+    cm_decision_e            scored;
+    ngx_http_cm_loc_conf_t  *lcf;
+
+    static ngx_str_t         none = ngx_string("-");
+    static ngx_str_t         error = ngx_string("error");
+
+    lcf = ngx_http_get_module_loc_conf(r, ngx_http_comment_moderation_module);
+
+    decision = &ngx_http_cm_decision_names[v->decision];
+    least = &ngx_http_cm_decision_names[lcf->undecided];
+
+    p = ngx_pnalloc(r->pool, res->nlimited * (NGX_INT_T_LEN + 1) + 1);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
 
     undecided.data = p;
-    p = ngx_http_cm_ids(p, res->limited, res->nlimited);
-    undecided.len = p - undecided.data;
+    undecided.len = ngx_http_cm_ids(p, res->limited, res->nlimited) - p;
 
     if (res->nlimited) {
         scored = cm_decide(res->score, (int) lcf->hold, (int) lcf->reject);
@@ -842,8 +853,8 @@ ngx_http_cm_record(ngx_http_request_t *r, ngx_http_cm_ctx_t *ctx,
                       "comment moderation: undecided: rules=%V hit the "
                       "PCRE2 match limit; the score gives %V, decision %V "
                       "(comment_moderation_undecided %V)",
-                      &undecided, &ngx_http_cm_decisions[scored],
-                      &ctx->decision, &ngx_http_cm_decisions[lcf->undecided]);
+                      &undecided, &ngx_http_cm_decision_names[scored],
+                      decision, least);
 
     } else if (failed) {
         undecided = error;
@@ -852,44 +863,17 @@ ngx_http_cm_record(ngx_http_request_t *r, ngx_http_cm_ctx_t *ctx,
                       "comment moderation: undecided: the engine could not "
                       "inspect the comment; decision %V "
                       "(comment_moderation_undecided %V)",
-                      &ctx->decision, &ngx_http_cm_decisions[lcf->undecided]);
+                      decision, least);
 
     } else {
         undecided = none;
     }
 
-    if (top) {
-        field.data = (u_char *) fields->elts[top->field].name;
-        field.len = fields->elts[top->field].name_len;
-
-    } else {
-        field = none;
-    }
-
-    st = ngx_http_cm_stats(r);
-
-    if (st) {
-        (void) ngx_atomic_fetch_add(&st->decisions[decision], 1);
-        (void) ngx_atomic_fetch_add(&st->match_limit, res->nlimited);
-
-        if (failed || res->nlimited) {
-            (void) ngx_atomic_fetch_add(&st->undecided, 1);
-        }
-
-        if (decision == CM_REJECT && lcf->mode == NGX_HTTP_CM_DETECT) {
-            (void) ngx_atomic_fetch_add(&st->detect_only, 1);
-        }
-
-        for (i = 0; i < res->nhits; i++) {
-            ngx_http_cm_count_rule(st, res->hits[i].id);
-        }
-    }
-
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                   "comment moderation: decision=%V score=%i rules=%V "
                   "field=%V mode=%s undecided=%V",
-                  &ctx->decision, ctx->score,
-                  ctx->rules.len ? &ctx->rules : &none, &field,
+                  decision, v->score, v->rules.len ? &v->rules : &none,
+                  v->field.len ? &v->field : &none,
                   lcf->mode == NGX_HTTP_CM_ENFORCE ? "enforce" : "detect",
                   &undecided);
 
@@ -915,62 +899,7 @@ ngx_http_cm_ids(u_char *p, unsigned *ids, size_t n)
 static ngx_int_t
 ngx_http_cm_reject(ngx_http_request_t *r, ngx_http_cm_ctx_t *ctx)
 {
-    ngx_http_cm_loc_conf_t  *lcf;
-
-    static ngx_str_t         title = ngx_string("Komentar ditolak");
-
-    lcf = ngx_http_get_module_loc_conf(r, ngx_http_comment_moderation_module);
-
-    return ngx_http_cm_send_answer(r, lcf->reject_status, &title,
-                                   &ctx->decision, ctx->score,
-                                   &lcf->reject_message);
-}
-
-
-static ngx_uint_t
-ngx_http_cm_wants_json(ngx_http_request_t *r)
-{
-    ngx_str_t        *ct;
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
-
-    ct = r->headers_in.content_type ? &r->headers_in.content_type->value
-                                    : NULL;
-
-    if (ct && cm_body_type(ct->data, ct->len) == CM_BODY_JSON) {
-        return 1;
-    }
-
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */ ; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == sizeof("Accept") - 1
-            && ngx_strncasecmp(h[i].key.data, (u_char *) "Accept",
-                               sizeof("Accept") - 1) == 0
-            && ngx_strlcasestrn(h[i].value.data,
-                                h[i].value.data + h[i].value.len,
-                                (u_char *) "application/json",
-                                sizeof("application/json") - 1 - 1)
-               != NULL)
-        {
-            return 1;
-        }
-    }
-
-    return 0;
+    return ngx_http_cm_answer(r, &ctx->verdict);
 }
 
 
@@ -986,237 +915,32 @@ ngx_http_cm_enabled(ngx_http_request_t *r)
 
 
 ngx_int_t
-ngx_http_cm_set_decision(ngx_http_request_t *r, ngx_str_t *decision,
-    ngx_int_t score)
+ngx_http_cm_verdict(ngx_http_request_t *r, ngx_http_cm_verdict_t *v)
 {
-    ngx_uint_t            i;
-    ngx_http_cm_ctx_t    *ctx;
-    ngx_http_cm_stats_t  *st;
+    ngx_http_cm_ctx_t  *ctx;
 
     ctx = ngx_http_cm_get_ctx(r);
 
     if (ctx == NULL) {
         ctx = ngx_http_cm_create_ctx(r);
         if (ctx == NULL) {
-            return NGX_ERROR;
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
     }
 
     /* decided: the content rules are not to run for this request */
 
     ctx->status = NGX_DECLINED;
-    ctx->decision = *decision;
-    ctx->score = score;
+    ctx->verdict = *v;
+    ctx->decided = 1;
 
-    st = ngx_http_cm_stats(r);
+    ngx_http_cm_count_decision(r, v->decision);
 
-    for (i = 0; st && i < NGX_HTTP_CM_NDECISIONS; i++) {
-        if (decision->len == ngx_http_cm_decisions[i].len
-            && ngx_strncmp(decision->data, ngx_http_cm_decisions[i].data,
-                           decision->len) == 0)
-        {
-            (void) ngx_atomic_fetch_add(&st->decisions[i], 1);
-        }
+    if (v->decision < NGX_HTTP_CM_REJECT) {
+        return NGX_DECLINED;
     }
 
-    return NGX_OK;
-}
-
-
-/*
- * A short answer for the reader: a JSON object for clients that asked
- * for JSON, else a small HTML page in the site's language.
- */
-
-ngx_int_t
-ngx_http_cm_send_answer(ngx_http_request_t *r, ngx_uint_t status,
-    ngx_str_t *title, ngx_str_t *decision, ngx_int_t score,
-    ngx_str_t *message)
-{
-    size_t                     len;
-    u_char                    *p;
-    ngx_buf_t                 *b;
-    ngx_uint_t                 i, json;
-    ngx_table_elt_t           *retry;
-    ngx_http_err_page_t       *err_page;
-    ngx_http_core_loc_conf_t  *clcf;
-
-    /* an error_page for the status is the operator's own answer */
-
-    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
-
-    if (clcf->error_pages) {
-        err_page = clcf->error_pages->elts;
-
-        for (i = 0; i < clcf->error_pages->nelts; i++) {
-            if (err_page[i].status == (ngx_int_t) status) {
-                return status;
-            }
-        }
-    }
-
-    json = ngx_http_cm_wants_json(r);
-
-    /* a limited post: the rate limiter set Retry-After before calling */
-    retry = json ? ngx_http_cm_retry_after(r) : NULL;
-
-    if (json) {
-        len = sizeof("{\"decision\":\"\",\"score\":,\"reason\":\"\"}\n") - 1
-              + decision->len + NGX_INT_T_LEN + message->len * 6
-              + (retry ? sizeof(",\"retry_after\":") - 1 + retry->value.len
-                       : 0);
-
-    } else {
-        len = sizeof("<!DOCTYPE html>\n<html lang=\"id\"><head>"
-                     "<meta charset=\"utf-8\"><title></title></head>\n"
-                     "<body><h1></h1>\n<p></p></body></html>\n") - 1
-              + title->len * 2
-              + message->len + ngx_escape_html(NULL, message->data,
-                                               message->len);
-    }
-
-    b = ngx_create_temp_buf(r->pool, len);
-    if (b == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (json) {
-        p = ngx_sprintf(b->pos, "{\"decision\":\"%V\",\"score\":%i,"
-                        "\"reason\":\"", decision, score);
-        p = ngx_http_cm_escape_json(p, message);
-        *p++ = '"';
-
-        if (retry) {
-            p = ngx_sprintf(p, ",\"retry_after\":%V", &retry->value);
-        }
-
-        p = ngx_cpymem(p, "}\n", 2);
-
-        ngx_str_set(&r->headers_out.content_type, "application/json");
-
-    } else {
-        p = ngx_sprintf(b->pos, "<!DOCTYPE html>\n<html lang=\"id\"><head>"
-                        "<meta charset=\"utf-8\"><title>%V</title></head>\n"
-                        "<body><h1>%V</h1>\n<p>", title, title);
-        p = (u_char *) ngx_escape_html(p, message->data, message->len);
-        p = ngx_cpymem(p, "</p></body></html>\n",
-                       sizeof("</p></body></html>\n") - 1);
-
-        ngx_str_set(&r->headers_out.content_type, "text/html; charset=utf-8");
-    }
-
-    b->last = p;
-
-    ngx_http_clear_accept_ranges(r);
-    ngx_http_clear_last_modified(r);
-    ngx_http_clear_etag(r);
-
-    return ngx_http_cm_send(r, status, b);
-}
-
-
-/* sends a whole answer in one buffer; the content type is already set */
-
-static ngx_int_t
-ngx_http_cm_send(ngx_http_request_t *r, ngx_uint_t status, ngx_buf_t *b)
-{
-    ngx_int_t    rc;
-    ngx_chain_t  out;
-
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
-
-    r->headers_out.status = status;
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
-    r->headers_out.content_length_n = b->last - b->pos;
-
-    rc = ngx_http_send_header(r);
-
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-
-    out.buf = b;
-    out.next = NULL;
-
-    return ngx_http_output_filter(r, &out);
-}
-
-
-/* a Retry-After header already set, when it holds whole seconds */
-
-static ngx_table_elt_t *
-ngx_http_cm_retry_after(ngx_http_request_t *r)
-{
-    ngx_uint_t        i, j;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
-
-    part = &r->headers_out.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */ ; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                return NULL;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].hash == 0
-            || h[i].key.len != sizeof("Retry-After") - 1
-            || ngx_strncasecmp(h[i].key.data, (u_char *) "Retry-After",
-                               sizeof("Retry-After") - 1) != 0
-            || h[i].value.len == 0)
-        {
-            continue;
-        }
-
-        for (j = 0; j < h[i].value.len; j++) {
-            if (h[i].value.data[j] < '0' || h[i].value.data[j] > '9') {
-                return NULL;
-            }
-        }
-
-        return &h[i];
-    }
-}
-
-
-/* at most 6 bytes out for each byte in */
-
-static u_char *
-ngx_http_cm_escape_json(u_char *dst, ngx_str_t *src)
-{
-    u_char      c, *p, *last;
-
-    static u_char  hex[] = "0123456789abcdef";
-
-    p = src->data;
-    last = p + src->len;
-
-    while (p < last) {
-        c = *p++;
-
-        if (c == '"' || c == '\\') {
-            *dst++ = '\\';
-            *dst++ = c;
-
-        } else if (c < 0x20) {
-            dst = ngx_cpymem(dst, "\\u00", 4);
-            *dst++ = hex[c >> 4];
-            *dst++ = hex[c & 0xf];
-
-        } else {
-            *dst++ = c;
-        }
-    }
-
-    return dst;
+    return ngx_http_cm_answer(r, &ctx->verdict);
 }
 
 
@@ -1247,15 +971,15 @@ ngx_http_cm_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
     v->len = 0;
     v->data = (u_char *) "";
 
-    if (ctx == NULL || ctx->decision.len == 0) {
+    if (ctx == NULL || !ctx->decided) {
         return NGX_OK;
     }
 
     switch (data) {
 
     case NGX_HTTP_CM_VAR_DECISION:
-        v->len = ctx->decision.len;
-        v->data = ctx->decision.data;
+        v->len = ngx_http_cm_decision_names[ctx->verdict.decision].len;
+        v->data = ngx_http_cm_decision_names[ctx->verdict.decision].data;
         break;
 
     case NGX_HTTP_CM_VAR_SCORE:
@@ -1264,231 +988,19 @@ ngx_http_cm_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
             return NGX_ERROR;
         }
 
-        v->len = ngx_sprintf(p, "%i", ctx->score) - p;
+        v->len = ngx_sprintf(p, "%i", ctx->verdict.score) - p;
         v->data = p;
         break;
 
     default: /* NGX_HTTP_CM_VAR_RULES */
-        v->len = ctx->rules.len;
-        v->data = ctx->rules.data;
+        v->len = ctx->verdict.rules.len;
+        v->data = ctx->verdict.rules.data;
         break;
     }
 
     return NGX_OK;
 }
 
-
-void
-ngx_http_cm_count_redis_failure(ngx_http_request_t *r)
-{
-    ngx_http_cm_stats_t  *st;
-
-    st = ngx_http_cm_stats(r);
-
-    if (st) {
-        (void) ngx_atomic_fetch_add(&st->redis_failures, 1);
-    }
-}
-
-
-static ngx_http_cm_stats_t *
-ngx_http_cm_stats(ngx_http_request_t *r)
-{
-    ngx_http_cm_main_conf_t  *mcf;
-
-    mcf = ngx_http_get_module_main_conf(r, ngx_http_comment_moderation_module);
-
-    return mcf->zone ? mcf->zone->data : NULL;
-}
-
-
-static void
-ngx_http_cm_count_rule(ngx_http_cm_stats_t *st, ngx_uint_t id)
-{
-    ngx_uint_t                i, n;
-    ngx_http_cm_rule_stat_t  *slot;
-
-    i = (id * 2654435761u) % NGX_HTTP_CM_RULE_SLOTS;
-
-    for (n = 0; n < NGX_HTTP_CM_RULE_PROBES; n++) {
-        slot = &st->rules[(i + n) % NGX_HTTP_CM_RULE_SLOTS];
-
-        if (slot->id == id
-            || (slot->id == 0 && ngx_atomic_cmp_set(&slot->id, 0, id))
-            || slot->id == id)
-        {
-            (void) ngx_atomic_fetch_add(&slot->hits, 1);
-            return;
-        }
-    }
-
-    (void) ngx_atomic_fetch_add(&st->rules_untracked, 1);
-}
-
-
-/* the counters, in Prometheus' text format */
-
-static ngx_int_t
-ngx_http_cm_status_handler(ngx_http_request_t *r)
-{
-    size_t                len;
-    ngx_int_t             rc;
-    ngx_uint_t            i, n;
-    ngx_buf_t            *b;
-    ngx_http_cm_stats_t  *st;
-
-    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-        return NGX_HTTP_NOT_ALLOWED;
-    }
-
-    rc = ngx_http_discard_request_body(r);
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    st = ngx_http_cm_stats(r);
-    if (st == NULL) {
-        return NGX_HTTP_NOT_FOUND;
-    }
-
-    /*
-     * Other workers claim slots meanwhile: no more rules are printed than
-     * are counted here, or the buffer would overflow.
-     */
-
-    n = 0;
-
-    for (i = 0; i < NGX_HTTP_CM_RULE_SLOTS; i++) {
-        if (st->rules[i].id) {
-            n++;
-        }
-    }
-
-    len = 2048 + NGX_HTTP_CM_NDECISIONS * (64 + NGX_ATOMIC_T_LEN)
-          + 7 * (64 + NGX_ATOMIC_T_LEN) + n * (64 + 2 * NGX_ATOMIC_T_LEN);
-
-    b = ngx_create_temp_buf(r->pool, len);
-    if (b == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    b->last = ngx_cpymem(b->last,
-        "# HELP comment_moderation_decisions_total Comments by decision.\n"
-        "# TYPE comment_moderation_decisions_total counter\n",
-        sizeof("# HELP comment_moderation_decisions_total Comments by "
-               "decision.\n# TYPE comment_moderation_decisions_total "
-               "counter\n") - 1);
-
-    for (i = 0; i < NGX_HTTP_CM_NDECISIONS; i++) {
-        b->last = ngx_sprintf(b->last,
-                              "comment_moderation_decisions_total"
-                              "{decision=\"%V\"} %uA\n",
-                              &ngx_http_cm_decisions[i], st->decisions[i]);
-    }
-
-    b->last = ngx_sprintf(b->last,
-        "# HELP comment_moderation_detect_only_total Rejects not enforced "
-        "(detect mode).\n"
-        "# TYPE comment_moderation_detect_only_total counter\n"
-        "comment_moderation_detect_only_total %uA\n"
-        "# HELP comment_moderation_malformed_bodies_total Bodies inspected "
-        "raw because they did not parse.\n"
-        "# TYPE comment_moderation_malformed_bodies_total counter\n"
-        "comment_moderation_malformed_bodies_total %uA\n"
-        "# HELP comment_moderation_match_limit_total Rule matches stopped "
-        "by the PCRE2 match limit.\n"
-        "# TYPE comment_moderation_match_limit_total counter\n"
-        "comment_moderation_match_limit_total %uA\n"
-        "# HELP comment_moderation_errors_total Comments that could not be "
-        "inspected (answered 500).\n"
-        "# TYPE comment_moderation_errors_total counter\n"
-        "comment_moderation_errors_total %uA\n"
-        "# HELP comment_moderation_undecided_total Comments the engine "
-        "could not wholly decide (match limit, engine error).\n"
-        "# TYPE comment_moderation_undecided_total counter\n"
-        "comment_moderation_undecided_total %uA\n"
-        "# HELP comment_moderation_redis_failures_total Posts whose rate "
-        "limit Redis could not answer in time.\n"
-        "# TYPE comment_moderation_redis_failures_total counter\n"
-        "comment_moderation_redis_failures_total %uA\n"
-        "# HELP comment_moderation_rule_hits_total Comments each rule "
-        "matched.\n"
-        "# TYPE comment_moderation_rule_hits_total counter\n",
-        st->detect_only, st->malformed, st->match_limit, st->errors,
-        st->undecided, st->redis_failures);
-
-    for (i = 0; i < NGX_HTTP_CM_RULE_SLOTS && n; i++) {
-        if (st->rules[i].id) {
-            n--;
-            b->last = ngx_sprintf(b->last,
-                                  "comment_moderation_rule_hits_total"
-                                  "{rule=\"%uA\"} %uA\n",
-                                  st->rules[i].id, st->rules[i].hits);
-        }
-    }
-
-    b->last = ngx_sprintf(b->last,
-        "# HELP comment_moderation_rules_untracked_total Rule hits not "
-        "counted per rule: the table is full.\n"
-        "# TYPE comment_moderation_rules_untracked_total counter\n"
-        "comment_moderation_rules_untracked_total %uA\n",
-        st->rules_untracked);
-
-    ngx_str_set(&r->headers_out.content_type, "text/plain; version=0.0.4");
-
-    return ngx_http_cm_send(r, NGX_HTTP_OK, b);
-}
-
-
-static char *
-ngx_http_cm_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_http_core_loc_conf_t  *clcf;
-
-    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
-    clcf->handler = ngx_http_cm_status_handler;
-
-    return NGX_CONF_OK;
-}
-
-
-static ngx_int_t
-ngx_http_cm_init_zone(ngx_shm_zone_t *shm_zone, void *data)
-{
-    ngx_slab_pool_t      *shpool;
-    ngx_http_cm_stats_t  *st;
-
-    /* a reload keeps the counters of the zone it replaces */
-
-    if (data) {
-        shm_zone->data = data;
-        return NGX_OK;
-    }
-
-    shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
-
-    if (shm_zone->shm.exists) {
-        shm_zone->data = shpool->data;
-        return NGX_OK;
-    }
-
-    st = ngx_slab_calloc(shpool, sizeof(ngx_http_cm_stats_t));
-    if (st == NULL) {
-        return NGX_ERROR;
-    }
-
-    shpool->data = st;
-    shm_zone->data = st;
-
-    return NGX_OK;
-}
-
-
-/*
- * Rules are loaded as each directive is read, so an error names the file
- * and line of the rule and nginx adds the directive's own place.  All the
- * files of one block form one rule set: ids are unique across them.
- */
 
 static char *
 ngx_http_cm_rules(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
@@ -1648,16 +1160,6 @@ ngx_http_cm_init_main_conf(ngx_conf_t *cf, void *conf)
 
     cln->handler = ngx_http_cm_cleanup_scratch;
     cln->data = mcf->scratch;
-
-    mcf->zone = ngx_shared_memory_add(cf, &ngx_http_cm_zone_name,
-                                      2 * sizeof(ngx_http_cm_stats_t)
-                                      + 8 * ngx_pagesize,
-                                      &ngx_http_comment_moderation_module);
-    if (mcf->zone == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    mcf->zone->init = ngx_http_cm_init_zone;
 
     return NGX_CONF_OK;
 }

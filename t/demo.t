@@ -1,0 +1,89 @@
+#!/usr/bin/perl
+
+# The demo site as shipped (config/nginx.conf, config/backend.pl, Redis):
+# the backend reads the module's decision from the headers nginx sets, so
+# a clean comment is published, a held one is queued for a moderator and
+# never shown (the page says it waits), and a rejected one never reaches
+# the backend.
+
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+
+use Test::More;
+use CMTest;
+use CMDemo;
+
+plan skip_all => 'redis-server is not installed'
+    unless -x '/usr/bin/redis-server';
+
+my $t = CMDemo::start();
+
+my $FORM = 'application/x-www-form-urlencoded';
+
+sub get {
+    my ($uri) = @_;
+    return CMTest::parse_response($t->http_get($uri));
+}
+
+sub post {
+    my ($body) = @_;
+    return CMTest::parse_response($t->http_post('/komentar', $body,
+        'Content-Type' => $FORM,
+        Referer => 'http://localhost/'));
+}
+
+
+my ($s, $h, $b) = get('/');
+is($s, 200, 'the article page');
+like($b, qr/Tulis komentar/, 'with its comment form');
+like($b, qr/Belum ada komentar/, 'and no comment yet');
+
+
+# clean: published
+
+($s, $h) = post('nama=Budi&komentar=Polisi+harus+memberantas+judi+online'
+                . '+sampai+tuntas');
+is($s, 303, 'clean comment: redirected back');
+is($h->{location}, '/?shown', 'to the page, as published');
+
+($s, $h, $b) = get('/?shown');
+like($b, qr/<b>Budi<\/b>: Polisi harus memberantas judi online/,
+     'clean comment listed');
+like($b, qr/komentar Anda sudah dimuat/, 'the page says it is published');
+
+
+# held: queued, never shown
+
+($s, $h) = post('nama=Ani&komentar=polisi+goblok');
+is($s, 303, 'held comment: redirected back');
+is($h->{location}, '/?held', 'to the page, as held');
+
+($s, $h, $b) = get('/?held');
+like($b, qr/menunggu persetujuan moderator/,
+     'the page says it waits for a moderator');
+unlike($b, qr/goblok/, 'the held comment is not on the page');
+like($b, qr/1 komentar menunggu moderasi/, 'one comment in the queue');
+
+($s, $h, $b) = get('/');
+unlike($b, qr/goblok/, 'nor later');
+like($b, qr/Polisi harus memberantas/, 'the clean one still is');
+
+
+# rejected: answered by the module, never stored
+
+($s, $h, $b) = post('nama=X&komentar=daftar+sekarang+di+situs+slot+gacor'
+                    . '%2C+pasti+maxwin');
+is($s, 403, 'gambling spam rejected by the module');
+
+
+my @c = CMDemo::comments($t);
+is(scalar @c, 2, 'the backend stored two comments');
+is_deeply([map { [$_->{state}, $_->{score}, $_->{rules}] } @c],
+          [['shown', 0, '3001'], ['held', 5, '2101']],
+          'with the decision, score and rules nginx passed')
+    or diag(explain(\@c));
+
+$t->done_testing;

@@ -27,7 +27,7 @@ nginx_src=/usr/share/nginx/src
 CC=${CC:-cc}
 CFLAGS=${CFLAGS:--O2 -g}
 WARN="-Wall -Wextra -Wno-unused-parameter -Wpointer-arith -Werror"
-LIBS="-lpcre2-8 -lutf8proc"
+LIBS="-lpcre2-8 -lutf8proc -lm"
 
 packages=(nginx nginx-dev libpcre2-dev libhiredis-dev libutf8proc-dev
           redis-server perl make gcc pkg-config curl wrk valgrind)

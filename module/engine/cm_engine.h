@@ -230,11 +230,13 @@ int cm_ruleset_set_reference(cm_ruleset_t *rs);
 typedef struct {
     size_t                regexes;   /* "re" rules */
     size_t                lists;     /* "words" rules */
+    size_t                models;    /* "model" rules */
     size_t                always;    /* regexes with no atom: always run */
     size_t                atoms;     /* strings the regexes need */
     size_t                entries;   /* word-list lines */
     size_t                keys;      /* their keys, variants included */
-    size_t                memory;    /* bytes of automata and tables */
+    size_t                memory;    /* bytes of automata, tables and
+                                        models */
     unsigned              reference;
 } cm_ruleset_stats_t;
 

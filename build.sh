@@ -30,7 +30,8 @@ WARN="-Wall -Wextra -Wno-unused-parameter -Wpointer-arith -Werror"
 LIBS="-lpcre2-8 -lutf8proc -lm"
 
 packages=(nginx nginx-dev libpcre2-dev libhiredis-dev libutf8proc-dev
-          redis-server perl make gcc pkg-config curl wrk valgrind)
+          liblinear-dev redis-server perl make gcc pkg-config curl wrk
+          valgrind)
 
 say() { printf '%s\n' "$*" >&2; }
 
@@ -84,9 +85,23 @@ build_engine() {
 }
 
 
+# comment-check alone links LIBLINEAR, for "comment-check train": the
+# module and the engine never do
 build_cli() {
+    local probe='#include <linear.h>
+int main(void) { return liblinear_version == 0; }'
+
+    if ! printf '%s\n' "$probe" \
+         | $CC -x c - -llinear -o "$build/.linear-probe" 2>/dev/null
+    then
+        say "comment-check needs LIBLINEAR: apt-get install liblinear-dev"
+        exit 1
+    fi
+
+    rm -f "$build/.linear-probe"
+
     $CC $CFLAGS $WARN -std=gnu99 -I"$top/module/engine" \
-        "$top"/module/cli/*.c "$build/libcmengine.a" $LIBS \
+        "$top"/module/cli/*.c "$build/libcmengine.a" $LIBS -llinear \
         -o "$build/comment-check"
 }
 

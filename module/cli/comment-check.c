@@ -2,6 +2,7 @@
  * comment-check: the moderators' tool.  Checks rule files, and runs the
  * engine on a comment exactly as the nginx module does, showing which
  * rules matched and why.  All matching is the engine's (cm_match).
+ * "comment-check train" fits models for "model" rules (cm_train.c).
  */
 
 
@@ -14,6 +15,8 @@
 #include <time.h>
 
 #include "cm_engine.h"
+#include "cm_model.h"
+#include "cm_train.h"
 
 
 #define CM_EXIT_PASS       0
@@ -135,6 +138,10 @@ main(int argc, char **argv)
     cm_scratch_t   *s;
     cm_ruleset_t   *rs;
     unsigned char  *text;
+
+    if (argc > 1 && strcmp(argv[1], "train") == 0) {
+        return cm_train(argc - 1, argv + 1);
+    }
 
     rc = cm_parse_args(argc, argv, &o);
     if (rc >= 0) {
@@ -943,6 +950,8 @@ cm_usage(FILE *f)
 "       comment-check -r FILE... --list|--needs\n"
 "       comment-check -r FILE... --bench [N] [--bench-file FILE]\n"
 "       (any of them with --reference)\n"
+"       comment-check train --out FILE [--target-fp RATE] CORPUS.tsv ...\n"
+"                         (comment-check train --help)\n"
 "\n"
 "Runs the comment moderation engine on a comment, the way the nginx\n"
 "module does.\n"

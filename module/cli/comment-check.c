@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,7 @@
 #define CM_CHUNK_SIZE      (64 * 1024)
 #define CM_CHUNK_HDR       ((sizeof(cm_chunk_t) + 15) & ~(size_t) 15)
 #define CM_SHOW_MAX        120
+#define CM_EXPLAIN_TOP     12
 
 
 /* per-comment memory: allocation bumps a pointer, reset frees it all */
@@ -66,7 +68,28 @@ typedef struct {
     unsigned              reference;
     unsigned              atoms;
     unsigned              stats;
+    unsigned              explain;
 } cm_opts_t;
+
+
+/*
+ * What a model's features added, for --explain: the character n-grams
+ * of each token together, each word, each pair of words.
+ */
+
+typedef struct {
+    unsigned              kind;
+    size_t                start;
+    size_t                end;
+    double                share;
+} cm_share_t;
+
+typedef struct {
+    const cm_view_t      *view;
+    cm_share_t           *shares;
+    size_t                n;
+    size_t                nalloc;
+} cm_shares_t;
 
 
 enum {
@@ -80,7 +103,8 @@ enum {
     CM_OPT_BENCH_FILE,
     CM_OPT_REFERENCE,
     CM_OPT_NEEDS,
-    CM_OPT_STATS
+    CM_OPT_STATS,
+    CM_OPT_EXPLAIN
 };
 
 
@@ -98,6 +122,15 @@ static int cm_bench(cm_opts_t *o, cm_ruleset_t *rs, cm_scratch_t *s,
 static int cm_run(cm_opts_t *o, cm_ruleset_t *rs, cm_scratch_t *s,
     cm_arena_t *ar, const unsigned char *text, size_t len,
     cm_result_t *res);
+static void cm_print_model(cm_ruleset_t *rs, cm_hit_t *h,
+    const unsigned char *text, size_t len);
+static int cm_explain(cm_ruleset_t *rs, const unsigned char *text,
+    size_t len);
+static int cm_explain_share(void *ctx, uint32_t bucket, unsigned kind,
+    size_t start, size_t end, double share);
+static size_t cm_explain_merge(cm_shares_t *sh);
+static int cm_compare_places(const void *a, const void *b);
+static int cm_compare_shares(const void *a, const void *b);
 static int cm_compare_ids(const void *a, const void *b);
 static void cm_print_text(const unsigned char *p, size_t len);
 static int cm_read_file(FILE *f, unsigned char **text, size_t *len);
@@ -237,6 +270,7 @@ cm_parse_args(int argc, char **argv, cm_opts_t *o)
         { "reference", no_argument, NULL, CM_OPT_REFERENCE },
         { "needs",  no_argument,       NULL, CM_OPT_NEEDS },
         { "stats",  no_argument,       NULL, CM_OPT_STATS },
+        { "explain", no_argument,      NULL, CM_OPT_EXPLAIN },
         { "help",   no_argument,       NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
@@ -329,6 +363,10 @@ cm_parse_args(int argc, char **argv, cm_opts_t *o)
         case CM_OPT_NEEDS:
             o->list = 1;
             o->atoms = 1;
+            break;
+
+        case CM_OPT_EXPLAIN:
+            o->explain = 1;
             break;
 
         case CM_OPT_BENCH_FILE:
@@ -452,6 +490,10 @@ cm_lint(cm_opts_t *o, cm_ruleset_t *rs)
            st.atoms, st.always);
     printf("%zu word lists: %zu entries, %zu keys\n", st.lists, st.entries,
            st.keys);
+
+    if (st.models) {
+        printf("%zu model%s\n", st.models, st.models == 1 ? "" : "s");
+    }
     printf("%zu KB of automata and tables\n", (st.memory + 1023) / 1024);
 
     return CM_EXIT_PASS;
@@ -504,8 +546,15 @@ cm_check_one(cm_opts_t *o, cm_ruleset_t *rs, cm_scratch_t *s,
     for (i = 0; i < res.nhits; i++) {
         h = &res.hits[i];
 
-        printf("rule %u  %+d  %s  \"%s\"  matched \"", h->id, h->score,
+        printf("rule %u  %+d  %s  \"%s\"  ", h->id, h->score,
                h->tag[0] ? h->tag : "-", h->msg);
+
+        if (h->start == 0 && h->end == len) {
+            /* a model's hit is the whole field */
+            cm_print_model(rs, h, text, len);
+        }
+
+        printf("matched \"");
         cm_print_text(text + h->start, h->end - h->start);
         printf("\" at %zu\n", h->start);
     }
@@ -513,6 +562,10 @@ cm_check_one(cm_opts_t *o, cm_ruleset_t *rs, cm_scratch_t *s,
     for (i = 0; i < res.nlimited; i++) {
         printf("limited %u  match limit reached, not counted\n",
                res.limited[i]);
+    }
+
+    if (o->explain && cm_explain(rs, text, len) != CM_OK) {
+        return CM_EXIT_ERROR;
     }
 
     switch (d) {
@@ -720,6 +773,233 @@ cm_run(cm_opts_t *o, cm_ruleset_t *rs, cm_scratch_t *s, cm_arena_t *ar,
     }
 
     return CM_OK;
+}
+
+
+/* "p=0.93 >= 0.54" before what a model rule matched */
+
+static void
+cm_print_model(cm_ruleset_t *rs, cm_hit_t *h, const unsigned char *text,
+    size_t len)
+{
+    size_t             i, n;
+    double             th;
+    cm_view_t          v;
+    cm_rule_info_t     info;
+    const cm_model_t  *m;
+
+    n = cm_ruleset_nrules(rs);
+
+    for (i = 0; i < n; i++) {
+        cm_ruleset_rule(rs, i, &info);
+
+        if (info.id == h->id) {
+            break;
+        }
+    }
+
+    m = cm_ruleset_rule_model(rs, i, &th);
+
+    if (m == NULL || cm_view_norm(&cm_alloc_malloc, text, len, &v) != CM_OK)
+    {
+        return;
+    }
+
+    printf("p=%.3f >= %.3f  ", cm_model_predict(m, &v), th);
+
+    free(v.text);
+    free(v.map);
+}
+
+
+/*
+ * Each model rule's probability for the comment and what weighs most in
+ * it, either way: the letters of a token (its character n-grams), a
+ * word, a pair of words; shown from the normalised text.
+ */
+
+static int
+cm_explain(cm_ruleset_t *rs, const unsigned char *text, size_t len)
+{
+    int                rc;
+    size_t             i, k, n, nfeat;
+    double             p, th;
+    cm_view_t          v;
+    cm_shares_t        sh;
+    cm_rule_info_t     info;
+    cm_model_info_t    mi;
+    const cm_model_t  *m;
+    static const char *kinds[] = { "letters of", "word", "words" };
+
+    if (cm_view_norm(&cm_alloc_malloc, text, len, &v) != CM_OK) {
+        fprintf(stderr, "comment-check: out of memory\n");
+        return CM_ERROR;
+    }
+
+    rc = CM_OK;
+    n = cm_ruleset_nrules(rs);
+
+    for (i = 0; i < n; i++) {
+        m = cm_ruleset_rule_model(rs, i, &th);
+        if (m == NULL) {
+            continue;
+        }
+
+        cm_ruleset_rule(rs, i, &info);
+        cm_model_info(m, &mi);
+
+        memset(&sh, 0, sizeof(cm_shares_t));
+        sh.view = &v;
+
+        if (cm_model_explain(m, &cm_alloc_malloc, &v, cm_explain_share, &sh,
+                             &p)
+            != CM_OK)
+        {
+            free(sh.shares);
+            fprintf(stderr, "comment-check: out of memory\n");
+            rc = CM_ERROR;
+            break;
+        }
+
+        nfeat = sh.n;
+
+        printf("model %u: p=%.3f, %s its threshold %.3f; bias %+.3f, "
+               "%zu features\n", info.id, p,
+               p >= th ? "at or above" : "below", th, mi.bias, nfeat);
+
+        sh.n = cm_explain_merge(&sh);
+
+        qsort(sh.shares, sh.n, sizeof(cm_share_t), cm_compare_shares);
+
+        for (k = 0; k < sh.n && k < CM_EXPLAIN_TOP; k++) {
+            printf("  %+.3f  %s \"", sh.shares[k].share,
+                   kinds[sh.shares[k].kind]);
+            cm_print_text(v.text + sh.shares[k].start,
+                          sh.shares[k].end - sh.shares[k].start);
+            printf("\"\n");
+        }
+
+        free(sh.shares);
+    }
+
+    free(v.text);
+    free(v.map);
+
+    return rc;
+}
+
+
+/* an occurrence; a character n-gram counts for the whole of its token */
+
+static int
+cm_explain_share(void *ctx, uint32_t bucket, unsigned kind, size_t start,
+    size_t end, double share)
+{
+    size_t                n;
+    cm_share_t           *s;
+    cm_shares_t          *sh = ctx;
+    const unsigned char  *t;
+
+    if (sh->n == sh->nalloc) {
+        n = sh->nalloc ? sh->nalloc * 2 : 256;
+
+        s = realloc(sh->shares, n * sizeof(cm_share_t));
+        if (s == NULL) {
+            return -1;
+        }
+
+        sh->shares = s;
+        sh->nalloc = n;
+    }
+
+    if (kind == CM_MODEL_CHAR) {
+        t = sh->view->text;
+
+        while (start > 0 && t[start - 1] != ' ') {
+            start--;
+        }
+
+        while (end < sh->view->len && t[end] != ' ') {
+            end++;
+        }
+    }
+
+    s = &sh->shares[sh->n++];
+
+    s->kind = kind;
+    s->start = start;
+    s->end = end;
+    s->share = share;
+
+    return 0;
+}
+
+
+/* one share for each kind and place: returns how many are left */
+
+static size_t
+cm_explain_merge(cm_shares_t *sh)
+{
+    size_t       i, n;
+    cm_share_t  *s;
+
+    if (sh->n == 0) {
+        return 0;
+    }
+
+    qsort(sh->shares, sh->n, sizeof(cm_share_t), cm_compare_places);
+
+    s = sh->shares;
+    n = 1;
+
+    for (i = 1; i < sh->n; i++) {
+        if (s[i].kind == s[n - 1].kind && s[i].start == s[n - 1].start
+            && s[i].end == s[n - 1].end)
+        {
+            s[n - 1].share += s[i].share;
+            continue;
+        }
+
+        s[n++] = s[i];
+    }
+
+    return n;
+}
+
+
+static int
+cm_compare_places(const void *a, const void *b)
+{
+    const cm_share_t  *s = a, *t = b;
+
+    if (s->start != t->start) {
+        return (s->start > t->start) - (s->start < t->start);
+    }
+
+    if (s->end != t->end) {
+        return (s->end > t->end) - (s->end < t->end);
+    }
+
+    return (s->kind > t->kind) - (s->kind < t->kind);
+}
+
+
+/* the largest shares first, whatever their sign; then by place */
+
+static int
+cm_compare_shares(const void *a, const void *b)
+{
+    double             x, y;
+    const cm_share_t  *s = a, *t = b;
+
+    x = fabs(s->share);
+    y = fabs(t->share);
+
+    if (x != y) {
+        return (x < y) - (x > y);
+    }
+
+    return cm_compare_places(a, b);
 }
 
 
@@ -972,6 +1252,8 @@ cm_usage(FILE *f)
 "  --bench-file FILE time the runs on the contents of FILE instead\n"
 "  --reference       match the old way: every rule one PCRE2 scan of\n"
 "                    every field, word lists as regexes (for comparing)\n"
+"  --explain         with one comment: each model's probability and the\n"
+"                    features that weigh most in it\n"
 "  -h, --help        this text\n"
 "\n"
 "TEXT is the comment; without it the comment is all of stdin.  The\n"

@@ -18,6 +18,11 @@ plan skip_all => "$bin not built (./build.sh engine)" unless -x $bin;
 my $help = `$bin --help`;
 is($? >> 8, 0, 'comment-check --help');
 
+# "comment-check train" has options of its own
+my $train = `$bin train --help`;
+is($? >> 8, 0, 'comment-check train --help');
+$help .= $train;
+
 open my $fh, '<', "$top/doc/comment-check.1" or die "comment-check.1: $!\n";
 my $man = do { local $/; <$fh> };
 close $fh;

@@ -8,14 +8,18 @@
  */
 
 
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cm_cli.h"
+#include "cm_model.h"
 
 
 #define CM_LABELS          3         /* ham, spam, abuse */
+#define CM_EXPLAIN_TOP     12
 #define CM_LABEL_OTHER     3
 
 
@@ -28,11 +32,36 @@ typedef struct {
 } cm_rule_count_t;
 
 
+/*
+ * What a model's features added, for --explain: the character n-grams
+ * of each token together, each word, each pair of words.
+ */
+
+typedef struct {
+    unsigned              kind;
+    size_t                start;
+    size_t                end;
+    double                share;
+} cm_share_t;
+
+typedef struct {
+    const cm_view_t      *view;
+    cm_share_t           *shares;
+    size_t                n;
+    size_t                nalloc;
+} cm_shares_t;
+
+
 static int cm_label(const char *s, size_t len);
 static int cm_decide_line(cm_opts_t *o, cm_ruleset_t *rs, cm_scratch_t *s,
     cm_arena_t *ar, const unsigned char *text, size_t len,
     cm_result_t *res, cm_decision_e *d);
 static void cm_print_skel(const cm_skel_t *sk);
+static int cm_explain_share(void *ctx, uint32_t bucket, unsigned kind,
+    size_t start, size_t end, double share);
+static size_t cm_explain_merge(cm_shares_t *sh);
+static int cm_compare_places(const void *a, const void *b);
+static int cm_compare_shares(const void *a, const void *b);
 
 
 static const char  *cm_label_names[CM_LABELS + 1] = {
@@ -90,6 +119,13 @@ cm_explain(cm_opts_t *o, cm_ruleset_t *rs, cm_scratch_t *s, cm_arena_t *ar,
 
         printf("rule %u  %+d  %s  \"%s\"\n", h->id, h->score,
                h->tag[0] ? h->tag : "-", h->msg);
+
+        if (cm_rule_is_model(rs, h->id)) {
+            printf("    ");
+            cm_print_model(rs, h, text, len);
+            printf("\n");
+        }
+
         printf("    matched \"");
         cm_print_text(text + h->start, h->end - h->start);
         printf("\" at %zu-%zu", h->start, h->end);
@@ -114,6 +150,10 @@ cm_explain(cm_opts_t *o, cm_ruleset_t *rs, cm_scratch_t *s, cm_arena_t *ar,
                res.limited[i]);
     }
 
+    if (cm_explain_models(rs, text, len) != CM_OK) {
+        return CM_EXIT_ERROR;
+    }
+
     switch (d) {
 
     case CM_REJECT:
@@ -125,6 +165,255 @@ cm_explain(cm_opts_t *o, cm_ruleset_t *rs, cm_scratch_t *s, cm_arena_t *ar,
     default:
         return CM_EXIT_PASS;
     }
+}
+
+
+/* "p=0.93 >= 0.54" before what a model rule matched */
+
+void
+cm_print_model(cm_ruleset_t *rs, cm_hit_t *h, const unsigned char *text,
+    size_t len)
+{
+    size_t             i, n;
+    double             th;
+    cm_view_t          v;
+    cm_rule_info_t     info;
+    const cm_model_t  *m;
+
+    n = cm_ruleset_nrules(rs);
+
+    for (i = 0; i < n; i++) {
+        cm_ruleset_rule(rs, i, &info);
+
+        if (info.id == h->id) {
+            break;
+        }
+    }
+
+    m = cm_ruleset_rule_model(rs, i, &th);
+
+    if (m == NULL || cm_view_norm(&cm_alloc_malloc, text, len, &v) != CM_OK)
+    {
+        return;
+    }
+
+    printf("p=%.3f >= %.3f  ", cm_model_predict(m, &v), th);
+
+    free(v.text);
+    free(v.map);
+}
+
+
+/*
+ * Each model rule's probability for the comment and what weighs most in
+ * it, either way: the letters of a token (its character n-grams), a
+ * word, a pair of words; shown from the normalised text.
+ */
+
+int
+cm_explain_models(cm_ruleset_t *rs, const unsigned char *text,
+    size_t len)
+{
+    int                rc;
+    size_t             i, k, n, nfeat;
+    double             p, th;
+    cm_view_t          v;
+    cm_shares_t        sh;
+    cm_rule_info_t     info;
+    cm_model_info_t    mi;
+    const cm_model_t  *m;
+    static const char *kinds[] = { "letters of", "word", "words" };
+
+    if (cm_view_norm(&cm_alloc_malloc, text, len, &v) != CM_OK) {
+        fprintf(stderr, "comment-check: out of memory\n");
+        return CM_ERROR;
+    }
+
+    rc = CM_OK;
+    n = cm_ruleset_nrules(rs);
+
+    for (i = 0; i < n; i++) {
+        m = cm_ruleset_rule_model(rs, i, &th);
+        if (m == NULL) {
+            continue;
+        }
+
+        cm_ruleset_rule(rs, i, &info);
+        cm_model_info(m, &mi);
+
+        memset(&sh, 0, sizeof(cm_shares_t));
+        sh.view = &v;
+
+        if (cm_model_explain(m, &cm_alloc_malloc, &v, cm_explain_share, &sh,
+                             &p)
+            != CM_OK)
+        {
+            free(sh.shares);
+            fprintf(stderr, "comment-check: out of memory\n");
+            rc = CM_ERROR;
+            break;
+        }
+
+        nfeat = sh.n;
+
+        printf("model %u: p=%.3f, %s its threshold %.3f; bias %+.3f, "
+               "%zu features\n", info.id, p,
+               p >= th ? "at or above" : "below", th, mi.bias, nfeat);
+
+        sh.n = cm_explain_merge(&sh);
+
+        qsort(sh.shares, sh.n, sizeof(cm_share_t), cm_compare_shares);
+
+        for (k = 0; k < sh.n && k < CM_EXPLAIN_TOP; k++) {
+            printf("  %+.3f  %s \"", sh.shares[k].share,
+                   kinds[sh.shares[k].kind]);
+            cm_print_text(v.text + sh.shares[k].start,
+                          sh.shares[k].end - sh.shares[k].start);
+            printf("\"\n");
+        }
+
+        free(sh.shares);
+    }
+
+    free(v.text);
+    free(v.map);
+
+    return rc;
+}
+
+
+/* an occurrence; a character n-gram counts for the whole of its token */
+
+static int
+cm_explain_share(void *ctx, uint32_t bucket, unsigned kind, size_t start,
+    size_t end, double share)
+{
+    size_t                n;
+    cm_share_t           *s;
+    cm_shares_t          *sh = ctx;
+    const unsigned char  *t;
+
+    if (sh->n == sh->nalloc) {
+        n = sh->nalloc ? sh->nalloc * 2 : 256;
+
+        s = realloc(sh->shares, n * sizeof(cm_share_t));
+        if (s == NULL) {
+            return -1;
+        }
+
+        sh->shares = s;
+        sh->nalloc = n;
+    }
+
+    if (kind == CM_MODEL_CHAR) {
+        t = sh->view->text;
+
+        while (start > 0 && t[start - 1] != ' ') {
+            start--;
+        }
+
+        while (end < sh->view->len && t[end] != ' ') {
+            end++;
+        }
+    }
+
+    s = &sh->shares[sh->n++];
+
+    s->kind = kind;
+    s->start = start;
+    s->end = end;
+    s->share = share;
+
+    return 0;
+}
+
+
+/* one share for each kind and place: returns how many are left */
+
+static size_t
+cm_explain_merge(cm_shares_t *sh)
+{
+    size_t       i, n;
+    cm_share_t  *s;
+
+    if (sh->n == 0) {
+        return 0;
+    }
+
+    qsort(sh->shares, sh->n, sizeof(cm_share_t), cm_compare_places);
+
+    s = sh->shares;
+    n = 1;
+
+    for (i = 1; i < sh->n; i++) {
+        if (s[i].kind == s[n - 1].kind && s[i].start == s[n - 1].start
+            && s[i].end == s[n - 1].end)
+        {
+            s[n - 1].share += s[i].share;
+            continue;
+        }
+
+        s[n++] = s[i];
+    }
+
+    return n;
+}
+
+
+static int
+cm_compare_places(const void *a, const void *b)
+{
+    const cm_share_t  *s = a, *t = b;
+
+    if (s->start != t->start) {
+        return (s->start > t->start) - (s->start < t->start);
+    }
+
+    if (s->end != t->end) {
+        return (s->end > t->end) - (s->end < t->end);
+    }
+
+    return (s->kind > t->kind) - (s->kind < t->kind);
+}
+
+
+/* the largest shares first, whatever their sign; then by place */
+
+static int
+cm_compare_shares(const void *a, const void *b)
+{
+    double             x, y;
+    const cm_share_t  *s = a, *t = b;
+
+    x = fabs(s->share);
+    y = fabs(t->share);
+
+    if (x != y) {
+        return (x < y) - (x > y);
+    }
+
+    return cm_compare_places(a, b);
+}
+
+
+/* whether rule "id" is a model rule */
+
+int
+cm_rule_is_model(cm_ruleset_t *rs, unsigned id)
+{
+    size_t          i, n;
+    double          th;
+    cm_rule_info_t  info;
+
+    n = cm_ruleset_nrules(rs);
+
+    for (i = 0; i < n; i++) {
+        if (cm_ruleset_rule(rs, i, &info) == CM_OK && info.id == id) {
+            return cm_ruleset_rule_model(rs, i, &th) != NULL;
+        }
+    }
+
+    return 0;
 }
 
 

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "cm_cli.h"
+#include "cm_train.h"
 
 
 enum {
@@ -85,6 +86,10 @@ main(int argc, char **argv)
     cm_scratch_t   *s;
     cm_ruleset_t   *rs;
     unsigned char  *text;
+
+    if (argc > 1 && strcmp(argv[1], "train") == 0) {
+        return cm_train(argc - 1, argv + 1);
+    }
 
     rc = cm_parse_args(argc, argv, &o);
     if (rc >= 0) {
@@ -483,6 +488,11 @@ cm_lint(cm_opts_t *o, cm_ruleset_t *rs)
            st.atoms, st.always);
     printf("%zu word lists: %zu entries, %zu keys\n", st.lists, st.entries,
            st.keys);
+
+    if (st.models) {
+        printf("%zu model%s\n", st.models, st.models == 1 ? "" : "s");
+    }
+
     printf("%zu KB of automata and tables\n", (st.memory + 1023) / 1024);
 
     return CM_EXIT_PASS;
@@ -535,8 +545,14 @@ cm_check_one(cm_opts_t *o, cm_ruleset_t *rs, cm_scratch_t *s,
     for (i = 0; i < res.nhits; i++) {
         h = &res.hits[i];
 
-        printf("rule %u  %+d  %s  \"%s\"  matched \"", h->id, h->score,
+        printf("rule %u  %+d  %s  \"%s\"  ", h->id, h->score,
                h->tag[0] ? h->tag : "-", h->msg);
+
+        if (cm_rule_is_model(rs, h->id)) {
+            cm_print_model(rs, h, text, len);
+        }
+
+        printf("matched \"");
         cm_print_text(text + h->start, h->end - h->start);
         printf("\" at %zu\n", h->start);
     }
@@ -744,6 +760,7 @@ cm_run(cm_opts_t *o, cm_ruleset_t *rs, cm_scratch_t *s, cm_arena_t *ar,
     field.name_len = strlen(o->field);
     field.value = text;
     field.value_len = len;
+    field.flags = 0;
 
     if (cm_match(rs, s, &a, &field, 1, res, err, sizeof(err)) != CM_OK) {
         fprintf(stderr, "comment-check: %s\n", err);
@@ -985,6 +1002,8 @@ cm_usage(FILE *f)
 "                     [--content-encoding CODING] [--query STRING]\n"
 "       comment-check -r FILE... --bench [N] [--bench-file FILE]\n"
 "       (any of them with --reference)\n"
+"       comment-check train --out FILE [--target-fp RATE] CORPUS.tsv ...\n"
+"                         (comment-check train --help)\n"
 "\n"
 "Runs the comment moderation engine on a comment, the way the nginx\n"
 "module does.\n"
@@ -1004,7 +1023,9 @@ cm_usage(FILE *f)
 "  --bench [N]       time N runs (default %d) on a 1 KB comment\n"
 "  --bench-file FILE time the runs on the contents of FILE instead\n"
 "  --explain         for one comment: its views (original, normalised,\n"
-"                    skeleton) and each rule that matched, with what\n"
+"                    skeleton) and each rule that matched, with what;\n"
+"                    each model's probability and the features that\n"
+"                    weigh most in it\n"
 "  --corpus FILE     LABEL<TAB>TEXT lines (ham, spam, abuse): decisions\n"
 "                    by label, and for each rule the lines it matched\n"
 "                    by label, so a rule's false positives show\n"

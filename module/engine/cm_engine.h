@@ -56,7 +56,11 @@ typedef struct {
     size_t                name_len;
     const unsigned char  *value;     /* decoded, not NUL-terminated */
     size_t                value_len;
+    unsigned              flags;     /* CM_FIELD_* */
 } cm_field_t;
+
+/* the field's text is a name the client gave (cm_body_fields: names) */
+#define CM_FIELD_NAME      0x01
 
 typedef struct {
     cm_field_t           *elts;
@@ -294,11 +298,13 @@ int cm_ruleset_set_reference(cm_ruleset_t *rs);
 typedef struct {
     size_t                regexes;   /* "re" rules */
     size_t                lists;     /* "words" rules */
+    size_t                models;    /* "model" rules */
     size_t                always;    /* regexes with no atom: always run */
     size_t                atoms;     /* strings the regexes need */
     size_t                entries;   /* word-list lines */
     size_t                keys;      /* their keys, variants included */
-    size_t                memory;    /* bytes of automata and tables */
+    size_t                memory;    /* bytes of automata, tables and
+                                        models */
     unsigned              reference;
 } cm_ruleset_stats_t;
 

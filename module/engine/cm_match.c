@@ -17,6 +17,9 @@
  * A reference rule set (cm_ruleset_set_reference) runs every rule on
  * every field instead, with word lists as regexes: the old way, kept to
  * compare with.
+ *
+ * Models (cm_model.c) come last, both ways: each scores the normalised
+ * view of the fields it applies to, and its hit follows the rules'.
  */
 
 
@@ -147,6 +150,7 @@ static int cm_add_hit(cm_match_t *m, const cm_rule_t *r, size_t f,
     const cm_view_t *v, size_t start, size_t end, unsigned count);
 static int cm_add_limited(cm_match_t *m, const cm_rule_t *r);
 static void cm_match_against(cm_match_t *m);
+static int cm_match_models(cm_match_t *m);
 static int cm_scratch_state(cm_match_t *m);
 static void cm_free_views(cm_match_t *m);
 static void cm_free_skel(const cm_alloc_t *a, cm_skel_t *sk);
@@ -288,6 +292,10 @@ cm_match(const cm_ruleset_t *rs, cm_scratch_t *s, const cm_alloc_t *a,
         if (rc == CM_OK) {
             rc = cm_match_tasks(&m);
         }
+    }
+
+    if (rc == CM_OK && rs->nmodels) {
+        rc = cm_match_models(&m);
     }
 
     if (rc == CM_OK) {
@@ -1244,6 +1252,52 @@ cm_match_against(cm_match_t *m)
             h->score = -sum;
         }
     }
+}
+
+
+/*
+ * Each model on the normalised view of the caller's fields it applies
+ * to (a reversed copy, or a field's name, is no text it was trained on):
+ * the first field whose probability reaches the rule's threshold makes
+ * its hit, over the whole field.
+ */
+
+static int
+cm_match_models(cm_match_t *m)
+{
+    size_t            i, f;
+    double            p;
+    cm_view_t        *v;
+    const cm_rule_t  *r;
+
+    for (i = 0; i < m->rs->nmodels; i++) {
+        r = &m->rs->rules[m->rs->models[i]];
+
+        for (f = 0; f < m->norig; f++) {
+            if ((m->fields[f].flags & CM_FIELD_NAME)
+                || !cm_rule_applies(r, &m->fields[f]))
+            {
+                continue;
+            }
+
+            v = cm_field_view(m, f, CM_VIEW_NORM);
+            if (v == NULL) {
+                return CM_ERROR;
+            }
+
+            p = cm_model_predict(r->model, v);
+
+            if (p >= r->threshold) {
+                if (cm_add_hit(m, r, f, v, 0, v->len, 1) != CM_OK) {
+                    return CM_ERROR;
+                }
+
+                break;
+            }
+        }
+    }
+
+    return CM_OK;
 }
 
 

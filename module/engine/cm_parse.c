@@ -169,6 +169,7 @@ static void cm_parse_init(cm_parse_t *ctx, const cm_alloc_t *a,
 static int cm_content_coding(const unsigned char *p, size_t len);
 static int cm_parse_any(cm_parse_t *ctx, const unsigned char *ct,
     size_t ct_len, const unsigned char *body, size_t len);
+static void cm_names_mark(cm_fields_t *fields, size_t from);
 static int cm_add(cm_parse_t *ctx, const unsigned char *name,
     size_t name_len, const unsigned char *value, size_t value_len);
 static int cm_selected(cm_parse_t *ctx, const unsigned char *name,
@@ -687,7 +688,7 @@ cm_name_match(const cm_name_t *want, const unsigned char *name, size_t len)
 static int
 cm_parse_form(cm_parse_t *ctx, const unsigned char *body, size_t len)
 {
-    size_t                name_len, value_len, text_len;
+    size_t                name_len, value_len, text_len, n;
     const unsigned char  *p, *q, *eq, *amp, *end, *name, *value, *text;
 
     p = body;
@@ -731,12 +732,16 @@ cm_parse_form(cm_parse_t *ctx, const unsigned char *body, size_t len)
                     return CM_ERROR;
                 }
 
+                n = ctx->fields->nelts;
+
                 if (ctx->names && text_len > 0
                     && cm_form_text(ctx, name, name_len, text, text_len)
                        != CM_OK)
                 {
                     return CM_ERROR;
                 }
+
+                cm_names_mark(ctx->fields, n);
             }
         }
 
@@ -1587,7 +1592,7 @@ static int
 cm_mp_part(cm_parse_t *ctx, cm_part_t *part, const unsigned char *value,
     size_t len, size_t pos)
 {
-    size_t                i, name_len;
+    size_t                i, n, name_len;
     cm_cand_t            *c, *pick;
     const unsigned char  *name;
 
@@ -1627,6 +1632,8 @@ cm_mp_part(cm_parse_t *ctx, cm_part_t *part, const unsigned char *value,
         return CM_OK;
     }
 
+    n = ctx->fields->nelts;
+
     for (i = 0; i < ctx->ncand; i++) {
         c = &ctx->cand[i];
 
@@ -1636,6 +1643,8 @@ cm_mp_part(cm_parse_t *ctx, cm_part_t *part, const unsigned char *value,
             return CM_ERROR;
         }
     }
+
+    cm_names_mark(ctx->fields, n);
 
     return CM_OK;
 }
@@ -2304,6 +2313,8 @@ cm_json_key(cm_json_t *j)
         {
             return CM_ERROR;
         }
+
+        cm_names_mark(j->ctx->fields, j->ctx->fields->nelts - 1);
     }
 
     cm_json_ws(j);
@@ -2965,5 +2976,18 @@ cm_zfree(voidpf opaque, voidpf p)
 
     if (a->free != NULL) {
         a->free(a->data, p);
+    }
+}
+
+
+/* the fields from "from" on hold a name the client gave, not a value */
+
+static void
+cm_names_mark(cm_fields_t *fields, size_t from)
+{
+    size_t  i;
+
+    for (i = from; i < fields->nelts; i++) {
+        fields->elts[i].flags |= CM_FIELD_NAME;
     }
 }

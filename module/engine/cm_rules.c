@@ -5,10 +5,13 @@
  *                                 [view=raw|norm] [against=T,T]
  *   words ID SCORE LISTFILE       [field=A,B] [tag=T] [msg="M"] [view=..]
  *                                 [against=T,T]
+ *   model ID SCORE MODELFILE      [threshold=P] [field=A,B] [tag=T]
+ *                                 [msg="M"]
  *   include FILE
  *
  * A regex is compiled by PCRE2 and read by the prefilter
- * (cm_prefilter.c); a word list is handed to cm_words.c whole.
+ * (cm_prefilter.c); a word list is handed to cm_words.c whole, a model
+ * file to cm_model.c.
  *
  * Every allocation goes through the caller's allocator, PCRE2's included
  * (a general context wired to it), and is linked into the rule set so
@@ -36,6 +39,7 @@
 #define CM_OPT_MSG         0x08
 #define CM_OPT_VIEW        0x10
 #define CM_OPT_AGAINST     0x20
+#define CM_OPT_THRESHOLD   0x40
 
 
 
@@ -77,10 +81,11 @@ static char *cm_path_join(cm_ruleset_t *rs, const char *base,
     const unsigned char *name, size_t len);
 static int cm_parse_line(cm_line_t *ln);
 static int cm_parse_include(cm_line_t *ln);
-static int cm_parse_rule(cm_line_t *ln, int words);
+static int cm_parse_rule(cm_line_t *ln, unsigned type);
 static int cm_parse_pattern(cm_line_t *ln, cm_str_t *pat, uint32_t **posmap,
     uint32_t *options);
-static int cm_parse_options(cm_line_t *ln, cm_rule_t *r, int words);
+static int cm_parse_options(cm_line_t *ln, cm_rule_t *r, unsigned type);
+static int cm_parse_threshold(cm_line_t *ln, cm_rule_t *r, cm_str_t *val);
 static int cm_parse_msg(cm_line_t *ln, cm_rule_t *r);
 static int cm_parse_fields(cm_line_t *ln, cm_rule_t *r, cm_str_t *val);
 static int cm_parse_list(cm_line_t *ln, cm_str_t *val, const char *what,
@@ -95,6 +100,7 @@ static cm_rule_t *cm_add_rule(cm_line_t *ln, cm_rule_t *r);
 static int cm_compile_re(cm_line_t *ln, cm_rule_t *r, cm_str_t *pat,
     uint32_t *posmap, uint32_t options);
 static int cm_load_words(cm_line_t *ln, cm_rule_t *r, cm_str_t *name);
+static int cm_load_model(cm_line_t *ln, cm_rule_t *r, cm_str_t *name);
 static unsigned cm_column(cm_line_t *ln, size_t pos);
 static void cm_error(cm_line_t *ln, unsigned col, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -274,8 +280,9 @@ cm_ruleset_free(cm_ruleset_t *rs)
 int
 cm_ruleset_stats(const cm_ruleset_t *rs, cm_ruleset_stats_t *st)
 {
-    size_t     i;
-    unsigned   v;
+    size_t            i;
+    unsigned          v;
+    cm_model_info_t   info;
 
     memset(st, 0, sizeof(cm_ruleset_stats_t));
 
@@ -283,8 +290,13 @@ cm_ruleset_stats(const cm_ruleset_t *rs, cm_ruleset_stats_t *st)
         if (rs->rules[i].type == CM_RULE_RE) {
             st->regexes++;
 
-        } else {
+        } else if (rs->rules[i].type == CM_RULE_WORDS) {
             st->lists++;
+
+        } else {
+            cm_model_info(rs->rules[i].model, &info);
+            st->models++;
+            st->memory += info.memory;
         }
     }
 
@@ -364,6 +376,10 @@ cm_ruleset_rule_needs(const cm_ruleset_t *rs, size_t i, char *buf,
 
     if (r->type == CM_RULE_WORDS) {
         return snprintf(buf, len, "list");
+    }
+
+    if (r->type == CM_RULE_MODEL) {
+        return snprintf(buf, len, "model");
     }
 
     if (rs->reference || !rs->compiled || rs->pf[r->view] == NULL) {
@@ -607,11 +623,15 @@ cm_parse_line(cm_line_t *ln)
     }
 
     if (tok.len == 2 && memcmp(tok.data, "re", 2) == 0) {
-        return cm_parse_rule(ln, 0);
+        return cm_parse_rule(ln, CM_RULE_RE);
     }
 
     if (tok.len == 5 && memcmp(tok.data, "words", 5) == 0) {
-        return cm_parse_rule(ln, 1);
+        return cm_parse_rule(ln, CM_RULE_WORDS);
+    }
+
+    if (tok.len == 5 && memcmp(tok.data, "model", 5) == 0) {
+        return cm_parse_rule(ln, CM_RULE_MODEL);
     }
 
     if (tok.len == 7 && memcmp(tok.data, "include", 7) == 0) {
@@ -657,7 +677,7 @@ cm_parse_include(cm_line_t *ln)
 
 
 static int
-cm_parse_rule(cm_line_t *ln, int words)
+cm_parse_rule(cm_line_t *ln, unsigned type)
 {
     int         rc;
     uint32_t    options, *posmap;
@@ -668,7 +688,7 @@ cm_parse_rule(cm_line_t *ln, int words)
     memset(&r, 0, sizeof(cm_rule_t));
 
     r.count = 1;
-    r.type = words ? CM_RULE_WORDS : CM_RULE_RE;
+    r.type = type;
     r.view = CM_VIEW_NORM;
     r.tag = "";
     r.msg = "";
@@ -710,9 +730,10 @@ cm_parse_rule(cm_line_t *ln, int words)
     pat.data = NULL;
     pat.len = 0;
 
-    if (words) {
+    if (type != CM_RULE_RE) {
         if (!cm_next_token(ln, &list)) {
-            cm_error(ln, 0, "missing word list file");
+            cm_error(ln, 0, type == CM_RULE_WORDS ? "missing word list file"
+                                                  : "missing model file");
             return CM_ERROR;
         }
 
@@ -720,7 +741,7 @@ cm_parse_rule(cm_line_t *ln, int words)
         return CM_ERROR;
     }
 
-    if (cm_parse_options(ln, &r, words) != CM_OK) {
+    if (cm_parse_options(ln, &r, type) != CM_OK) {
         return CM_ERROR;
     }
 
@@ -731,8 +752,12 @@ cm_parse_rule(cm_line_t *ln, int words)
         return CM_ERROR;
     }
 
-    if (words) {
+    if (type == CM_RULE_WORDS) {
         return cm_load_words(ln, rule, &list);
+    }
+
+    if (type == CM_RULE_MODEL) {
+        return cm_load_model(ln, rule, &list);
     }
 
     rc = cm_compile_re(ln, rule, &pat, posmap, options);
@@ -866,7 +891,7 @@ cm_parse_pattern(cm_line_t *ln, cm_str_t *pat, uint32_t **posmap,
 
 
 static int
-cm_parse_options(cm_line_t *ln, cm_rule_t *r, int words)
+cm_parse_options(cm_line_t *ln, cm_rule_t *r, unsigned type)
 {
     char                 *tag;
     size_t                i;
@@ -920,14 +945,24 @@ cm_parse_options(cm_line_t *ln, cm_rule_t *r, int words)
         } else if (key.len == 7 && memcmp(key.data, "against", 7) == 0) {
             opt = CM_OPT_AGAINST;
 
+        } else if (key.len == 9 && memcmp(key.data, "threshold", 9) == 0) {
+            opt = CM_OPT_THRESHOLD;
+
         } else {
             cm_error(ln, 0, "unknown option \"%.*s\"",
                      (int) key.len, key.data);
             return CM_ERROR;
         }
 
-        if (opt == CM_OPT_COUNT && words) {
-            cm_error(ln, 0, "unknown option \"count\" for a words rule");
+        if ((opt == CM_OPT_COUNT && type != CM_RULE_RE)
+            || (opt == CM_OPT_THRESHOLD && type != CM_RULE_MODEL)
+            || ((opt == CM_OPT_VIEW || opt == CM_OPT_AGAINST)
+                && type == CM_RULE_MODEL))
+        {
+            cm_error(ln, 0, "unknown option \"%.*s\" for a%s rule",
+                     (int) key.len, key.data,
+                     type == CM_RULE_RE ? " re"
+                     : type == CM_RULE_WORDS ? " words" : " model");
             return CM_ERROR;
         }
 
@@ -976,6 +1011,13 @@ cm_parse_options(cm_line_t *ln, cm_rule_t *r, int words)
             if (cm_parse_list(ln, &val, "tag", &r->against, &r->nagainst)
                 != CM_OK)
             {
+                return CM_ERROR;
+            }
+
+            break;
+
+        case CM_OPT_THRESHOLD:
+            if (cm_parse_threshold(ln, r, &val) != CM_OK) {
                 return CM_ERROR;
             }
 
@@ -1081,6 +1123,40 @@ cm_parse_msg(cm_line_t *ln, cm_rule_t *r)
     ln->pos = p;
 
     return CM_OK;
+}
+
+
+/* threshold=P, a probability: above 0, at most 1 */
+
+static int
+cm_parse_threshold(cm_line_t *ln, cm_rule_t *r, cm_str_t *val)
+{
+    char    buf[32], *end;
+    double  p;
+
+    if (val->len == 0 || val->len >= sizeof(buf)) {
+        goto bad;
+    }
+
+    memcpy(buf, val->data, val->len);
+    buf[val->len] = '\0';
+
+    p = strtod(buf, &end);
+
+    if (*end != '\0' || !(p > 0 && p <= 1)) {
+        goto bad;
+    }
+
+    r->threshold = p;
+
+    return CM_OK;
+
+bad:
+
+    cm_error(ln, 0, "bad threshold \"%.*s\", must be a probability above "
+             "0 and at most 1", (int) val->len, val->data);
+
+    return CM_ERROR;
 }
 
 
@@ -1389,6 +1465,64 @@ cm_load_words(cm_line_t *ln, cm_rule_t *r, cm_str_t *name)
     cm_rs_free(rs, path);
 
     return rc;
+}
+
+
+/*
+ * The model file's path is relative to the rule file that names it; its
+ * threshold is the rule's default.  The rule set keeps its model rules
+ * apart, for cm_match.
+ */
+
+static int
+cm_load_model(cm_line_t *ln, cm_rule_t *r, cm_str_t *name)
+{
+    char             *path;
+    uint32_t         *models;
+    cm_alloc_t        a;
+    cm_ruleset_t     *rs;
+    cm_model_info_t   info;
+
+    rs = ln->ld->rs;
+
+    path = cm_path_join(rs, ln->file, name->data, name->len);
+    models = cm_rs_alloc(rs, (rs->nmodels + 1) * sizeof(uint32_t));
+
+    if (path == NULL || models == NULL) {
+        cm_rs_free(rs, path);
+        cm_rs_free(rs, models);
+        cm_error(ln, 0, "out of memory");
+        return CM_ERROR;
+    }
+
+    cm_rs_allocator(rs, &a);
+
+    r->model = cm_model_load_at(&a, path, ln->file, ln->line, ln->ld->err,
+                                ln->ld->errlen);
+
+    cm_rs_free(rs, path);
+
+    if (r->model == NULL) {
+        cm_rs_free(rs, models);
+        return CM_ERROR;
+    }
+
+    cm_model_info(r->model, &info);
+
+    if (r->threshold == 0) {
+        r->threshold = info.threshold;
+    }
+
+    if (rs->nmodels) {
+        memcpy(models, rs->models, rs->nmodels * sizeof(uint32_t));
+    }
+
+    cm_rs_free(rs, rs->models);
+
+    rs->models = models;
+    rs->models[rs->nmodels++] = (uint32_t) (r - rs->rules);
+
+    return CM_OK;
 }
 
 

@@ -1,8 +1,8 @@
 /*
  * Internal to the engine: the compiled rule set shared by cm_rules.c
  * (rule files), cm_words.c (word lists), cm_words_re.c (word lists as
- * regexes, the reference), cm_lines.c (reading files) and cm_match.c
- * (matching).  Not for callers.
+ * regexes, the reference), cm_model.c (models), cm_lines.c (reading
+ * files) and cm_match.c (matching).  Not for callers.
  */
 
 
@@ -16,6 +16,7 @@
 #include <pcre2.h>
 
 #include "cm_engine.h"
+#include "cm_model.h"
 #include "cm_prefilter.h"
 
 
@@ -25,6 +26,7 @@
 
 #define CM_RULE_RE         0
 #define CM_RULE_WORDS      1
+#define CM_RULE_MODEL      2
 
 #define CM_INCLUDE_MAX     16
 
@@ -76,6 +78,10 @@ typedef struct {
      */
     pcre2_code          **codes;
     size_t                ncodes;
+
+    /* a "model" rule: fires at this probability or above */
+    cm_model_t           *model;
+    double                threshold;
 } cm_rule_t;
 
 
@@ -98,6 +104,10 @@ struct cm_ruleset_s {
     /* matching state in the scratch: cm_match.c */
     size_t                  pf_state[CM_NVIEWS];
     size_t                  words_state[CM_NVIEWS];
+
+    /* the "model" rules, by index */
+    uint32_t               *models;
+    size_t                  nmodels;
 };
 
 
@@ -171,6 +181,14 @@ typedef int (*cm_words_hit_pt)(void *ctx, uint32_t rule, size_t start,
 int cm_words_scan(const cm_words_t *w, void *state, const cm_alloc_t *a,
     const cm_view_t *view, const cm_skel_t *sk, cm_words_hit_pt hit,
     void *ctx);
+
+
+/*
+ * cm_model.c: a model file named by a rule; "at" and "line" place the
+ * errors about the file as a whole (cannot open) at that rule.
+ */
+cm_model_t *cm_model_load_at(const cm_alloc_t *a, const char *path,
+    const char *at, unsigned line, char *err, size_t errlen);
 
 
 /*

@@ -66,6 +66,7 @@ cm_fields_add(const cm_alloc_t *a, cm_fields_t *fields,
     f->name_len = name_len;
     f->value = value;
     f->value_len = value_len;
+    f->flags = 0;
 
     return CM_OK;
 }

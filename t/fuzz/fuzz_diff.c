@@ -137,6 +137,7 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     field.name_len = 7;
     field.value = data;
     field.value_len = size;
+    field.flags = 0;
 
     if (cm_match(rules, scratch, &a, &field, 1, &res, err, sizeof(err))
         != CM_OK

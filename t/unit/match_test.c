@@ -110,6 +110,7 @@ run(cm_ruleset_t *rs, const char *value, size_t len, cm_result_t *res)
     f.name_len = 7;
     f.value = (const unsigned char *) value;
     f.value_len = len;
+    f.flags = 0;
 
     rc = cm_match(rs, scratch, &cm_alloc_malloc, &f, 1, res, err,
                   sizeof(err));

@@ -1041,6 +1041,7 @@ test_limits(void)
     f.name_len = 7;
     f.value = (const unsigned char *) "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!";
     f.value_len = 32;
+    f.flags = 0;
 
     arena.used = 0;
     cm_match(rs, s, &arena_allocator, &f, 1, &res, err, sizeof(err));
@@ -1135,6 +1136,7 @@ test_misc(void)
     f.name_len = 1;
     f.value = (const unsigned char *) "x";
     f.value_len = 1;
+    f.flags = 0;
 
     rc = cm_match(rs, scratch, &cm_alloc_malloc, &f, 1, &res, err,
                   sizeof(err));
@@ -1184,6 +1186,7 @@ test_memory(void)
     f.name_len = 1;
     f.value = (const unsigned char *) "foo b bb x aaaaaaaaaaaaaaaaaaaaaaaa!";
     f.value_len = strlen((const char *) f.value);
+    f.flags = 0;
 
     rc = cm_match(rs, scratch, &a, &f, 1, &res, err, sizeof(err));
     ok(rc == CM_OK && res.nhits == 3 && res.nlimited == 1,
@@ -1353,6 +1356,7 @@ match(cm_ruleset_t *rs, size_t nfields, const char **names,
         f[i].name_len = strlen(names[i]);
         f[i].value = (const unsigned char *) values[i];
         f[i].value_len = lens[i];
+        f[i].flags = 0;
     }
 
     rc = cm_match(rs, scratch, &arena_allocator, f, nfields, res, err,

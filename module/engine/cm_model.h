@@ -1,0 +1,122 @@
+
+/*
+ * The learned scorer (cm_model.c): a logistic regression over hashed
+ * n-grams of a field's normalised view, loaded by a "model" rule.
+ *
+ * Features: character 2- to 5-grams inside each space-separated token,
+ * padded with a space at both ends (" slot "), and words (runs of
+ * letters, marks and digits) alone and in pairs.  Each occurrence is
+ * hashed into one of 2^bits buckets.  The probability is
+ *
+ *   1 / (1 + exp(-(bias + sum of w[bucket] over the occurrences / sqrt(n))))
+ *
+ * for n occurrences: a dot product with the counts of the buckets,
+ * scaled by the field's length.  comment-check train fits it on TF-IDF
+ * vectors (count x idf / sqrt(n)) and stores w x idf as w, so scoring
+ * needs neither idf nor counting.
+ *
+ * The same walk finds the features for training and for scoring, so the
+ * two cannot drift apart.  Plain C, no nginx headers; memory from the
+ * caller's cm_alloc_t.
+ */
+
+
+#ifndef _CM_MODEL_H_INCLUDED_
+#define _CM_MODEL_H_INCLUDED_
+
+
+#include "cm_engine.h"
+
+
+#define CM_MODEL_VERSION     1
+#define CM_MODEL_BITS_MIN    8
+#define CM_MODEL_BITS_MAX    24
+
+/* kinds of feature */
+#define CM_MODEL_CHAR        0
+#define CM_MODEL_WORD        1
+#define CM_MODEL_PAIR        2
+
+
+typedef struct cm_model_s  cm_model_t;
+
+
+/*
+ * Every occurrence of a feature in a normalised view: its bucket, its
+ * kind and the bytes of the view it covers (the padding spaces of a
+ * token's first and last n-grams are not in the view).  A non-zero
+ * return stops the walk: CM_ERROR.
+ */
+typedef int (*cm_model_feature_pt)(void *ctx, uint32_t bucket, unsigned kind,
+    size_t start, size_t end);
+
+int cm_model_features(const cm_view_t *view, unsigned bits,
+    cm_model_feature_pt fn, void *ctx);
+
+
+/*
+ * A model to write: the weights of all 2^bits buckets.  They are stored
+ * as 16-bit steps of the largest; a bucket whose step is 0 is left out
+ * of the file.
+ */
+typedef struct {
+    unsigned              bits;
+    double                bias;
+    double                threshold;  /* default of the rules using it */
+    const double         *w;
+    const char           *comment;    /* a "#" line for people, or NULL */
+} cm_model_spec_t;
+
+/*
+ * The file's bytes, in memory from "a".  Returns CM_OK, or CM_ERROR with
+ * the reason in "err".
+ */
+int cm_model_encode(const cm_alloc_t *a, const cm_model_spec_t *spec,
+    unsigned char **out, size_t *len, char *err, size_t errlen);
+
+/*
+ * Reads and checks a model file; errors are "FILE:LINE: message" for its
+ * header and "FILE: message" for its data.  Memory from "a", released by
+ * cm_model_free (or by the owner of "a").
+ */
+cm_model_t *cm_model_load(const cm_alloc_t *a, const char *path, char *err,
+    size_t errlen);
+void cm_model_free(const cm_alloc_t *a, cm_model_t *m);
+
+typedef struct {
+    unsigned              bits;
+    double                bias;
+    double                threshold;
+    size_t                weights;    /* buckets with a weight */
+    size_t                memory;     /* bytes in memory */
+} cm_model_info_t;
+
+void cm_model_info(const cm_model_t *m, cm_model_info_t *info);
+
+/* a bucket's weight, as loaded (16-bit steps) */
+double cm_model_weight(const cm_model_t *m, uint32_t bucket);
+
+/*
+ * The probability for one normalised view, in one pass: no memory, no
+ * scratch.  A view with no feature gets 0.
+ */
+double cm_model_predict(const cm_model_t *m, const cm_view_t *view);
+
+/*
+ * What each occurrence of a feature added to bias + w . x, for
+ * comment-check --explain: called in the order of cm_model_features,
+ * with its bucket, kind and bytes.  Memory from "a".  Returns CM_OK with
+ * the probability in *p, or CM_ERROR (no memory).
+ */
+typedef int (*cm_model_explain_pt)(void *ctx, uint32_t bucket,
+    unsigned kind, size_t start, size_t end, double share);
+
+int cm_model_explain(const cm_model_t *m, const cm_alloc_t *a,
+    const cm_view_t *view, cm_model_explain_pt fn, void *ctx, double *p);
+
+/* the model of rule i and its threshold; NULL when rule i is no model */
+const cm_model_t *cm_ruleset_rule_model(const cm_ruleset_t *rs, size_t i,
+    double *threshold);
+
+
+#endif /* _CM_MODEL_H_INCLUDED_ */

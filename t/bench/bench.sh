@@ -248,7 +248,9 @@ fmt_count() {
         T) echo ">$limit s" ;;
         E) echo "error" ;;
         -) echo "-" ;;
-        *) awk -v v="$1" 'BEGIN { printf "%.1f M\n", v / 1e6 }' ;;
+        *) awk -v v="$1" 'BEGIN {
+               if (v >= 1e6) printf "%.1f M\n", v / 1e6
+               else printf "%.0f k\n", v / 1e3 }' ;;
     esac
 }
 
@@ -784,7 +786,7 @@ load_us() {
 
 engine_table() {
     local n file path us load loaded base_us='' base_load='' what
-    local rows=()
+    local ir base_ir='' irs='' rows=()
 
     mkdir -p "$out/rules" "$run"
 
@@ -809,9 +811,13 @@ engine_table() {
          "$target s (\`--bench N\`).  Load: wall time of" \
          "\`comment-check -r FILE --lint\`, least of $runs.  Ratios are" \
          "to the 10-rule file, and for lists to the 100-entry list."
+    if [ "$callgrind" != 0 ]; then
+        echo "Instructions per comment: callgrind's, as in table 3."
+        irs=" instructions per comment | vs smallest |"
+    fi
     echo
-    echo "| rules | loaded | us per comment | vs smallest | load | vs smallest |"
-    echo "|---|---:|---:|---:|---:|---:|"
+    echo "| rules | loaded | us per comment | vs smallest | load | vs smallest |$irs"
+    echo "|---|---:|---:|---:|---:|---:|${irs:+---:|---:|}"
 
     for file in shipped "${rows[@]}"; do
         case $file in
@@ -832,18 +838,28 @@ engine_table() {
             us=$(engine_us "$path")
         fi
 
+        ir=
+        if [ "$callgrind" != 0 ] && [ "$us" != T ] && [ "$us" != E ]; then
+            say "engine: $what under callgrind"
+            ir=$(callgrind_ir "$path")
+        fi
+
         case $file in
-            re-10|words-100) base_us=$us base_load=$load ;;
+            re-10|words-100) base_us=$us base_load=$load base_ir=$ir ;;
         esac
 
         if [ "$file" = shipped ]; then
-            printf '| %s | %s | %s | - | %s | - |\n' "$what" "$loaded" \
+            printf '| %s | %s | %s | - | %s | - |' "$what" "$loaded" \
                 "$(fmt_us "$us")" "$(fmt_ms "$load")"
+            [ -n "$irs" ] && printf ' %s | - |' "$(fmt_count "${ir:-T}")"
         else
-            printf '| %s | %s | %s | %s | %s | %s |\n' "$what" "$loaded" \
+            printf '| %s | %s | %s | %s | %s | %s |' "$what" "$loaded" \
                 "$(fmt_us "$us")" "$(ratio "$us" "$base_us")" \
                 "$(fmt_ms "$load")" "$(ratio "$load" "$base_load")"
+            [ -n "$irs" ] && printf ' %s | %s |' "$(fmt_count "${ir:-T}")" \
+                "$(ratio "${ir:-T}" "${base_ir:-T}")"
         fi
+        echo
     done
 
     echo
@@ -854,13 +870,14 @@ engine_table() {
 
 # Instructions of one comment: callgrind's total with --bench 2 minus
 # the total with --bench 1, so that loading the rules (the same for
-# every body) is not counted.  Prints T or E when a run times out or
+# every body) is not counted.  Arguments: the rules, and a body (none:
+# the built-in 1 KB comment).  Prints T or E when a run times out or
 # fails; valgrind runs PCRE2's JIT code as it is.
 callgrind_ir() {
-    local body=$1 n ir=()
+    local rules_file=$1 body=${2:-} n ir=()
 
     for n in 1 2; do
-        ir+=("$(callgrind_total "$body" "$n")")
+        ir+=("$(callgrind_total "$rules_file" "$n" "$body")")
         [[ ${ir[-1]} == [TE] ]] && { echo "${ir[-1]}"; return; }
     done
 
@@ -871,13 +888,15 @@ callgrind_ir() {
 # callgrind's total for --bench N; a run that fails is tried once more
 # before it counts as an error, as a shared machine may kill it
 callgrind_total() {
-    local body=$1 n=$2 try rc out
+    local rules_file=$1 n=$2 body=$3 try rc out file_args=()
+
+    [ -n "$body" ] && file_args=(--bench-file "$body")
 
     for try in 1 2; do
         rc=0
         out=$(timeout -k 5 "$limit" valgrind --tool=callgrind \
                   --callgrind-out-file=/dev/null \
-                  "$check" -r "$rules" --bench "$n" --bench-file "$body" \
+                  "$check" -r "$rules_file" --bench "$n" "${file_args[@]}" \
                   2>&1 >/dev/null) || rc=$?
 
         if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
@@ -887,7 +906,8 @@ callgrind_total() {
             return
         fi
 
-        say "callgrind, --bench $n on $body: exit $rc (try $try):" \
+        say "callgrind, --bench $n on ${body:-the 1 KB comment}:" \
+            "exit $rc (try $try):" \
             "$(grep -v '^==' <<< "$out" | head -3)"
     done
 
@@ -943,7 +963,7 @@ hostile_table() {
                 ir=-
             else
                 say "hostile: $name under callgrind"
-                ir=$(callgrind_ir "$file")
+                ir=$(callgrind_ir "$rules" "$file")
             fi
 
             if [ "$name" = ordinary ]; then

@@ -141,6 +141,18 @@ sub shipped_batch {
         [ 'flag', 'gue tabokin lu' ],
         [ 'flag', 'dasar cina babi' ],
         [ 'flag', 'KPAI dongoknya keliatan' ],
+
+        # an h said after a consonant, in long words only: "thai" is no
+        # "tai", and a text's h is kept where it is a word's own
+        [ 'flag', 'tholol semua kalian' ],
+        [ 'flag', 'dasar bajinganh' ],
+        [ 'flag', 'bangshat kau pejabat' ],
+        [ 'flag', 'kontholl lu' ],
+        [ 'pass', 'makanan Thai enak sekali' ],
+        [ 'pass', 'akhir pekan ke Phuket, khusus keluarga' ],
+        [ 'pass', 'jangan lupa sholat dan bersyukur' ],
+        [ 'pass', 'Thank you, this is the best channel' ],
+        [ 'pass', 'kulitnya gatel habis digigit nyamuk' ],
     );
     shipped_batch($main, @batch);
 }

@@ -255,6 +255,8 @@ typedef struct {
     unsigned char        *mtext;
     uint32_t             *mfirst;
     size_t                mlen;
+
+    unsigned              unaspirated;  /* cm_skel_unaspirated() made it */
 } cm_skel_t;
 
 #define CM_SKEL_SPLIT      0x01      /* no squeezing: "oo" stays two */
@@ -262,6 +264,16 @@ typedef struct {
 
 int cm_view_skel(const cm_alloc_t *a, const cm_view_t *view, unsigned opts,
     cm_skel_t *sk);
+
+/*
+ * The skeleton without the h said after a consonant ("tholol" is
+ * "tolol", "bajinganh" "bajingan"), each joined to the run before it;
+ * no merged text.  A list's entries keep their h, so "gatel" never reads
+ * as "gathel"; only long entries are looked for there, as "thai" is no
+ * "tai".  CM_DECLINED when there is no such h (out is untouched).
+ */
+int cm_skel_unaspirated(const cm_alloc_t *a, const cm_skel_t *sk,
+    cm_skel_t *out);
 
 /* the canonical byte of an ASCII character, 0 for a separator */
 unsigned char cm_skel_ascii(unsigned char c);

@@ -494,7 +494,7 @@ cm_match_field(cm_match_t *m, size_t f, unsigned v)
 {
     int                   rc;
     size_t                i, n;
-    cm_skel_t             sk;
+    cm_skel_t             sk, sk2;
     cm_view_t            *view;
     const uint32_t       *always;
     const cm_ruleset_t   *rs;
@@ -538,6 +538,23 @@ cm_match_field(cm_match_t *m, size_t f, unsigned v)
 
     rc = cm_words_scan(rs->words[v], m->s->state + rs->pf_state[v], m->a,
                        view, &sk, cm_match_listed, m);
+
+    /* again without the h said after consonants, where there is one */
+
+    if (rc == 0) {
+        memset(&sk2, 0, sizeof(cm_skel_t));
+        rc = cm_skel_unaspirated(m->a, &sk, &sk2);
+
+        if (rc == CM_OK) {
+            rc = cm_words_scan(rs->words[v], m->s->state + rs->pf_state[v],
+                               m->a, view, &sk2, cm_match_listed, m);
+
+        } else if (rc == CM_DECLINED) {
+            rc = 0;
+        }
+
+        cm_free_skel(m->a, &sk2);
+    }
 
     cm_free_skel(m->a, &sk);
 

@@ -55,6 +55,7 @@ static void cm_norm_free(cm_norm_t *n);
 static const cm_confusable_t *cm_confusable(uint32_t c);
 static int cm_digit(uint32_t c);
 static void cm_skel_pieces(cm_skel_t *sk);
+static unsigned cm_skel_aspirated(const cm_skel_t *sk, size_t j);
 static size_t cm_skel_drawn_at(const unsigned char *p, size_t len,
     unsigned char *letter);
 
@@ -394,6 +395,7 @@ cm_view_skel(const cm_alloc_t *a, const cm_view_t *view, unsigned opts,
     space = 0;
     last = (size_t) -1;
     sk->merges = 0;
+    sk->unaspirated = 0;
 
     for (i = 0; i < view->len; i += k) {
 
@@ -593,6 +595,91 @@ cm_view_skel(const cm_alloc_t *a, const cm_view_t *view, unsigned opts,
     sk->digits[n] = 0;
 
     cm_skel_pieces(sk);
+
+    return CM_OK;
+}
+
+
+/* an h after a consonant of the same word, run j of the skeleton */
+
+static unsigned
+cm_skel_aspirated(const cm_skel_t *sk, size_t j)
+{
+    unsigned char  c;
+
+    if (j == 0 || sk->text[j] != 'h' || sk->gap[j] != 0
+        || !(sk->flags[j] & CM_SK_LETTER)
+        || !(sk->flags[j - 1] & CM_SK_LETTER))
+    {
+        return 0;
+    }
+
+    c = sk->text[j - 1];
+
+    return c >= 'b' && c <= 'z' && c != 'e' && c != 'h' && c != 'i'
+           && c != 'o' && c != 'u' && c != 'y';
+}
+
+
+int
+cm_skel_unaspirated(const cm_alloc_t *a, const cm_skel_t *sk,
+    cm_skel_t *out)
+{
+    size_t  i, n, len;
+
+    for (i = 1; i < sk->len; i++) {
+        if (cm_skel_aspirated(sk, i)) {
+            break;
+        }
+    }
+
+    if (i >= sk->len) {
+        return CM_DECLINED;
+    }
+
+    len = sk->len + 1;
+
+    memset(out, 0, sizeof(cm_skel_t));
+
+    out->text = a->alloc(a->data, len);
+    out->off = a->alloc(a->data, len * sizeof(uint32_t));
+    out->end = a->alloc(a->data, len * sizeof(uint32_t));
+    out->gap = a->alloc(a->data, len);
+    out->flags = a->alloc(a->data, len);
+    out->units = a->alloc(a->data, len);
+    out->digits = a->alloc(a->data, len);
+
+    if (out->text == NULL || out->off == NULL || out->end == NULL
+        || out->gap == NULL || out->flags == NULL || out->units == NULL
+        || out->digits == NULL)
+    {
+        return CM_ERROR;
+    }
+
+    n = 0;
+
+    /* the runs and the sentinel after them, but the h */
+
+    for (i = 0; i <= sk->len; i++) {
+        if (i < sk->len && cm_skel_aspirated(sk, i)) {
+            out->end[n - 1] = sk->end[i];
+            continue;
+        }
+
+        out->text[n] = sk->text[i];
+        out->off[n] = sk->off[i];
+        out->end[n] = sk->end[i];
+        out->gap[n] = sk->gap[i];
+        out->flags[n] = sk->flags[i] & ~(CM_SK_SPELL|CM_SK_GLUED);
+        out->units[n] = sk->units[i];
+        out->digits[n] = sk->digits[i];
+        n++;
+    }
+
+    out->len = n - 1;
+    out->unaspirated = 1;
+
+    cm_skel_pieces(out);
 
     return CM_OK;
 }

@@ -1553,6 +1553,13 @@ cm_words_hit(void *ctx, uint32_t value, uint32_t len, size_t end,
 
     k = &sc->w->keys[value];
 
+    /* without its h, "thai" would read "tai": short keys are not looked
+       for there */
+
+    if (sc->sk->unaspirated && k->len < CM_WORDS_TYPO_MIN) {
+        return 0;
+    }
+
     if (!cm_words_check(sc->w, k, sc->view, sc->sk, s, end)) {
         return 0;
     }

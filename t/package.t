@@ -160,7 +160,8 @@ like(slurp($snippet), qr{^load_module \Q$module\E;$}m,
      'the snippet loads the installed module');
 
 my @shipped = map { s{^\Q$top\E/rules}{$etc}r }
-    sort glob("$top/rules/*.rules"), glob("$top/rules/lists/*");
+    sort glob("$top/rules/*.rules"), glob("$top/rules/lists/*"),
+    glob("$top/rules/models/*");
 my @conffiles = sort map { (split ' ')[0] } grep { /\S/ }
     split /\n/, field('Conffiles');
 is_deeply(\@conffiles, [sort @shipped], 'the shipped rules are conffiles');

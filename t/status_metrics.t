@@ -1,8 +1,8 @@
 #!/usr/bin/perl
 
 # The status page's histogram of inspection time and its per-tag counters,
-# and the variables $comment_moderation_time and _tags in a JSON access
-# log, through two workers:
+# and the variables $comment_moderation_time and _tags in the JSON access
+# log of config/nginx.conf, through two workers:
 #
 # - the histogram counts every inspected post and nothing else (not a GET,
 #   not a post refused by the Redis rate limit), its buckets are
@@ -36,24 +36,17 @@ diag('redis-server is not installed: the rate-limited posts are left out')
     unless $have_redis;
 
 
-# a JSON access log of the module's variables
+# the shipped log format, so that the test checks what config/ ships
 
 sub shipped_log_format {
-    return <<'END';
-log_format comment_json escape=json
-        '{"time":"$time_iso8601",'
-        '"request_id":"$request_id",'
-        '"remote_addr":"$remote_addr",'
-        '"method":"$request_method",'
-        '"uri":"$request_uri",'
-        '"status":$status,'
-        '"decision":"$comment_moderation_decision",'
-        '"score":"$comment_moderation_score",'
-        '"rules":"$comment_moderation_rules",'
-        '"tags":"$comment_moderation_tags",'
-        '"inspect_ms":"$comment_moderation_time",'
-        '"retry_after":"$sent_http_retry_after"}';
-END
+    open my $fh, '<', "$CMTest::REPO/config/nginx.conf"
+        or die "cannot read config/nginx.conf: $!\n";
+    my $conf = do { local $/; <$fh> };
+    close $fh;
+
+    my ($fmt) = $conf =~ /^\s*(log_format\s+comment_json\b.*?\}';)\s*$/ms
+        or die "config/nginx.conf: no log_format comment_json\n";
+    return $fmt;
 }
 
 

@@ -654,7 +654,7 @@ test_asan() {
     TEST_NGINX_VALGRIND=1 TEST_NGINX_PRELOAD=$build/asan/nojit.so \
     TEST_NGINX_TIMEOUT_SCALE=${TEST_NGINX_TIMEOUT_SCALE:-10} \
         prove "$top"/t/{basic,body,fields,tricks,response,answer}.t \
-              "$top"/t/{log,status,hostile}.t \
+              "$top"/t/{log,status,status_metrics,hostile}.t \
         || rc=1
 
     say "valgrind: $((SECONDS - start)) s"

@@ -60,6 +60,8 @@ Demo running.  Open http://127.0.0.1:8080/ and write a comment.
 
   nginx log:     $demo/error.log
   comments:      $demo/comments.tsv (state "held": the moderation queue)
+  decisions:     $demo/comments.json (one JSON object a post)
+  counters:      curl http://127.0.0.1:8080/comment-moderation/status
 
 Press Ctrl-C to stop.
 MSG

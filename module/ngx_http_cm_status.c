@@ -9,6 +9,11 @@
  * other files count through ngx_http_cm_count*() and never see it.  Rule
  * ids go into an open-addressing table that is claimed slot by slot with
  * CAS, so workers need no lock.
+ *
+ * Tags are known only once the rule files are loaded, so their table is
+ * filled when the zone is initialised, by the master alone (at start and
+ * at each reload): a tag keeps its slot, found by name, across reloads,
+ * and each worker inherits the slots of its configuration's tags.
  */
 
 
@@ -22,6 +27,16 @@
 #define NGX_HTTP_CM_RULE_SLOTS  4096
 #define NGX_HTTP_CM_RULE_PROBES 64
 
+#define NGX_HTTP_CM_BUCKETS     15
+
+/* tags counted by name; the others, and longer ones, as tag="other" */
+#define NGX_HTTP_CM_TAGS        64
+#define NGX_HTTP_CM_TAG_LEN     64
+#define NGX_HTTP_CM_TAG_OTHER   NGX_HTTP_CM_TAGS
+
+/* a tag's comments are counted by decision: pass, hold, reject */
+#define NGX_HTTP_CM_TAG_DECISIONS  (NGX_HTTP_CM_REJECT + 1)
+
 
 typedef struct {
     ngx_atomic_t               id;
@@ -30,15 +45,41 @@ typedef struct {
 
 
 typedef struct {
+    ngx_atomic_t               comments[NGX_HTTP_CM_TAG_DECISIONS];
+    size_t                     len;
+    u_char                     name[NGX_HTTP_CM_TAG_LEN];
+} ngx_http_cm_tag_stat_t;
+
+
+typedef struct {
     ngx_atomic_t               decisions[NGX_HTTP_CM_NDECISIONS];
     ngx_atomic_t               counters[NGX_HTTP_CM_NSTATS];
     ngx_atomic_t               rules_untracked;
     ngx_http_cm_rule_stat_t    rules[NGX_HTTP_CM_RULE_SLOTS];
+
+    /* inspection time: comments per bucket (not cumulative), their sum */
+    ngx_atomic_t               inspect[NGX_HTTP_CM_BUCKETS];
+    ngx_atomic_t               inspect_usec;
+
+    /* slots in use, written by the master only; the last is "other" */
+    ngx_atomic_t               ntags;
+    ngx_atomic_t               other_used;
+    ngx_http_cm_tag_stat_t     tags[NGX_HTTP_CM_TAGS + 1];
 } ngx_http_cm_stats_t;
+
+
+/* a tag of the loaded rule sets, and its slot in the zone */
+
+typedef struct {
+    ngx_str_t                  name;
+    ngx_uint_t                 slot;
+} ngx_http_cm_tag_t;
 
 
 typedef struct {
     ngx_shm_zone_t            *zone;
+    ngx_http_cm_stats_t       *stats;
+    ngx_array_t                tags;          /* of ngx_http_cm_tag_t */
 } ngx_http_cm_status_main_conf_t;
 
 
@@ -50,16 +91,33 @@ typedef struct {
 } ngx_http_cm_stat_name_t;
 
 
+/* a bucket of the inspection time: its bound, inclusive, and its label */
+
+typedef struct {
+    ngx_uint_t                 usec;
+    ngx_str_t                  le;
+} ngx_http_cm_bucket_t;
+
+
 static ngx_http_cm_stats_t *ngx_http_cm_stats(ngx_http_request_t *r);
 static ngx_int_t ngx_http_cm_status_handler(ngx_http_request_t *r);
 static ngx_buf_t *ngx_http_cm_status_page(ngx_http_request_t *r,
     ngx_http_cm_stats_t *st);
 static u_char *ngx_http_cm_status_counter(u_char *p, ngx_str_t *name,
     ngx_str_t *help, ngx_atomic_uint_t value);
+static u_char *ngx_http_cm_status_histogram(u_char *p,
+    ngx_http_cm_stats_t *st);
+static u_char *ngx_http_cm_status_tags(u_char *p, ngx_http_cm_stats_t *st,
+    ngx_uint_t ntags);
+static ngx_uint_t ngx_http_cm_tag_slot(ngx_http_cm_status_main_conf_t *smcf,
+    ngx_str_t *name);
+static ngx_int_t ngx_http_cm_tag_cmp(const void *one, const void *two);
 static char *ngx_http_cm_status(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_http_cm_status_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
+static void ngx_http_cm_status_map_tags(ngx_http_cm_status_main_conf_t *smcf,
+    ngx_log_t *log);
 static void *ngx_http_cm_status_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_cm_status_init_main_conf(ngx_conf_t *cf, void *conf);
 
@@ -131,6 +189,30 @@ static ngx_http_cm_stat_name_t  ngx_http_cm_stat_names[] = {
 };
 
 
+/* Prometheus' le labels, in seconds; the last bucket takes the rest */
+
+static ngx_http_cm_bucket_t  ngx_http_cm_buckets[NGX_HTTP_CM_BUCKETS] = {
+    { 50, ngx_string("0.00005") },
+    { 100, ngx_string("0.0001") },
+    { 250, ngx_string("0.00025") },
+    { 500, ngx_string("0.0005") },
+    { 1000, ngx_string("0.001") },
+    { 2500, ngx_string("0.0025") },
+    { 5000, ngx_string("0.005") },
+    { 10000, ngx_string("0.01") },
+    { 25000, ngx_string("0.025") },
+    { 50000, ngx_string("0.05") },
+    { 100000, ngx_string("0.1") },
+    { 250000, ngx_string("0.25") },
+    { 500000, ngx_string("0.5") },
+    { 1000000, ngx_string("1") },
+    { (ngx_uint_t) -1, ngx_string("+Inf") }
+};
+
+
+static ngx_str_t  ngx_http_cm_tag_other = ngx_string("other");
+
+
 static ngx_str_t  ngx_http_cm_status_zone_name =
     ngx_string("comment_moderation");
 
@@ -194,6 +276,130 @@ ngx_http_cm_count_rule(ngx_http_request_t *r, ngx_uint_t id)
 }
 
 
+void
+ngx_http_cm_count_time(ngx_http_request_t *r, ngx_uint_t usec)
+{
+    ngx_uint_t            i;
+    ngx_http_cm_stats_t  *st;
+
+    st = ngx_http_cm_stats(r);
+
+    if (st == NULL) {
+        return;
+    }
+
+    for (i = 0; i < NGX_HTTP_CM_BUCKETS - 1; i++) {
+        if (usec <= ngx_http_cm_buckets[i].usec) {
+            break;
+        }
+    }
+
+    (void) ngx_atomic_fetch_add(&st->inspect[i], 1);
+    (void) ngx_atomic_fetch_add(&st->inspect_usec, usec);
+}
+
+
+void
+ngx_http_cm_count_tags(ngx_http_request_t *r, ngx_str_t *tags, ngx_uint_t n,
+    ngx_http_cm_decision_e decision)
+{
+    ngx_uint_t                       i, slot;
+    ngx_http_cm_stats_t             *st;
+    ngx_http_cm_status_main_conf_t  *smcf;
+    u_char                           seen[NGX_HTTP_CM_TAGS + 1];
+
+    smcf = ngx_http_get_module_main_conf(r,
+                                   ngx_http_comment_moderation_status_module);
+    st = smcf->stats;
+
+    if (st == NULL || n == 0 || decision >= NGX_HTTP_CM_TAG_DECISIONS) {
+        return;
+    }
+
+    /* a comment counts once for "other", whatever the tags it stands for */
+
+    ngx_memzero(seen, sizeof(seen));
+
+    for (i = 0; i < n; i++) {
+        slot = ngx_http_cm_tag_slot(smcf, &tags[i]);
+
+        if (!seen[slot]) {
+            seen[slot] = 1;
+            (void) ngx_atomic_fetch_add(&st->tags[slot].comments[decision],
+                                        1);
+        }
+    }
+}
+
+
+/* the configuration's tags are sorted: a binary search */
+
+static ngx_uint_t
+ngx_http_cm_tag_slot(ngx_http_cm_status_main_conf_t *smcf, ngx_str_t *name)
+{
+    ngx_int_t           rc;
+    ngx_uint_t          lo, hi, mid;
+    ngx_http_cm_tag_t  *tag;
+
+    tag = smcf->tags.elts;
+    lo = 0;
+    hi = smcf->tags.nelts;
+
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+
+        rc = ngx_memn2cmp(name->data, tag[mid].name.data, name->len,
+                          tag[mid].name.len);
+
+        if (rc == 0) {
+            return tag[mid].slot;
+        }
+
+        if (rc < 0) {
+            hi = mid;
+
+        } else {
+            lo = mid + 1;
+        }
+    }
+
+    return NGX_HTTP_CM_TAG_OTHER;
+}
+
+
+ngx_int_t
+ngx_http_cm_status_tag(ngx_conf_t *cf, ngx_str_t *name)
+{
+    ngx_http_cm_tag_t               *tag;
+    ngx_http_cm_status_main_conf_t  *smcf;
+
+    smcf = ngx_http_conf_get_module_main_conf(cf,
+                                   ngx_http_comment_moderation_status_module);
+
+    /* rules of one tag tend to follow each other; the rest is sorted out */
+
+    if (smcf->tags.nelts) {
+        tag = (ngx_http_cm_tag_t *) smcf->tags.elts + smcf->tags.nelts - 1;
+
+        if (tag->name.len == name->len
+            && ngx_strncmp(tag->name.data, name->data, name->len) == 0)
+        {
+            return NGX_OK;
+        }
+    }
+
+    tag = ngx_array_push(&smcf->tags);
+    if (tag == NULL) {
+        return NGX_ERROR;
+    }
+
+    tag->name = *name;
+    tag->slot = NGX_HTTP_CM_TAG_OTHER;
+
+    return NGX_OK;
+}
+
+
 static ngx_http_cm_stats_t *
 ngx_http_cm_stats(ngx_http_request_t *r)
 {
@@ -202,7 +408,7 @@ ngx_http_cm_stats(ngx_http_request_t *r)
     smcf = ngx_http_get_module_main_conf(r,
                                    ngx_http_comment_moderation_status_module);
 
-    return smcf->zone ? smcf->zone->data : NULL;
+    return smcf->stats;
 }
 
 
@@ -260,7 +466,7 @@ static ngx_buf_t *
 ngx_http_cm_status_page(ngx_http_request_t *r, ngx_http_cm_stats_t *st)
 {
     size_t                    len;
-    ngx_uint_t                i, n;
+    ngx_uint_t                i, n, ntags;
     ngx_buf_t                *b;
     ngx_http_cm_stat_name_t  *s;
 
@@ -283,9 +489,17 @@ ngx_http_cm_status_page(ngx_http_request_t *r, ngx_http_cm_stats_t *st)
         }
     }
 
+    /* the master adds tags at a reload: their names are written first */
+
+    ntags = ngx_min(st->ntags, NGX_HTTP_CM_TAGS);
+    ngx_memory_barrier();
+
     len = 2048 + NGX_HTTP_CM_NDECISIONS * (64 + NGX_ATOMIC_T_LEN)
           + (NGX_HTTP_CM_NSTATS + 1) * (256 + NGX_ATOMIC_T_LEN)
-          + n * (64 + 2 * NGX_ATOMIC_T_LEN);
+          + n * (64 + 2 * NGX_ATOMIC_T_LEN)
+          + (NGX_HTTP_CM_BUCKETS + 2) * (96 + NGX_ATOMIC_T_LEN)
+          + (ntags + 1) * NGX_HTTP_CM_TAG_DECISIONS
+            * (64 + NGX_HTTP_CM_TAG_LEN + NGX_ATOMIC_T_LEN);
 
     b = ngx_create_temp_buf(r->pool, len);
     if (b == NULL) {
@@ -335,6 +549,9 @@ ngx_http_cm_status_page(ngx_http_request_t *r, ngx_http_cm_stats_t *st)
                                          &untracked_help,
                                          st->rules_untracked);
 
+    b->last = ngx_http_cm_status_histogram(b->last, st);
+    b->last = ngx_http_cm_status_tags(b->last, st, ntags);
+
     return b;
 }
 
@@ -345,6 +562,86 @@ ngx_http_cm_status_counter(u_char *p, ngx_str_t *name, ngx_str_t *help,
 {
     return ngx_sprintf(p, "# HELP %V %V\n# TYPE %V counter\n%V %uA\n",
                        name, help, name, name, value);
+}
+
+
+/* cumulative buckets, the sum in seconds, the count: +Inf's */
+
+static u_char *
+ngx_http_cm_status_histogram(u_char *p, ngx_http_cm_stats_t *st)
+{
+    ngx_uint_t         i;
+    ngx_atomic_uint_t  count, usec;
+
+    p = ngx_cpymem(p,
+        "# HELP comment_moderation_inspect_seconds Time spent deciding one "
+        "comment: parsing, normalising and matching.\n"
+        "# TYPE comment_moderation_inspect_seconds histogram\n",
+        sizeof("# HELP comment_moderation_inspect_seconds Time spent "
+               "deciding one comment: parsing, normalising and "
+               "matching.\n# TYPE comment_moderation_inspect_seconds "
+               "histogram\n") - 1);
+
+    count = 0;
+
+    for (i = 0; i < NGX_HTTP_CM_BUCKETS; i++) {
+        count += st->inspect[i];
+        p = ngx_sprintf(p, "comment_moderation_inspect_seconds_bucket"
+                           "{le=\"%V\"} %uA\n",
+                        &ngx_http_cm_buckets[i].le, count);
+    }
+
+    usec = st->inspect_usec;
+
+    return ngx_sprintf(p, "comment_moderation_inspect_seconds_sum "
+                          "%uA.%06uA\n"
+                          "comment_moderation_inspect_seconds_count %uA\n",
+                       usec / 1000000, usec % 1000000, count);
+}
+
+
+/* every tag the zone holds, by decision; "other" once it is used */
+
+static u_char *
+ngx_http_cm_status_tags(u_char *p, ngx_http_cm_stats_t *st, ngx_uint_t ntags)
+{
+    ngx_str_t                name;
+    ngx_uint_t               i, d;
+    ngx_http_cm_tag_stat_t  *tag;
+
+    p = ngx_cpymem(p,
+        "# HELP comment_moderation_tag_total Comments in which a rule of "
+        "the tag matched, by decision.\n"
+        "# TYPE comment_moderation_tag_total counter\n",
+        sizeof("# HELP comment_moderation_tag_total Comments in which a "
+               "rule of the tag matched, by decision.\n# TYPE "
+               "comment_moderation_tag_total counter\n") - 1);
+
+    for (i = 0; i <= ntags; i++) {
+
+        if (i == ntags) {
+            if (!st->other_used) {
+                break;
+            }
+
+            tag = &st->tags[NGX_HTTP_CM_TAG_OTHER];
+            name = ngx_http_cm_tag_other;
+
+        } else {
+            tag = &st->tags[i];
+            name.len = tag->len;
+            name.data = tag->name;
+        }
+
+        for (d = 0; d < NGX_HTTP_CM_TAG_DECISIONS; d++) {
+            p = ngx_sprintf(p, "comment_moderation_tag_total"
+                               "{tag=\"%V\",decision=\"%V\"} %uA\n",
+                            &name, &ngx_http_cm_decision_names[d],
+                            tag->comments[d]);
+        }
+    }
+
+    return p;
 }
 
 
@@ -363,32 +660,144 @@ ngx_http_cm_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 static ngx_int_t
 ngx_http_cm_status_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 {
-    ngx_slab_pool_t      *shpool;
-    ngx_http_cm_stats_t  *st;
+    ngx_http_cm_status_main_conf_t  *osmcf = data;
+
+    ngx_slab_pool_t                 *shpool;
+    ngx_http_cm_stats_t             *st;
+    ngx_http_cm_status_main_conf_t  *smcf;
+
+    smcf = shm_zone->data;
+    shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
 
     /* a reload keeps the counters of the zone it replaces */
 
-    if (data) {
-        shm_zone->data = data;
-        return NGX_OK;
+    if (osmcf) {
+        smcf->stats = osmcf->stats;
+
+    } else if (shm_zone->shm.exists) {
+        smcf->stats = shpool->data;
+
+    } else {
+        st = ngx_slab_calloc(shpool, sizeof(ngx_http_cm_stats_t));
+        if (st == NULL) {
+            return NGX_ERROR;
+        }
+
+        shpool->data = st;
+        smcf->stats = st;
     }
 
-    shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
-
-    if (shm_zone->shm.exists) {
-        shm_zone->data = shpool->data;
-        return NGX_OK;
-    }
-
-    st = ngx_slab_calloc(shpool, sizeof(ngx_http_cm_stats_t));
-    if (st == NULL) {
-        return NGX_ERROR;
-    }
-
-    shpool->data = st;
-    shm_zone->data = st;
+    ngx_http_cm_status_map_tags(smcf, shm_zone->shm.log);
 
     return NGX_OK;
+}
+
+
+/*
+ * Gives each tag of the configuration its slot: the one of its name, or
+ * a new one.  Only the master writes the table, while the workers of the
+ * configuration before may read it: a slot's name is written before the
+ * slot is counted in.
+ */
+
+static void
+ngx_http_cm_status_map_tags(ngx_http_cm_status_main_conf_t *smcf,
+    ngx_log_t *log)
+{
+    ngx_uint_t               i, j, k, n, other;
+    ngx_str_t               *first;
+    ngx_http_cm_tag_t       *tag;
+    ngx_http_cm_stats_t     *st;
+    ngx_http_cm_tag_stat_t  *ts;
+
+    st = smcf->stats;
+    tag = smcf->tags.elts;
+
+    /* sorted, each name once, for ngx_http_cm_tag_slot() */
+
+    ngx_sort(tag, smcf->tags.nelts, sizeof(ngx_http_cm_tag_t),
+             ngx_http_cm_tag_cmp);
+
+    for (i = 0, k = 0; i < smcf->tags.nelts; i++) {
+        if (k == 0 || ngx_http_cm_tag_cmp(&tag[k - 1], &tag[i]) != 0) {
+            tag[k++] = tag[i];
+        }
+    }
+
+    smcf->tags.nelts = k;
+
+    n = ngx_min(st->ntags, NGX_HTTP_CM_TAGS);
+    other = 0;
+    first = NULL;
+
+    for (i = 0; i < smcf->tags.nelts; i++) {
+
+        tag[i].slot = NGX_HTTP_CM_TAG_OTHER;
+
+        /* a rule's own tag "other" adds to the overflow's count */
+
+        if (tag[i].name.len == ngx_http_cm_tag_other.len
+            && ngx_strncmp(tag[i].name.data, ngx_http_cm_tag_other.data,
+                           ngx_http_cm_tag_other.len) == 0)
+        {
+            st->other_used = 1;
+            continue;
+        }
+
+        for (j = 0; j < n; j++) {
+            ts = &st->tags[j];
+
+            if (ts->len == tag[i].name.len
+                && ngx_strncmp(ts->name, tag[i].name.data, ts->len) == 0)
+            {
+                tag[i].slot = j;
+                break;
+            }
+        }
+
+        if (j < n) {
+            continue;
+        }
+
+        if (n == NGX_HTTP_CM_TAGS || tag[i].name.len > NGX_HTTP_CM_TAG_LEN) {
+            if (first == NULL) {
+                first = &tag[i].name;
+            }
+
+            other++;
+            continue;
+        }
+
+        ts = &st->tags[n];
+        ngx_memcpy(ts->name, tag[i].name.data, tag[i].name.len);
+        ts->len = tag[i].name.len;
+
+        ngx_memory_barrier();
+
+        tag[i].slot = n;
+        st->ntags = ++n;
+    }
+
+    if (other) {
+        st->other_used = 1;
+
+        ngx_log_error(NGX_LOG_WARN, log, 0,
+                      "comment moderation: %ui tags of the rules, \"%V\" "
+                      "first, are counted as tag=\"other\": the status page "
+                      "counts %d tags of at most %d characters",
+                      other, first, NGX_HTTP_CM_TAGS, NGX_HTTP_CM_TAG_LEN);
+    }
+}
+
+
+static ngx_int_t
+ngx_http_cm_tag_cmp(const void *one, const void *two)
+{
+    const ngx_http_cm_tag_t  *a = one;
+    const ngx_http_cm_tag_t  *b = two;
+
+    return ngx_memn2cmp(a->name.data, b->name.data, a->name.len,
+                        b->name.len);
 }
 
 
@@ -406,7 +815,14 @@ ngx_http_cm_status_create_main_conf(ngx_conf_t *cf)
      * set by ngx_pcalloc():
      *
      *     smcf->zone = NULL;
+     *     smcf->stats = NULL;
      */
+
+    if (ngx_array_init(&smcf->tags, cf->pool, 16, sizeof(ngx_http_cm_tag_t))
+        != NGX_OK)
+    {
+        return NULL;
+    }
 
     return smcf;
 }
@@ -430,6 +846,7 @@ ngx_http_cm_status_init_main_conf(ngx_conf_t *cf, void *conf)
     }
 
     smcf->zone->init = ngx_http_cm_status_init_zone;
+    smcf->zone->data = smcf;
 
     return NGX_CONF_OK;
 }

@@ -111,6 +111,23 @@ void ngx_http_cm_count_decision(ngx_http_request_t *r,
     ngx_http_cm_decision_e decision);
 void ngx_http_cm_count_rule(ngx_http_request_t *r, ngx_uint_t id);
 
+/* the microseconds spent deciding one comment, into the histogram */
+void ngx_http_cm_count_time(ngx_http_request_t *r, ngx_uint_t usec);
+
+/*
+ * A comment decided pass, hold or reject, with the tags of the rules that
+ * matched it (each counted once, however often it is given).
+ */
+void ngx_http_cm_count_tags(ngx_http_request_t *r, ngx_str_t *tags,
+    ngx_uint_t n, ngx_http_cm_decision_e decision);
+
+/*
+ * At configuration time: a tag of a loaded rule set, to be counted by
+ * name.  Only the tags given here are counted; the name must live as
+ * long as the configuration.
+ */
+ngx_int_t ngx_http_cm_status_tag(ngx_conf_t *cf, ngx_str_t *tag);
+
 
 extern ngx_module_t  ngx_http_comment_moderation_module;
 extern ngx_module_t  ngx_http_comment_moderation_status_module;

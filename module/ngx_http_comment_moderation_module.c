@@ -30,6 +30,7 @@
 typedef struct {
     ngx_uint_t                 match_limit;
     cm_scratch_t              *scratch;
+    ngx_array_t                rulesets;        /* of cm_ruleset_t * */
 } ngx_http_cm_main_conf_t;
 
 
@@ -49,14 +50,21 @@ typedef struct {
 typedef struct {
     ngx_int_t                  status;          /* the phase handler's rc */
     ngx_http_cm_verdict_t      verdict;
+    ngx_uint_t                 usec;            /* spent inspecting */
+    ngx_str_t                  tags;            /* "gambling,link" */
+    ngx_str_t                 *tag_list;        /* the same, each once */
+    ngx_uint_t                 ntags;
     unsigned                   decided:1;
+    unsigned                   inspected:1;     /* by the engine */
 } ngx_http_cm_ctx_t;
 
 
 typedef enum {
     NGX_HTTP_CM_VAR_DECISION = 0,
     NGX_HTTP_CM_VAR_SCORE,
-    NGX_HTTP_CM_VAR_RULES
+    NGX_HTTP_CM_VAR_RULES,
+    NGX_HTTP_CM_VAR_TAGS,
+    NGX_HTTP_CM_VAR_TIME
 } ngx_http_cm_var_e;
 
 
@@ -78,8 +86,12 @@ static cm_decision_e ngx_http_cm_decide(ngx_http_request_t *r,
 static ngx_int_t ngx_http_cm_record(ngx_http_request_t *r,
     ngx_http_cm_ctx_t *ctx, cm_fields_t *fields, cm_result_t *res,
     cm_decision_e decision);
+static ngx_int_t ngx_http_cm_record_tags(ngx_http_request_t *r,
+    ngx_http_cm_ctx_t *ctx, cm_result_t *res);
 static void ngx_http_cm_count_result(ngx_http_request_t *r,
-    cm_result_t *res, ngx_uint_t failed, cm_decision_e decision);
+    ngx_http_cm_ctx_t *ctx, cm_result_t *res, ngx_uint_t failed,
+    cm_decision_e decision);
+static ngx_uint_t ngx_http_cm_usec(void);
 static ngx_int_t ngx_http_cm_log(ngx_http_request_t *r,
     ngx_http_cm_verdict_t *v, cm_result_t *res, ngx_uint_t failed);
 static u_char *ngx_http_cm_ids(u_char *p, unsigned *ids, size_t n);
@@ -97,6 +109,7 @@ static char *ngx_http_cm_fields_directive(ngx_conf_t *cf,
 static void ngx_http_cm_cleanup_rules(void *data);
 static void ngx_http_cm_cleanup_scratch(void *data);
 static ngx_int_t ngx_http_cm_add_variables(ngx_conf_t *cf);
+static ngx_int_t ngx_http_cm_count_tags_of(ngx_conf_t *cf);
 static void *ngx_http_cm_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_cm_init_main_conf(ngx_conf_t *cf, void *conf);
 static void *ngx_http_cm_create_loc_conf(ngx_conf_t *cf);
@@ -244,6 +257,14 @@ static ngx_http_variable_t  ngx_http_cm_vars[] = {
 
     { ngx_string("comment_moderation_rules"), NULL,
       ngx_http_cm_variable, NGX_HTTP_CM_VAR_RULES,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("comment_moderation_tags"), NULL,
+      ngx_http_cm_variable, NGX_HTTP_CM_VAR_TAGS,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("comment_moderation_time"), NULL,
+      ngx_http_cm_variable, NGX_HTTP_CM_VAR_TIME,
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
       ngx_http_null_variable
@@ -411,7 +432,7 @@ ngx_http_cm_inspect(ngx_http_request_t *r, ngx_http_cm_ctx_t *ctx)
 {
     size_t                    len;
     u_char                   *body;
-    ngx_uint_t                failed;
+    ngx_uint_t                failed, start;
     cm_alloc_t                a;
     cm_fields_t               fields;
     cm_result_t               res;
@@ -441,6 +462,10 @@ ngx_http_cm_inspect(ngx_http_request_t *r, ngx_http_cm_ctx_t *ctx)
 
     ngx_memzero(&fields, sizeof(cm_fields_t));
 
+    /* the engine's time: parsing, normalising and matching, not reading */
+
+    start = ngx_http_cm_usec();
+
     rc = ngx_http_cm_fields(r, &a, body, len, &fields);
 
     if (rc != NGX_OK) {
@@ -451,10 +476,13 @@ ngx_http_cm_inspect(ngx_http_request_t *r, ngx_http_cm_ctx_t *ctx)
 
     failed = 0;
 
-    if (cm_match(lcf->rules, mcf->scratch, &a, fields.elts, fields.nelts,
-                 &res, (char *) err, sizeof(err))
-        != CM_OK)
-    {
+    rc = cm_match(lcf->rules, mcf->scratch, &a, fields.elts, fields.nelts,
+                  &res, (char *) err, sizeof(err));
+
+    ctx->usec = ngx_http_cm_usec() - start;
+    ctx->inspected = 1;
+
+    if (rc != CM_OK) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "comment moderation: %s", err);
 
@@ -480,7 +508,7 @@ ngx_http_cm_inspect(ngx_http_request_t *r, ngx_http_cm_ctx_t *ctx)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ngx_http_cm_count_result(r, &res, failed, decision);
+    ngx_http_cm_count_result(r, ctx, &res, failed, decision);
 
     if (ngx_http_cm_log(r, &ctx->verdict, &res, failed) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -789,13 +817,82 @@ ngx_http_cm_record(ngx_http_request_t *r, ngx_http_cm_ctx_t *ctx,
     ctx->verdict.message = &lcf->reject_message;
     ctx->decided = 1;
 
+    return ngx_http_cm_record_tags(r, ctx, res);
+}
+
+
+/* the tags of the rules that matched, each once, in rule order */
+
+static ngx_int_t
+ngx_http_cm_record_tags(ngx_http_request_t *r, ngx_http_cm_ctx_t *ctx,
+    cm_result_t *res)
+{
+    u_char      *p;
+    size_t       i, len;
+    ngx_str_t   *tag;
+    ngx_uint_t   j;
+
+    len = 0;
+
+    for (i = 0; i < res->nhits; i++) {
+        len += ngx_strlen(res->hits[i].tag) + 1;
+    }
+
+    if (len == 0) {
+        return NGX_OK;
+    }
+
+    tag = ngx_palloc(r->pool, res->nhits * sizeof(ngx_str_t));
+    if (tag == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->tag_list = tag;
+    ctx->tags.data = p;
+
+    for (i = 0; i < res->nhits; i++) {
+        tag[ctx->ntags].data = (u_char *) res->hits[i].tag;
+        tag[ctx->ntags].len = ngx_strlen(res->hits[i].tag);
+
+        if (tag[ctx->ntags].len == 0) {
+            continue;
+        }
+
+        for (j = 0; j < ctx->ntags; j++) {
+            if (tag[j].len == tag[ctx->ntags].len
+                && ngx_strncmp(tag[j].data, tag[ctx->ntags].data, tag[j].len)
+                   == 0)
+            {
+                break;
+            }
+        }
+
+        if (j < ctx->ntags) {
+            continue;
+        }
+
+        if (ctx->ntags) {
+            *p++ = ',';
+        }
+
+        p = ngx_cpymem(p, tag[ctx->ntags].data, tag[ctx->ntags].len);
+        ctx->ntags++;
+    }
+
+    ctx->tags.len = p - ctx->tags.data;
+
     return NGX_OK;
 }
 
 
 static void
-ngx_http_cm_count_result(ngx_http_request_t *r, cm_result_t *res,
-    ngx_uint_t failed, cm_decision_e decision)
+ngx_http_cm_count_result(ngx_http_request_t *r, ngx_http_cm_ctx_t *ctx,
+    cm_result_t *res, ngx_uint_t failed, cm_decision_e decision)
 {
     size_t                   i;
     ngx_http_cm_loc_conf_t  *lcf;
@@ -816,6 +913,31 @@ ngx_http_cm_count_result(ngx_http_request_t *r, cm_result_t *res,
     for (i = 0; i < res->nhits; i++) {
         ngx_http_cm_count_rule(r, res->hits[i].id);
     }
+
+    ngx_http_cm_count_tags(r, ctx->tag_list, ctx->ntags,
+                           (ngx_http_cm_decision_e) decision);
+    ngx_http_cm_count_time(r, ctx->usec);
+}
+
+
+/* a monotonic clock in microseconds: ngx_current_msec counts in ms */
+
+static ngx_uint_t
+ngx_http_cm_usec(void)
+{
+#if (NGX_HAVE_CLOCK_MONOTONIC)
+    struct timespec  ts;
+
+    (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+
+    return (ngx_uint_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+#else
+    struct timeval   tv;
+
+    ngx_gettimeofday(&tv);
+
+    return (ngx_uint_t) tv.tv_sec * 1000000 + tv.tv_usec;
+#endif
 }
 
 
@@ -992,9 +1114,33 @@ ngx_http_cm_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
         v->data = p;
         break;
 
-    default: /* NGX_HTTP_CM_VAR_RULES */
+    case NGX_HTTP_CM_VAR_RULES:
         v->len = ctx->verdict.rules.len;
         v->data = ctx->verdict.rules.data;
+        break;
+
+    case NGX_HTTP_CM_VAR_TAGS:
+        v->len = ctx->tags.len;
+        v->data = ctx->tags.data;
+        break;
+
+    default: /* NGX_HTTP_CM_VAR_TIME */
+
+        /* milliseconds, as $request_time's seconds: a limit has none */
+
+        if (!ctx->inspected) {
+            break;
+        }
+
+        p = ngx_pnalloc(r->pool, NGX_INT_T_LEN + 4);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        v->len = ngx_sprintf(p, "%ui.%03ui", ctx->usec / 1000,
+                             ctx->usec % 1000)
+                 - p;
+        v->data = p;
         break;
     }
 
@@ -1007,9 +1153,11 @@ ngx_http_cm_rules(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_cm_loc_conf_t *lcf = conf;
 
-    ngx_str_t           *value, path;
-    ngx_pool_cleanup_t  *cln;
-    u_char               err[CM_ERRLEN];
+    ngx_str_t                *value, path;
+    cm_ruleset_t            **rs;
+    ngx_pool_cleanup_t       *cln;
+    ngx_http_cm_main_conf_t  *mcf;
+    u_char                    err[CM_ERRLEN];
 
     value = cf->args->elts;
     path = value[1];
@@ -1032,6 +1180,18 @@ ngx_http_cm_rules(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
         cln->handler = ngx_http_cm_cleanup_rules;
         cln->data = lcf->rules;
+
+        /* for the status page, which counts the tags of every rule set */
+
+        mcf = ngx_http_conf_get_module_main_conf(cf,
+                                           ngx_http_comment_moderation_module);
+
+        rs = ngx_array_push(&mcf->rulesets);
+        if (rs == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *rs = lcf->rules;
     }
 
     /* ngx_conf_full_name() leaves the path NUL-terminated */
@@ -1127,6 +1287,12 @@ ngx_http_cm_create_main_conf(ngx_conf_t *cf)
     }
 
     mcf->match_limit = NGX_CONF_UNSET_UINT;
+
+    if (ngx_array_init(&mcf->rulesets, cf->pool, 4, sizeof(cm_ruleset_t *))
+        != NGX_OK)
+    {
+        return NULL;
+    }
 
     return mcf;
 }
@@ -1250,6 +1416,45 @@ ngx_http_cm_init(ngx_conf_t *cf)
     }
 
     *h = ngx_http_cm_handler;
+
+    return ngx_http_cm_count_tags_of(cf);
+}
+
+
+/* every tag of every rule set, all loaded by now, for the status page */
+
+static ngx_int_t
+ngx_http_cm_count_tags_of(ngx_conf_t *cf)
+{
+    size_t                    i, n;
+    ngx_str_t                 tag;
+    ngx_uint_t                k;
+    cm_ruleset_t            **rs;
+    cm_rule_info_t            info;
+    ngx_http_cm_main_conf_t  *mcf;
+
+    mcf = ngx_http_conf_get_module_main_conf(cf,
+                                           ngx_http_comment_moderation_module);
+    rs = mcf->rulesets.elts;
+
+    for (k = 0; k < mcf->rulesets.nelts; k++) {
+        n = cm_ruleset_nrules(rs[k]);
+
+        for (i = 0; i < n; i++) {
+            if (cm_ruleset_rule(rs[k], i, &info) != CM_OK
+                || info.tag[0] == '\0')
+            {
+                continue;
+            }
+
+            tag.data = (u_char *) info.tag;
+            tag.len = ngx_strlen(info.tag);
+
+            if (ngx_http_cm_status_tag(cf, &tag) != NGX_OK) {
+                return NGX_ERROR;
+            }
+        }
+    }
 
     return NGX_OK;
 }

@@ -4,7 +4,8 @@
 # the backend reads the module's decision from the headers nginx sets, so
 # a clean comment is published, a held one is queued for a moderator and
 # never shown (the page says it waits), and a rejected one never reaches
-# the backend.
+# the backend.  The JSON access log has a line for each post, with its
+# decision, score, rules and tags.
 
 use strict;
 use warnings;
@@ -12,6 +13,7 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 
+use JSON::PP;
 use Test::More;
 use CMTest;
 use CMDemo;
@@ -85,5 +87,45 @@ is_deeply([map { [$_->{state}, $_->{score}, $_->{rules}] } @c],
           [['shown', 0, '3001'], ['held', 5, '2101']],
           'with the decision, score and rules nginx passed')
     or diag(explain(\@c));
+
+
+# the moderators' JSON log: a line a post, with what was decided; the
+# tags of the rules as comment-check --list gives them
+
+my (undef, $list) = CMTest::run_cmd("$CMTest::REPO/build/comment-check",
+                                    '-r', "$CMTest::REPO/rules/main.rules",
+                                    '--list');
+my %tag;
+for (split /\n/, $list) {
+    $tag{$1} = $2 if /^(\d+)\s+\S+\s+(\S+)/;
+}
+
+my @log;
+CMTest::wait_for(sub {
+    @log = map { eval { JSON::PP->new->decode($_) } || { bad => $_ } }
+           split /\n/, $t->read_file('comments.json');
+    return @log == 3;
+});
+
+is(scalar @log, 3, 'comments.json: a line for each of the three posts');
+ok(!grep({ $_->{bad} } @log), 'each line is JSON')
+    or diag(explain(\@log));
+
+sub tags_of {
+    my %seen;
+    return join ',', grep { $_ ne '-' && !$seen{$_}++ }
+                     map { $tag{$_} // '?' } split /,/, $_[0];
+}
+
+is_deeply([map { [@$_{qw(decision score rules status)}] } @log],
+          [['pass', '0', '3001', 303], ['hold', '5', '2101', 303],
+           ['reject', $log[2]{score}, $log[2]{rules}, 403]],
+          'decision, score, rules and status of each');
+ok($log[2]{score} >= 10, "the reject's score: $log[2]{score}");
+is_deeply([map { $_->{tags} } @log], [map { tags_of($_->{rules}) } @log],
+          'the tags of the rules that matched');
+like($log[2]{tags}, qr/\bgambling\b/, 'the spam is tagged gambling');
+ok(!grep({ $_->{inspect_ms} !~ /^\d+\.\d{3}$/ } @log),
+   'inspect_ms: milliseconds, three decimals');
 
 $t->done_testing;

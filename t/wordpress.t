@@ -15,6 +15,7 @@
 #   - a passed one follows the site's settings: with manual approval on,
 #     it is pending too;
 #   - the sixth comment of the minute gets 429 and is not stored;
+#   - the JSON access log has a line for each, with its decision;
 #   - the export (Tools > Ekspor komentar) gives the approved, spam and
 #     trashed comments as ham, spam and abuse lines.
 
@@ -25,6 +26,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 
 use HTTP::Tiny;
+use JSON::PP;
 use Test::More;
 use CMTest;
 use CMRedis;
@@ -223,6 +225,30 @@ is($r->{status}, 429, 'sixth: limited');
 ok($r->{headers}{'retry-after'} >= 1, 'sixth: with Retry-After');
 like($r->{content}, qr/Terlalu banyak komentar/, 'sixth: the limit page');
 is_deeply([stored($SIXTH)], [], 'sixth: not in the database');
+
+
+# the moderators' JSON log: every post to wp-comments-post.php, in order
+
+my @log;
+CMTest::wait_for(sub {
+    @log = map { eval { JSON::PP->new->decode($_) } || { bad => $_ } }
+           split /\n/, $t->read_file('comments.json');
+    return @log >= 6;
+});
+
+is_deeply([map { [@$_{qw(uri decision score rules status)}] } @log],
+          [['/wp-comments-post.php', 'pass', '0', '', 302],
+           ['/wp-comments-post.php', 'hold', '5', '2101', 302],
+           ['/wp-comments-post.php', 'reject', $log[2]{score},
+            $log[2]{rules}, 403],
+           ['/wp-comments-post.php', 'pass', '0', '', 302],
+           ['/wp-comments-post.php', 'pass', '0', '', 302],
+           ['/wp-comments-post.php', 'limit', '0', '', 429]],
+          'JSON log: a line a comment, with its decision')
+    or diag($t->read_file('comments.json'));
+is($log[1]{tags}, 'insult', 'JSON log: the held comment\'s tag');
+like($log[2]{tags}, qr/\bgambling\b/, 'JSON log: the spam\'s');
+is($log[5]{inspect_ms}, '', 'JSON log: a limited post is not inspected');
 
 
 # the Comments screen shows what the module found

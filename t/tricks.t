@@ -342,6 +342,24 @@ $b = 'komentar=Diskon+50%25+untuk+C%2B%2B&x=100%';
 passed(post('/', $b, $FORM), $b,
        'decoded again: ordinary text with % and + passes');
 
+# HTML entities whose '&' is an entity too, as a backend that decodes
+# once and a browser that decodes again show them: "&amp;#106;udi" is
+# "judi"; in a form, a JSON string and a multipart part
+
+for my $text ('&amp;#106;&amp;#117;&amp;#100;&amp;#105; online',
+              '&#38;#x6A;udi &amp;amp;#111;nline')
+{
+    (my $form = $text) =~ s/([^A-Za-z0-9])/sprintf('%%%02X', ord $1)/ge;
+    rejected(post('/', "komentar=$form", $FORM),
+             "entities decoded again, form: $text");
+    rejected(post('/', qq({"komentar": "$text"}), $JSON),
+             "entities decoded again, JSON: $text");
+}
+
+$b = 'komentar=' . 'Harga+%26amp%3B+kualitas%3A+%26amp%3Blt%3B+5%25';
+passed(post('/', $b, $FORM), $b,
+       'entities decoded again: ordinary text with &amp; passes');
+
 
 # the query string of a POST, which many backends merge into the form
 

@@ -26,6 +26,9 @@
                          |UTF8PROC_STRIPMARK|UTF8PROC_IGNORE)
 #define CM_NORM_FOLD    (CM_NORM_NFKD|UTF8PROC_CASEFOLD)
 
+/* an entity's '&' written as an entity: decoded this many times at most */
+#define CM_ENTITY_ROUNDS  3
+
 /* entity names are shorter than this; &#NNN; has at most 16 digits */
 #define CM_ENTITY_NAME    sizeof(((cm_entity_t *) 0)->name)
 #define CM_ENTITY_DIGITS  16
@@ -42,6 +45,8 @@ typedef struct {
 
 
 static size_t cm_entity(const unsigned char *p, size_t len, uint32_t *cp);
+static size_t cm_entity_nested(const unsigned char *p, size_t len,
+    uint32_t *cp);
 static unsigned cm_hex(unsigned char ch);
 static const cm_entity_t *cm_entity_find(const unsigned char *name,
     size_t len);
@@ -238,7 +243,7 @@ cm_view_norm(const cm_alloc_t *a, const unsigned char *p, size_t len,
         }
 
         if (c == '&') {
-            k = cm_entity(p + i, len - i, &c);
+            k = cm_entity_nested(p + i, len - i, &c);
 
             if (k == 0) {
                 c = '&';
@@ -731,6 +736,39 @@ cm_skel_pieces(cm_skel_t *sk)
         prev_single = (runs == 1);
         prev_start = start;
     }
+}
+
+
+/*
+ * A reference whose '&' is itself a reference ("&amp;#115;" is "s", as a
+ * backend that decodes once and a browser that decodes again show it),
+ * up to CM_ENTITY_ROUNDS decodings in all; the length of all of it.
+ */
+
+static size_t
+cm_entity_nested(const unsigned char *p, size_t len, uint32_t *cp)
+{
+    size_t    k, r;
+    unsigned  round;
+    uint32_t  c;
+
+    k = cm_entity(p, len, cp);
+
+    for (round = 1; round < CM_ENTITY_ROUNDS && k && *cp == '&'; round++) {
+
+        /* what follows, read as if the '&' were there: cm_entity does
+           not look at p[0] */
+
+        r = cm_entity(p + k - 1, len - k + 1, &c);
+        if (r == 0) {
+            break;
+        }
+
+        *cp = c;
+        k += r - 1;
+    }
+
+    return k;
 }
 
 

@@ -876,8 +876,12 @@ test_entities(void)
     tk_is("&#x1D412;&#x1d40b;OT", "slot", "entity of a styled letter");
     tk_is("sl&#8203;ot", "slot", "entity of a zero-width space");
     tk_is("&#0000000115;lot", "slot", "leading zeros");
-    tk_is("&amp;lt;", "&lt;", "decoded once only");
-    tk_is("&amp;#115;", "&#115;", "decoded once only, numeric");
+    tk_is("&amp;lt;", "<", "an entity's '&' as an entity: decoded again");
+    tk_is("&amp;#115;lot", "slot", "decoded again, numeric");
+    tk_is("&#38;#115;&amp;#x6c;&amp;amp;#111;t", "slot",
+          "decoded again, and a third time");
+    tk_is("&amp;amp;amp;#115;", "&#115;", "three decodings at most");
+    tk_is("&amp;foo; &amp; x", "&foo; & x", "'&' before what is no entity");
     tk_is("&#0;", "&#0;", "&#0; left alone");
     tk_is("&#xD800;", "&#xd800;", "surrogate left alone");
     tk_is("&#x110000;&#99999999;", "&#x110000;&#99999999;",

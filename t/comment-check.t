@@ -153,6 +153,14 @@ sub shipped_batch {
         [ 'pass', 'jangan lupa sholat dan bersyukur' ],
         [ 'pass', 'Thank you, this is the best channel' ],
         [ 'pass', 'kulitnya gatel habis digigit nyamuk' ],
+
+        # a symbol for the last letter: "$", "@", "+", "|" are letters,
+        # "!" ends a sentence
+        [ 'flag', 'main slo+ sekarang' ],
+        [ 'flag', 'deposit puls@' ],
+        [ 'flag', 'd3p0$!+ pu|_$@ +@|\|p@ p0+0|\|9@|\|' ],
+        [ 'pass', 'ta! nanti saya kabari' ],
+        [ 'pass', 'Mantap, setuju!' ],
     );
     shipped_batch($main, @batch);
 }

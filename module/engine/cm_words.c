@@ -2234,14 +2234,20 @@ cm_words_check(const cm_words_t *w, const cm_wkey_t *k,
         first_spelled = (nspell != 0);
     }
 
-    /* a real letter, and no symbol for the last one */
+    /*
+     * A real letter; and the last one no "!", which ends sentences more
+     * often than it is an "i" ("ta!" is no "tai"); "$", "@", "+" and "|"
+     * are letters there too ("slo+", "puls@").
+     */
 
     if (!letter) {
         return 0;
     }
 
     if ((info[last] & CM_KI_LETTER)
-        && !(sk->flags[s + last] & (CM_SK_LETTER|CM_SK_DIGIT)))
+        && !(sk->flags[s + last] & (CM_SK_LETTER|CM_SK_DIGIT))
+        && memchr(view->text + sk->off[s + last], '!',
+                  sk->end[s + last] - sk->off[s + last]) != NULL)
     {
         return 0;
     }

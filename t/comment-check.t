@@ -161,6 +161,10 @@ sub shipped_batch {
         [ 'flag', 'd3p0$!+ pu|_$@ +@|\|p@ p0+0|\|9@|\|' ],
         [ 'pass', 'ta! nanti saya kabari' ],
         [ 'pass', 'Mantap, setuju!' ],
+        [ 'flag', 'b@|\|d@r +0g3| +3rp3rc@y@' ],
+        [ 'flag', 'j|_|d! 0|\||_!|\|3 +3rb@!k' ],
+        [ 'flag', 'WETON+88 gacor' ],
+        [ 'pass', 'harga $500 saja, nego' ],
     );
     shipped_batch($main, @batch);
 }

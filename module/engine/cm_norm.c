@@ -308,8 +308,8 @@ cm_view_norm(const cm_alloc_t *a, const unsigned char *p, size_t len,
 /*
  * Letters drawn with several symbols: a pipe, a backslash and a pipe is
  * "n", slashes and backslashes make "m" and "w", a pipe and an
- * underscore "l" (with "$", "0" and a dagger, "slot").  Longest first;
- * they count as letters.
+ * underscore "l" (with "$", "0" and a dagger, "slot"), "|_|" "u".
+ * Longest first; they count as letters.
  */
 
 static const struct {
@@ -319,7 +319,7 @@ static const struct {
 } cm_skel_drawn[] = {
     { "/\\/\\", 4, 'm' }, { "|\\/|", 4, 'm' }, { "\\/\\/", 4, 'w' },
     { "|\\|", 3, 'n' }, { "/\\/", 3, 'n' }, { "|-|", 3, 'h' },
-    { "]-[", 3, 'h' }, { "\\/", 2, 'v' }, { "|_", 2, 'l' },
+    { "]-[", 3, 'h' }, { "|_|", 3, 'u' }, { "(_)", 3, 'u' }, { "\\/", 2, 'v' }, { "|_", 2, 'l' },
     { "|<", 2, 'k' }, { "()", 2, 'o' }, { "><", 2, 'x' }, { "|)", 2, 'd' },
     { "|3", 2, 'b' }
 };
@@ -472,13 +472,16 @@ cm_view_skel(const cm_alloc_t *a, const cm_view_t *view, unsigned opts,
             kind = cm_skel_kind[c];
 
             /*
-             * A symbol before a digit separates ("WETON+88", "+62",
+             * A symbol before a number separates ("WETON+88", "+62",
              * "$500"); elsewhere it stands for a letter ("g@cor", and
-             * "d3p0$!t" after a digit that is a letter too).
+             * "d3p0$!t" after a digit that is a letter too, "+0g3|"
+             * before one).
              */
 
             if (kind == CM_SK_SYMBOL
-                && i + 1 < view->len && p[i + 1] >= '0' && p[i + 1] <= '9')
+                && i + 1 < view->len && p[i + 1] >= '0' && p[i + 1] <= '9'
+                && !(i + 2 < view->len && p[i + 2] < 0x80
+                     && cm_skel_kind[p[i + 2]] == CM_SK_LETTER))
             {
                 if (gap < 255) {
                     gap++;

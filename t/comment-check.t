@@ -165,6 +165,11 @@ sub shipped_batch {
         [ 'flag', 'j|_|d! 0|\||_!|\|3 +3rb@!k' ],
         [ 'flag', 'WETON+88 gacor' ],
         [ 'pass', 'harga $500 saja, nego' ],
+
+        # regexes see leetspeak too, in the letters view
+        [ 'flag', 'jua| $@bu murah, bisa COD' ],
+        [ 'pass', 'covid19 dan mp3, sinyal 5g lemah!' ],
+        [ 'pass', 'skor 2-1, mantap!' ],
     );
     shipped_batch($main, @batch);
 }

@@ -266,6 +266,21 @@ int cm_view_skel(const cm_alloc_t *a, const cm_view_t *view, unsigned opts,
     cm_skel_t *sk);
 
 /*
+ * Whether a word of the normalised view holds leetspeak: a digit or one
+ * of "$@!+|" between letters, or beside one (cheap, before any skeleton).
+ */
+unsigned cm_view_leet(const cm_view_t *view);
+
+/*
+ * The letters view: the normalised text with each leetspeak run of a word
+ * replaced by the skeleton's letter for it ("jua| $@bu" is "jual sabu";
+ * "1" is "i" there and "|" is "l"), the rest as it is, and a map to the
+ * original.  CM_DECLINED when no word holds any (out then holds nothing).
+ */
+int cm_view_letters(const cm_alloc_t *a, const cm_view_t *norm,
+    const cm_skel_t *sk, cm_view_t *out);
+
+/*
  * The skeleton without the h said after a consonant ("tholol" is
  * "tolol", "bajinganh" "bajingan"), each joined to the run before it;
  * no merged text.  A list's entries keep their h, so "gatel" never reads

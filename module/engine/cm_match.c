@@ -5,6 +5,9 @@
  * Each view of each field is scanned once for all rules: the prefilter's
  * automaton finds the atoms of every regex (cm_prefilter.c), the word
  * lists' automaton every entry on the field's skeleton (cm_words.c).
+ * Where a word of the field holds leetspeak ("jua| $@bu"), the regexes
+ * of the normalised view are also found in its letters view, the text
+ * with the skeleton's letters in their place ("jual sabu").
  * PCRE2 then runs only for the regexes whose atoms are there, and for the
  * few that have none; it confirms, counts and locates their matches.
  * The rule set's size does not change what a comment costs, and every
@@ -44,6 +47,10 @@
  */
 #define CM_ANCHORS_MAX     64
 
+/* the views of a field in one match: CM_NVIEWS, and the letters view */
+#define CM_MVIEWS          3
+#define CM_VIEW_LETTERS    2
+
 #define CM_JIT_STACK_MIN   (32 * 1024)
 #define CM_JIT_STACK_MAX   (512 * 1024)
 
@@ -78,7 +85,7 @@ typedef struct {
 
 typedef struct {
     uint32_t                rule;
-    uint32_t                field;
+    uint32_t                field;     /* field * CM_MVIEWS + view */
     uint32_t                pos;
 } cm_anchor_t;
 
@@ -94,7 +101,7 @@ typedef struct {
     size_t                  norig;     /* the caller's */
     uint32_t               *reversed;  /* field i >= norig reverses this */
     cm_field_t             *own_fields;
-    cm_view_t              *views;     /* CM_NVIEWS per field */
+    cm_view_t              *views;     /* CM_MVIEWS per field */
     cm_result_t            *res;
     const cm_rule_t       **hit_rules; /* the rule of each hit */
     size_t                  hit_rules_alloc;
@@ -151,6 +158,9 @@ static int cm_add_hit(cm_match_t *m, const cm_rule_t *r, size_t f,
 static int cm_add_limited(cm_match_t *m, const cm_rule_t *r);
 static void cm_match_against(cm_match_t *m);
 static int cm_match_models(cm_match_t *m);
+static int cm_match_letters(cm_match_t *m, size_t f, const cm_view_t *view,
+    const cm_skel_t *sk);
+static cm_view_t *cm_field_letters(cm_match_t *m, size_t f);
 static int cm_scratch_state(cm_match_t *m);
 static void cm_free_views(cm_match_t *m);
 static void cm_free_skel(const cm_alloc_t *a, cm_skel_t *sk);
@@ -264,6 +274,10 @@ cm_match(const cm_ruleset_t *rs, cm_scratch_t *s, const cm_alloc_t *a,
     m.err = err;
     m.errlen = errlen;
 
+    if (errlen) {
+        err[0] = '\0';
+    }
+
     if (cm_match_reversed(&m) != CM_OK) {
         cm_free_reversed(&m);
         snprintf(err, errlen, "out of memory");
@@ -273,14 +287,14 @@ cm_match(const cm_ruleset_t *rs, cm_scratch_t *s, const cm_alloc_t *a,
     nfields = m.nfields;
 
     if (nfields) {
-        m.views = a->alloc(a->data, nfields * CM_NVIEWS * sizeof(cm_view_t));
+        m.views = a->alloc(a->data, nfields * CM_MVIEWS * sizeof(cm_view_t));
         if (m.views == NULL) {
             cm_free_reversed(&m);
             snprintf(err, errlen, "out of memory");
             return CM_ERROR;
         }
 
-        memset(m.views, 0, nfields * CM_NVIEWS * sizeof(cm_view_t));
+        memset(m.views, 0, nfields * CM_MVIEWS * sizeof(cm_view_t));
     }
 
     if (rs->reference) {
@@ -493,6 +507,7 @@ static int
 cm_match_field(cm_match_t *m, size_t f, unsigned v)
 {
     int                   rc;
+    unsigned              leet;
     size_t                i, n;
     cm_skel_t             sk, sk2;
     cm_view_t            *view;
@@ -526,7 +541,9 @@ cm_match_field(cm_match_t *m, size_t f, unsigned v)
         }
     }
 
-    if (rs->words[v] == NULL) {
+    leet = (v == CM_VIEW_NORM && rs->pf[v] && cm_view_leet(view));
+
+    if (rs->words[v] == NULL && !leet) {
         return CM_OK;
     }
 
@@ -534,6 +551,18 @@ cm_match_field(cm_match_t *m, size_t f, unsigned v)
         cm_free_skel(m->a, &sk);
         snprintf(m->err, m->errlen, "out of memory");
         return CM_ERROR;
+    }
+
+    if (leet && cm_match_letters(m, f, view, &sk) != CM_OK) {
+        cm_free_skel(m->a, &sk);
+        return CM_ERROR;
+    }
+
+    m->view = v;
+
+    if (rs->words[v] == NULL) {
+        cm_free_skel(m->a, &sk);
+        return CM_OK;
     }
 
     rc = cm_words_scan(rs->words[v], m->s->state + rs->pf_state[v], m->a,
@@ -560,6 +589,47 @@ cm_match_field(cm_match_t *m, size_t f, unsigned v)
 
     if (rc != 0) {
         snprintf(m->err, m->errlen, "out of memory");
+        return CM_ERROR;
+    }
+
+    return CM_OK;
+}
+
+
+/*
+ * The regexes of the normalised view in its letters view too, where the
+ * field's words hold leetspeak; their matches there are the rules' hits
+ * like any, mapped back to the original.  The rules that always run have
+ * run on the normalised view already.
+ */
+
+static int
+cm_match_letters(cm_match_t *m, size_t f, const cm_view_t *view,
+    const cm_skel_t *sk)
+{
+    int         rc;
+    cm_view_t  *lv;
+
+    lv = &m->views[f * CM_MVIEWS + CM_VIEW_LETTERS];
+
+    rc = cm_view_letters(m->a, view, sk, lv);
+
+    if (rc == CM_DECLINED) {
+        memset(lv, 0, sizeof(cm_view_t));
+        return CM_OK;
+    }
+
+    if (rc != CM_OK) {
+        snprintf(m->err, m->errlen, "out of memory");
+        return CM_ERROR;
+    }
+
+    m->view = CM_VIEW_LETTERS;
+
+    rc = cm_pf_scan(m->rs->pf[CM_VIEW_NORM], m->s->state, lv->text, lv->len,
+                    cm_match_candidate, cm_match_anchor, m);
+
+    if (rc != 0) {
         return CM_ERROR;
     }
 
@@ -605,7 +675,7 @@ cm_match_anchor(void *ctx, uint32_t index, size_t start)
     a = &m->anchors[m->nanchors++];
 
     a->rule = index;
-    a->field = (uint32_t) m->field;
+    a->field = (uint32_t) (m->field * CM_MVIEWS + m->view);
     a->pos = (uint32_t) start;
 
     return 0;
@@ -728,7 +798,7 @@ cm_match_tasks(cm_match_t *m)
         }
 
         r = &m->rs->rules[t->rule];
-        v = &m->views[t->field * CM_NVIEWS + t->view];
+        v = &m->views[t->field * CM_MVIEWS + t->view];
 
         if (t->hit) {
             /* the list's offsets are in the view: as a regex's would be */
@@ -807,9 +877,92 @@ cm_match_rule(cm_match_t *m, const cm_rule_t *r)
         if (matched) {
             return CM_OK;
         }
+
+        /* a regex of the normalised view: its letters view as well */
+
+        if (r->type != CM_RULE_RE || r->view != CM_VIEW_NORM) {
+            continue;
+        }
+
+        v = cm_field_letters(m, f);
+        if (v == NULL) {
+            if (m->err[0]) {
+                return CM_ERROR;
+            }
+
+            continue;
+        }
+
+        if (cm_confirm(m, r, (uint32_t) -1, f, v, &limited, &matched)
+            != CM_OK)
+        {
+            return CM_ERROR;
+        }
+
+        if (matched) {
+            return CM_OK;
+        }
     }
 
     return CM_OK;
+}
+
+
+/*
+ * The reference's letters view of field f, made once: NULL when no word
+ * of the field holds leetspeak (or, with m->err set, on an error).
+ */
+
+static cm_view_t *
+cm_field_letters(cm_match_t *m, size_t f)
+{
+    int         rc;
+    cm_skel_t   sk;
+    cm_view_t  *norm, *lv;
+
+    lv = &m->views[f * CM_MVIEWS + CM_VIEW_LETTERS];
+
+    if (lv->text) {
+        return lv;
+    }
+
+    if (lv->len == (size_t) -1) {
+        return NULL;
+    }
+
+    norm = cm_field_view(m, f, CM_VIEW_NORM);
+    if (norm == NULL) {
+        return NULL;
+    }
+
+    lv->len = (size_t) -1;
+
+    if (!cm_view_leet(norm)) {
+        return NULL;
+    }
+
+    memset(&sk, 0, sizeof(cm_skel_t));
+
+    rc = cm_view_skel(m->a, norm, CM_SKEL_MERGED, &sk);
+
+    if (rc == CM_OK) {
+        rc = cm_view_letters(m->a, norm, &sk, lv);
+    }
+
+    cm_free_skel(m->a, &sk);
+
+    if (rc == CM_OK) {
+        return lv;
+    }
+
+    memset(lv, 0, sizeof(cm_view_t));
+    lv->len = (size_t) -1;
+
+    if (rc != CM_DECLINED) {
+        snprintf(m->err, m->errlen, "out of memory");
+    }
+
+    return NULL;
 }
 
 
@@ -831,7 +984,9 @@ cm_confirm(cm_match_t *m, const cm_rule_t *r, uint32_t index, size_t f,
     if (index != (uint32_t) -1 && !m->rs->reference
         && cm_pf_is_anchored(m->rs->pf[r->view], index))
     {
-        cm_anchors_find(m, index, f, &lo, &n);
+        /* anchors are kept by field and view: the view's own index */
+
+        cm_anchors_find(m, index, (size_t) (v - m->views), &lo, &n);
 
         if (n == 0) {
             /* none of its anchors in this field: it cannot match here */
@@ -897,7 +1052,7 @@ cm_field_view(cm_match_t *m, size_t f, unsigned view)
     cm_view_t         *v;
     const cm_field_t  *fld;
 
-    v = &m->views[f * CM_NVIEWS + view];
+    v = &m->views[f * CM_MVIEWS + view];
 
     if (v->text) {
         return v;
@@ -1404,7 +1559,7 @@ cm_free_views(cm_match_t *m)
         return;
     }
 
-    for (i = 0; i < m->nfields * CM_NVIEWS; i++) {
+    for (i = 0; i < m->nfields * CM_MVIEWS; i++) {
         if (m->views[i].text) {
             m->a->free(m->a->data, m->views[i].text);
             m->a->free(m->a->data, m->views[i].map);

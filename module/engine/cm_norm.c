@@ -61,6 +61,10 @@ static const cm_confusable_t *cm_confusable(uint32_t c);
 static int cm_digit(uint32_t c);
 static void cm_skel_pieces(cm_skel_t *sk);
 static unsigned cm_skel_aspirated(const cm_skel_t *sk, size_t j);
+static unsigned cm_leet_char(unsigned char c);
+static unsigned cm_ascii_letter(unsigned char c);
+static unsigned cm_letters_run(const cm_view_t *norm, const cm_skel_t *sk,
+    size_t j);
 static size_t cm_skel_drawn_at(const unsigned char *p, size_t len,
     unsigned char *letter);
 
@@ -603,6 +607,181 @@ cm_view_skel(const cm_alloc_t *a, const cm_view_t *view, unsigned opts,
     sk->digits[n] = 0;
 
     cm_skel_pieces(sk);
+
+    return CM_OK;
+}
+
+
+/* a character leetspeak writes letters with */
+
+static unsigned
+cm_leet_char(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || c == '$' || c == '@' || c == '!'
+           || c == '+' || c == '|';
+}
+
+
+static unsigned
+cm_ascii_letter(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+
+unsigned
+cm_view_leet(const cm_view_t *view)
+{
+    size_t                i;
+    unsigned char         c;
+    const unsigned char  *p;
+
+    p = view->text;
+
+    for (i = 0; i < view->len; i++) {
+        c = p[i];
+
+        if (!cm_leet_char(c)) {
+            continue;
+        }
+
+        /* a digit between letters ("g4cor"), a symbol beside one */
+
+        if (c >= '0' && c <= '9') {
+            if (i > 0 && i + 1 < view->len && cm_ascii_letter(p[i - 1])
+                && cm_ascii_letter(p[i + 1]))
+            {
+                return 1;
+            }
+
+            continue;
+        }
+
+        /* before a letter ("$lot", "g@cor"), or after one ("slo+"),
+           but "!" there ends a sentence */
+
+        if ((i + 1 < view->len
+             && (cm_ascii_letter(p[i + 1]) || cm_leet_char(p[i + 1])))
+            || (c != '!' && i > 0 && cm_ascii_letter(p[i - 1])))
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * Whether run j of the skeleton is leetspeak to write as its letter: in
+ * a word (another run beside it with no gap), with a digit or a symbol
+ * among its characters; a run of digits only at the end of a word is a
+ * number ("slot88", "covid19"), a "!" there ends a sentence.
+ */
+
+static unsigned
+cm_letters_run(const cm_view_t *norm, const cm_skel_t *sk, size_t j)
+{
+    size_t    i;
+    unsigned  before, after, other, digits_only;
+
+    before = (j > 0 && sk->gap[j] == 0);
+    after = (j + 1 < sk->len && sk->gap[j + 1] == 0);
+
+    if (!before && !after) {
+        return 0;
+    }
+
+    other = 0;
+    digits_only = 1;
+
+    for (i = sk->off[j]; i < sk->end[j]; i++) {
+        if (norm->text[i] >= 0x80 || cm_ascii_letter(norm->text[i])) {
+            digits_only = 0;
+            continue;
+        }
+
+        other = 1;
+
+        if (norm->text[i] < '0' || norm->text[i] > '9') {
+            digits_only = 0;
+        }
+    }
+
+    if (!other) {
+        return 0;
+    }
+
+    /* "!" ending a word ends a sentence */
+
+    if (!after && norm->text[sk->off[j]] == '!') {
+        return 0;
+    }
+
+    return !digits_only
+           || (after && (sk->flags[j + 1] & (CM_SK_LETTER|CM_SK_SYMBOL)));
+}
+
+
+int
+cm_view_letters(const cm_alloc_t *a, const cm_view_t *norm,
+    const cm_skel_t *sk, cm_view_t *out)
+{
+    size_t         i, j, k;
+    unsigned       subst;
+    unsigned char  letter;
+
+    out->text = a->alloc(a->data, norm->len + 1);
+    out->map = a->alloc(a->data, (norm->len + 1) * sizeof(uint32_t));
+
+    if (out->text == NULL || out->map == NULL) {
+        return CM_ERROR;
+    }
+
+    subst = 0;
+    j = 0;
+    k = 0;
+
+    for (i = 0; i < norm->len; /* void */) {
+
+        while (j < sk->len && sk->end[j] <= i) {
+            j++;
+        }
+
+        if (j < sk->len && sk->off[j] == i && cm_letters_run(norm, sk, j)) {
+            letter = sk->text[j];
+
+            if (letter == '1') {
+                letter = (norm->text[i] == '|') ? 'l' : 'i';
+            }
+
+            out->text[k] = letter;
+            out->map[k++] = norm->map[i];
+            i = sk->end[j];
+            subst = 1;
+            continue;
+        }
+
+        out->text[k] = norm->text[i];
+        out->map[k++] = norm->map[i++];
+    }
+
+    out->text[k] = '\0';
+    out->map[k] = norm->map[norm->len];
+    out->len = k;
+
+    if (!subst) {
+        if (a->free) {
+            a->free(a->data, out->text);
+            a->free(a->data, out->map);
+        }
+
+        out->text = NULL;
+        out->map = NULL;
+        out->len = 0;
+
+        return CM_DECLINED;
+    }
 
     return CM_OK;
 }

@@ -71,6 +71,9 @@ static void test_obfuscation_file(void);
 static void test_memory(void);
 static void test_every_code_point(void);
 static void test_corpus(void);
+static void test_letters(void);
+static void tk_letters_is(const char *in, const char *want,
+    const char *name);
 
 
 static tk_mem_t    tk_mem;
@@ -493,6 +496,7 @@ main(void)
     test_memory();
     test_every_code_point();
     test_corpus();
+    test_letters();
 
     is_int(tk_mem.live, 0, "every block allocated was freed");
 
@@ -1498,4 +1502,99 @@ test_corpus(void)
     ok(lines > 1000, "corpus read");
     is_int(bad, 0, "corpus: every view valid");
     is_int(unstable, 0, "corpus: normalising twice changes nothing");
+}
+
+
+/* the letters view of "in", or "-" where no word holds leetspeak */
+
+static void
+tk_letters_is(const char *in, const char *want, const char *name)
+{
+    int         rc;
+    size_t      len;
+    cm_skel_t   sk;
+    cm_view_t   norm, lv;
+
+    len = strlen(in);
+    memset(&sk, 0, sizeof(cm_skel_t));
+    memset(&lv, 0, sizeof(cm_view_t));
+
+    rc = cm_view_norm(&tk_tracked, (const unsigned char *) in, len, &norm);
+
+    if (rc == CM_OK) {
+        rc = cm_view_skel(&tk_tracked, &norm, CM_SKEL_MERGED, &sk);
+    }
+
+    if (rc == CM_OK) {
+        rc = cm_view_letters(&tk_tracked, &norm, &sk, &lv);
+    }
+
+    if (strcmp(want, "-") == 0) {
+        ok(rc == CM_DECLINED && lv.text == NULL, name);
+
+        if (rc == CM_OK) {
+            printf("#   got: '%.*s'\n", (int) lv.len, lv.text);
+        }
+
+    } else {
+        ok(rc == CM_OK && tk_view_valid(&lv, len)
+           && lv.len == strlen(want) && memcmp(lv.text, want, lv.len) == 0,
+           name);
+
+        if (rc == CM_OK && (lv.len != strlen(want)
+                            || memcmp(lv.text, want, lv.len) != 0))
+        {
+            printf("#   got: '%.*s'\n#   expected: '%s'\n", (int) lv.len,
+                   lv.text, want);
+        }
+    }
+
+    if (rc == CM_OK) {
+        tk_free(&tk_mem, lv.text);
+        tk_free(&tk_mem, lv.map);
+    }
+
+    tk_free(&tk_mem, sk.text);
+    tk_free(&tk_mem, sk.off);
+    tk_free(&tk_mem, sk.end);
+    tk_free(&tk_mem, sk.gap);
+    tk_free(&tk_mem, sk.flags);
+    tk_free(&tk_mem, sk.units);
+    tk_free(&tk_mem, sk.digits);
+    tk_free(&tk_mem, sk.mtext);
+    tk_free(&tk_mem, sk.mfirst);
+    tk_free(&tk_mem, norm.text);
+    tk_free(&tk_mem, norm.map);
+}
+
+
+static void
+test_letters(void)
+{
+    cm_view_t  v;
+
+    v.text = (unsigned char *) "jua| $@bu";
+    v.len = 9;
+    ok(cm_view_leet(&v), "leet: a symbol beside letters");
+
+    v.text = (unsigned char *) "seru sekali! covid19, slot88 dan 5g";
+    v.len = strlen((char *) v.text);
+    ok(!cm_view_leet(&v), "leet: not '!' after a word, nor numbers");
+
+    v.text = (unsigned char *) "g4cor";
+    v.len = 5;
+    ok(cm_view_leet(&v), "leet: a digit between letters");
+
+    tk_letters_is("jua| $@bu murah", "jual sabu murah",
+                  "letters: symbols as their letters, '|' as l");
+    tk_letters_is("jud1 0nl1ne", "jud1 online",
+                  "letters: digits as letters, '1' as i, but at the end");
+    tk_letters_is("pr0bet855 doang", "probet855 doang",
+                  "letters: a number at a word's end stays");
+    tk_letters_is("t@|\\|p@ p0t0|\\|9@|\\|", "tanpa potongan",
+                  "letters: drawn letters as one letter");
+    tk_letters_is("d3p0$!t sekarang!", "deposit sekarang!",
+                  "letters: '!' ending a sentence stays");
+    tk_letters_is("WA: 0812-3456 ok", "-",
+                  "letters: no word with leetspeak");
 }

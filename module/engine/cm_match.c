@@ -598,17 +598,19 @@ cm_match_field(cm_match_t *m, size_t f, unsigned v)
 
 /*
  * The regexes of the normalised view in its letters view too, where the
- * field's words hold leetspeak; their matches there are the rules' hits
- * like any, mapped back to the original.  The rules that always run have
- * run on the normalised view already.
+ * field's words hold leetspeak (those that always run as well); their
+ * matches there are the rules' hits like any, mapped back to the
+ * original.
  */
 
 static int
 cm_match_letters(cm_match_t *m, size_t f, const cm_view_t *view,
     const cm_skel_t *sk)
 {
-    int         rc;
-    cm_view_t  *lv;
+    int              rc;
+    size_t           i, n;
+    cm_view_t       *lv;
+    const uint32_t  *always;
 
     lv = &m->views[f * CM_MVIEWS + CM_VIEW_LETTERS];
 
@@ -631,6 +633,15 @@ cm_match_letters(cm_match_t *m, size_t f, const cm_view_t *view,
 
     if (rc != 0) {
         return CM_ERROR;
+    }
+
+    always = cm_pf_always(m->rs->pf[CM_VIEW_NORM]);
+    n = cm_pf_nalways(m->rs->pf[CM_VIEW_NORM]);
+
+    for (i = 0; i < n; i++) {
+        if (cm_match_candidate(m, always[i]) != 0) {
+            return CM_ERROR;
+        }
     }
 
     return CM_OK;

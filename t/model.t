@@ -4,8 +4,10 @@
 # (t/model/train.tsv), the same bytes twice; nginx reloaded with a
 # "model" line holds a comment its rules pass, shows the model's id like
 # a rule's (header, log line, counters); a damaged model file fails the
-# reload with FILE:LINE and the old rules keep serving; comment-check
-# lists it and explains it; the shipped model loads.
+# reload with FILE:LINE and the old rules keep serving, as a model of an
+# older version does; comment-check lists it and explains it; the
+# shipped model loads, and repeating a word, a phrase or a character
+# moves it no further than saying it twice.
 
 use strict;
 use warnings;
@@ -46,7 +48,7 @@ like($out, qr/the engine reads it back within/, 'train: checked back');
 
 `$bin train --out $dir/b.model $top/t/model/train.tsv`;
 my $a = slurp("$dir/a.model");
-ok(defined $a && $a =~ /^cm-model 1\n/, 'a model file');
+ok(defined $a && $a =~ /^cm-model 2\n/, 'a model file');
 is($a, slurp("$dir/b.model"), 'the same data, the same bytes');
 
 $out = `$bin train --out $dir/c.model $dir/nothing.tsv 2>&1`;
@@ -147,12 +149,20 @@ like($t->error_log_since($mark),
 is(post($spam)->{h}{'x-backend-moderation'}, 'hold',
    'failed reload: the old model still holds');
 
-$t->write_file('site.model', "cm-model 1\nbits 99\n");
+$t->write_file('site.model', "cm-model 2\nbits 99\n");
 $mark = $t->log_mark;
 is($t->reload, 0, 'reload with a bad header fails');
 like($t->error_log_since($mark),
      qr/\[emerg\].*\Q$model\E:2: bits must be 8 to 24/,
      'the error names FILE:LINE');
+
+(my $old = $a) =~ s/^cm-model 2\n/cm-model 1\n/;
+$t->write_file('site.model', $old);
+$mark = $t->log_mark;
+is($t->reload, 0, 'reload with a model of version 1 fails');
+like($t->error_log_since($mark),
+     qr/\[emerg\].*\Q$model\E:1: model version 1, this engine reads version 2: train it again/,
+     'the error names FILE:LINE and says to train it again');
 
 unlink $model;
 $mark = $t->log_mark;
@@ -200,6 +210,56 @@ SKIP: {
 
     $out = `$bin -r $top/rules/main.rules 'Check out my channel and subscribe, thanks!'`;
     like($out, qr/^rule 5001 /m, 'the shipped model flags channel spam');
+}
+
+
+# repetition and the shipped model: each bucket counts once in a field,
+# so a run, a repeated word or a repeated phrase weighs as it would twice
+
+my $shipped_rules = "$dir/shipped-model.rules";
+
+# the model's probability for a comment, from --explain
+sub model_p {
+    my ($text) = @_;
+    my $file = "$dir/comment.txt";
+    open my $fh, '>', $file or die;
+    print $fh $text;
+    close $fh;
+    my $out = `$bin -r $shipped_rules --explain < $file`;
+    return $out =~ /^model 5001: p=([\d.]+)/m ? $1 : undef;
+}
+
+# whether the model flags it
+sub model_hit {
+    my ($text) = @_;
+    model_p($text);
+    return `$bin -r $shipped_rules < $dir/comment.txt` =~ /^rule 5001 /m;
+}
+
+SKIP: {
+    skip 'no shipped model', 9 unless -e $shipped;
+
+    open my $fh, '>', $shipped_rules or die;
+    print $fh "model 5001 5 $shipped\n";
+    close $fh;
+
+    for my $c ('1', '7', '$', '@') {
+        ok(!model_hit($c x 65536), "64 KB of '$c': not flagged");
+    }
+
+    is(model_p('slot ' x 5000), model_p('slot slot'),
+       "'slot ' x 5000: p as of 'slot slot'");
+
+    my $spam = 'Situs slot gacor hari ini, depo 10rb wd berapapun dibayar, '
+             . 'daftar sekarang link di bio';
+    my $ham = ' Semoga sehat selalu pak';
+
+    ok(model_hit($spam . $ham), 'spam + a ham phrase: flagged');
+    ok(model_hit($spam . $ham x 200), 'spam + the ham phrase x 200: flagged');
+    is(model_p($spam . $ham x 200), model_p($spam . $ham x 2),
+       'spam + the ham phrase x 200: p as with it twice');
+    is(model_p($ham . ' slot gacor' x 500), model_p($ham . ' slot gacor' x 2),
+       'ham + a spam phrase x 500: p as with it twice');
 }
 
 done_testing;

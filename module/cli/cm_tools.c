@@ -174,6 +174,7 @@ void
 cm_print_model(cm_ruleset_t *rs, cm_hit_t *h, const unsigned char *text,
     size_t len)
 {
+    void              *state;
     size_t             i, n;
     double             th;
     cm_view_t          v;
@@ -192,13 +193,22 @@ cm_print_model(cm_ruleset_t *rs, cm_hit_t *h, const unsigned char *text,
 
     m = cm_ruleset_rule_model(rs, i, &th);
 
-    if (m == NULL || cm_view_norm(&cm_alloc_malloc, text, len, &v) != CM_OK)
-    {
+    if (m == NULL) {
         return;
     }
 
-    printf("p=%.3f >= %.3f  ", cm_model_predict(m, &v), th);
+    state = calloc(1, cm_model_state_size(m));
 
+    if (state == NULL
+        || cm_view_norm(&cm_alloc_malloc, text, len, &v) != CM_OK)
+    {
+        free(state);
+        return;
+    }
+
+    printf("p=%.3f >= %.3f  ", cm_model_predict(m, state, &v), th);
+
+    free(state);
     free(v.text);
     free(v.map);
 }

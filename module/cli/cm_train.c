@@ -8,10 +8,11 @@
  * abuse; spam and abuse are what the model flags.  The features are the
  * engine's (cm_model_features over cm_view_norm), so the model scores in
  * nginx exactly what it learnt from.  LIBLINEAR fits an L2-regularised
- * logistic regression on their TF-IDF vectors (each bucket's count times
- * its idf, over the square root of the comment's count of features, as
- * cm_model_predict scales them), and the file keeps each weight times
- * its idf, which is all scoring needs.  k-fold cross-validation
+ * logistic regression on their TF-IDF vectors: each bucket the comment
+ * has, once however often, weighs its idf over cm_model_norm of the
+ * comment's count of buckets, as cm_model_predict scales them; the file
+ * keeps each weight times its idf, which is all scoring needs.  k-fold
+ * cross-validation
  * gives every comment a probability from a model that did not see it,
  * and the threshold is the lowest at which at most RATE of that ham is
  * flagged.  The final model, fitted on everything, is written with that
@@ -68,13 +69,7 @@ typedef struct {
 } cm_train_opts_t;
 
 
-typedef struct {
-    uint32_t              bucket;
-    uint32_t              tf;
-} cm_feat_t;
-
-
-/* one comment: its text, label, file and fold, and its features */
+/* one comment: its text, label, file and fold, and its buckets */
 
 typedef struct {
     unsigned char        *text;
@@ -93,7 +88,7 @@ typedef struct {
     cm_doc_t             *docs;
     size_t                ndocs;
     size_t                docs_alloc;
-    cm_feat_t            *feats;     /* each comment's, by bucket */
+    uint32_t             *feats;     /* each comment's buckets, in order */
     size_t                nfeat;
     size_t                feat_alloc;
     size_t                nlabel[CM_NLABELS];
@@ -116,12 +111,11 @@ static int cm_train_add(cm_train_t *t, unsigned label, unsigned file,
     const char *text, size_t len);
 static int cm_train_occ(void *ctx, uint32_t bucket, unsigned kind,
     size_t start, size_t end);
-static int cm_train_feature(cm_train_t *t, uint32_t bucket, unsigned tf);
+static int cm_train_feature(cm_train_t *t, uint32_t bucket);
 static int cm_train_bucket_cmp(const void *a, const void *b);
 static void cm_train_folds(cm_train_t *t);
 static int cm_train_fit(cm_train_t *t, unsigned fold);
 static double cm_train_score(cm_train_t *t, const cm_doc_t *d);
-static size_t cm_train_count(cm_train_t *t, const cm_doc_t *d);
 static double cm_train_threshold(cm_train_t *t);
 static double cm_train_ham_threshold(cm_train_t *t, size_t file,
     double *ham);
@@ -536,7 +530,7 @@ cm_train_add(cm_train_t *t, unsigned label, unsigned file, const char *text,
         return -1;
     }
 
-    /* the buckets with their counts, in order: LIBLINEAR wants it so */
+    /* each bucket once, in order: LIBLINEAR wants it so */
 
     qsort(t->occ, t->nocc, sizeof(uint32_t), cm_train_bucket_cmp);
 
@@ -545,7 +539,7 @@ cm_train_add(cm_train_t *t, unsigned label, unsigned file, const char *text,
             /* void */
         }
 
-        if (cm_train_feature(t, t->occ[i], (unsigned) (j - i)) != 0) {
+        if (cm_train_feature(t, t->occ[i]) != 0) {
             return -1;
         }
     }
@@ -583,15 +577,15 @@ cm_train_occ(void *ctx, uint32_t bucket, unsigned kind, size_t start,
 
 
 static int
-cm_train_feature(cm_train_t *t, uint32_t bucket, unsigned tf)
+cm_train_feature(cm_train_t *t, uint32_t bucket)
 {
-    size_t      n;
-    cm_feat_t  *feats;
+    size_t     n;
+    uint32_t  *feats;
 
     if (t->nfeat == t->feat_alloc) {
         n = t->feat_alloc ? t->feat_alloc * 2 : 65536;
 
-        feats = realloc(t->feats, n * sizeof(cm_feat_t));
+        feats = realloc(t->feats, n * sizeof(uint32_t));
         if (feats == NULL) {
             return -1;
         }
@@ -600,9 +594,7 @@ cm_train_feature(cm_train_t *t, uint32_t bucket, unsigned tf)
         t->feat_alloc = n;
     }
 
-    t->feats[t->nfeat].bucket = bucket;
-    t->feats[t->nfeat].tf = tf;
-    t->nfeat++;
+    t->feats[t->nfeat++] = bucket;
 
     return 0;
 }
@@ -637,8 +629,9 @@ cm_train_folds(cm_train_t *t)
 
 /*
  * One logistic regression on every comment outside "fold" (all of them
- * for (unsigned) -1): idf from those comments, TF-IDF vectors of unit
- * length, a constant 1 for the bias.  Leaves t->idf, t->w, t->bias.
+ * for (unsigned) -1): idf from those comments, each comment's buckets
+ * weighing their idf over cm_model_norm of their count, a constant 1
+ * for the bias.  Leaves t->idf, t->w, t->bias.
  */
 
 static int
@@ -648,7 +641,7 @@ cm_train_fit(cm_train_t *t, unsigned fold)
     size_t                 i, j, k, nb, n, nnodes;
     double                 norm, sign, *y;
     cm_doc_t              *d;
-    cm_feat_t             *f;
+    uint32_t              *f;
     const char            *msg;
     struct model          *model;
     struct problem         prob;
@@ -673,7 +666,7 @@ cm_train_fit(cm_train_t *t, unsigned fold)
         nnodes += d->nfeat + 2;
 
         for (j = 0; j < d->nfeat; j++) {
-            t->df[t->feats[d->feat + j].bucket]++;
+            t->df[t->feats[d->feat + j]]++;
         }
     }
 
@@ -710,11 +703,11 @@ cm_train_fit(cm_train_t *t, unsigned fold)
         k++;
 
         f = t->feats + d->feat;
-        norm = sqrt((double) cm_train_count(t, d));
+        norm = cm_model_norm(d->nfeat);
 
         for (j = 0; j < d->nfeat; j++) {
-            node->index = (int) f[j].bucket + 1;
-            node->value = f[j].tf * t->idf[f[j].bucket] / norm;
+            node->index = (int) f[j] + 1;
+            node->value = t->idf[f[j]] / norm;
             node++;
         }
 
@@ -784,39 +777,22 @@ done:
 static double
 cm_train_score(cm_train_t *t, const cm_doc_t *d)
 {
-    size_t            j;
-    double            dot;
-    const cm_feat_t  *f;
+    size_t           j;
+    double           dot;
+    const uint32_t  *f;
 
     f = t->feats + d->feat;
     dot = 0;
 
     for (j = 0; j < d->nfeat; j++) {
-        dot += f[j].tf * t->w[f[j].bucket];
+        dot += t->w[f[j]];
     }
 
     if (d->nfeat == 0) {
         return -INFINITY;
     }
 
-    return t->bias + dot / sqrt((double) cm_train_count(t, d));
-}
-
-
-/* the comment's features, repeats included */
-
-static size_t
-cm_train_count(cm_train_t *t, const cm_doc_t *d)
-{
-    size_t  j, n;
-
-    n = 0;
-
-    for (j = 0; j < d->nfeat; j++) {
-        n += t->feats[d->feat + j].tf;
-    }
-
-    return n;
+    return t->bias + dot / cm_model_norm(d->nfeat);
 }
 
 
@@ -1074,6 +1050,7 @@ cm_train_check(cm_train_t *t, double threshold)
 {
     int               rc;
     char              err[CM_ERRLEN];
+    void             *state;
     size_t            i, n[CM_NLABELS], flagged[CM_NLABELS];
     double            p, q, diff;
     cm_view_t         v;
@@ -1088,6 +1065,13 @@ cm_train_check(cm_train_t *t, double threshold)
 
     cm_model_info(m, &info);
 
+    state = calloc(1, cm_model_state_size(m));
+    if (state == NULL) {
+        cm_model_free(&cm_alloc_malloc, m);
+        fprintf(stderr, "comment-check train: out of memory\n");
+        return -1;
+    }
+
     memset(n, 0, sizeof(n));
     memset(flagged, 0, sizeof(flagged));
     diff = 0;
@@ -1099,7 +1083,7 @@ cm_train_check(cm_train_t *t, double threshold)
             break;
         }
 
-        p = cm_model_predict(m, &v);
+        p = cm_model_predict(m, state, &v);
 
         free(v.text);
         free(v.map);
@@ -1117,6 +1101,7 @@ cm_train_check(cm_train_t *t, double threshold)
     }
 
     cm_model_free(&cm_alloc_malloc, m);
+    free(state);
 
     if (rc != 0) {
         fprintf(stderr, "comment-check train: out of memory\n");

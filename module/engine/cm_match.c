@@ -22,7 +22,8 @@
  * compare with.
  *
  * Models (cm_model.c) come last, both ways: each scores the normalised
- * view of the fields it applies to, and its hit follows the rules'.
+ * view of the fields it applies to, with the set of its buckets in the
+ * scratch, and its hit follows the rules'.
  */
 
 
@@ -63,7 +64,10 @@ struct cm_scratch_s {
     pcre2_match_data       *md;
     uint32_t                match_limit;
 
-    /* zeroed counters for the automata, left zeroed after each scan */
+    /*
+     * zeroed counters for the automata and bits for the models, left
+     * zeroed after each scan
+     */
     unsigned char          *state;
     size_t                  state_size;
 };
@@ -162,6 +166,7 @@ static int cm_match_letters(cm_match_t *m, size_t f, const cm_view_t *view,
     const cm_skel_t *sk);
 static cm_view_t *cm_field_letters(cm_match_t *m, size_t f);
 static int cm_scratch_state(cm_match_t *m);
+static size_t cm_scratch_layout(const cm_ruleset_t *rs, size_t *model);
 static void cm_free_views(cm_match_t *m);
 static void cm_free_skel(const cm_alloc_t *a, cm_skel_t *sk);
 
@@ -285,6 +290,11 @@ cm_match(const cm_ruleset_t *rs, cm_scratch_t *s, const cm_alloc_t *a,
     }
 
     nfields = m.nfields;
+
+    if (cm_scratch_state(&m) != CM_OK) {
+        cm_free_reversed(&m);
+        return CM_ERROR;
+    }
 
     if (nfields) {
         m.views = a->alloc(a->data, nfields * CM_MVIEWS * sizeof(cm_view_t));
@@ -481,10 +491,6 @@ cm_match_fields(cm_match_t *m)
     int       rc;
     size_t    f;
     unsigned  v;
-
-    if (cm_scratch_state(m) != CM_OK) {
-        return CM_ERROR;
-    }
 
     for (f = 0; f < m->nfields; f++) {
         for (v = 0; v < CM_NVIEWS; v++) {
@@ -1448,10 +1454,12 @@ cm_match_against(cm_match_t *m)
 static int
 cm_match_models(cm_match_t *m)
 {
-    size_t            i, f;
+    size_t            i, f, off;
     double            p;
     cm_view_t        *v;
     const cm_rule_t  *r;
+
+    (void) cm_scratch_layout(m->rs, &off);
 
     for (i = 0; i < m->rs->nmodels; i++) {
         r = &m->rs->rules[m->rs->models[i]];
@@ -1468,7 +1476,7 @@ cm_match_models(cm_match_t *m)
                 return CM_ERROR;
             }
 
-            p = cm_model_predict(r->model, v);
+            p = cm_model_predict(r->model, m->s->state + off, v);
 
             if (p >= r->threshold) {
                 if (cm_add_hit(m, r, f, v, 0, v->len, 1) != CM_OK) {
@@ -1508,35 +1516,20 @@ cm_add_limited(cm_match_t *m, const cm_rule_t *r)
 
 
 /*
- * The automata's counters: the largest prefilter's, then the largest
- * word lists', zeroed; grown when a larger rule set comes along.
+ * The automata's counters and the models' bits, zeroed; grown when a
+ * larger rule set comes along.
  */
 
 static int
 cm_scratch_state(cm_match_t *m)
 {
-    size_t           need, pf, words;
-    unsigned         v;
+    size_t           need, off;
     cm_scratch_t    *s;
     unsigned char   *state;
 
     s = m->s;
-    pf = 0;
-    words = 0;
 
-    for (v = 0; v < CM_NVIEWS; v++) {
-        if (m->rs->pf_state[v] > pf) {
-            pf = m->rs->pf_state[v];
-        }
-
-        if (m->rs->words_state[v] > words) {
-            words = m->rs->words_state[v];
-        }
-    }
-
-    /* word lists' state starts at pf_state[v]: room for the largest */
-
-    need = pf + words + 16;
+    need = cm_scratch_layout(m->rs, &off);
 
     if (need <= s->state_size) {
         return CM_OK;
@@ -1558,6 +1551,39 @@ cm_scratch_state(cm_match_t *m)
     s->state_size = need;
 
     return CM_OK;
+}
+
+
+/*
+ * The state's bytes: the largest prefilter's counters, then the largest
+ * word lists', then, at *model (16-byte aligned), the largest model's
+ * bits.
+ */
+
+static size_t
+cm_scratch_layout(const cm_ruleset_t *rs, size_t *model)
+{
+    size_t    pf, words;
+    unsigned  v;
+
+    pf = 0;
+    words = 0;
+
+    for (v = 0; v < CM_NVIEWS; v++) {
+        if (rs->pf_state[v] > pf) {
+            pf = rs->pf_state[v];
+        }
+
+        if (rs->words_state[v] > words) {
+            words = rs->words_state[v];
+        }
+    }
+
+    /* word lists' state starts at pf_state[v]: room for the largest */
+
+    *model = (pf + words + 16 + 15) & ~(size_t) 15;
+
+    return *model + rs->model_state;
 }
 
 

@@ -7,16 +7,18 @@
  * A model owns nothing but its own memory (from the caller's
  * allocator): a table of 2^bits weights of 16 bits, read-only once
  * loaded.  Scoring a field is one pass over its normalised view that
- * hashes each feature and adds its bucket's weight, in integers: no
- * memory, no scratch, a few nanoseconds a feature.  The walk that finds
- * the features is one inline function, expanded both into that pass and
- * into cm_model_features, which comment-check train counts with: what
- * the model learns from and what it scores are the same features by
- * construction.
+ * hashes each feature and, the first time its bucket comes up in the
+ * field, adds the bucket's weight, in integers: the buckets seen are
+ * bits in the caller's scratch, cleared afterwards through a list of
+ * the 64-bit words that were set; no memory, a few nanoseconds a
+ * feature.  The walk that finds the features is one inline function,
+ * expanded both into that pass and into cm_model_features, which
+ * comment-check train counts with: what the model learns from and what
+ * it scores are the same features by construction.
  *
  * The file: a text header, then the weights as bytes.
  *
- *   cm-model 1
+ *   cm-model 2
  *   # any comment
  *   features char2-5 word1-2
  *   bits 18
@@ -69,6 +71,9 @@
 
 #define cm_model_space(c)     ((c) == ' ' || ((c) >= '\t' && (c) <= '\r'))
 
+/* the 64-bit words of a bit a bucket */
+#define cm_model_nseen(bits)  (((size_t) 1 << (bits)) / 64)
+
 #define CM_HDR_FEATURES       0x01
 #define CM_HDR_BITS           0x02
 #define CM_HDR_BIAS           0x04
@@ -87,10 +92,13 @@ struct cm_model_s {
 };
 
 
-/* cm_model_predict's sums */
+/* cm_model_predict's sums over the buckets of a field */
 
 typedef struct {
     const int16_t        *w;
+    uint64_t             *seen;      /* a bit a bucket */
+    uint32_t             *set;       /* the words of seen made non-zero */
+    size_t                nset;
     int64_t               dot;       /* in weight steps */
     size_t                n;
 } cm_model_sum_t;
@@ -107,7 +115,8 @@ typedef struct {
 
 typedef struct {
     const cm_alloc_t     *a;
-    cm_model_occ_t       *occ;
+    uint64_t             *seen;      /* a bit a bucket */
+    cm_model_occ_t       *occ;       /* the first of each bucket */
     size_t                n;
     size_t                nalloc;
 } cm_model_occs_t;
@@ -129,6 +138,7 @@ static size_t cm_model_char(const unsigned char *p, size_t len,
     uint32_t *code, unsigned *word);
 static inline int cm_model_add(void *ctx, uint32_t bucket, unsigned kind,
     size_t start, size_t end) __attribute__((always_inline));
+static void cm_model_clear(cm_model_sum_t *s);
 static int cm_model_collect(void *ctx, uint32_t bucket, unsigned kind,
     size_t start, size_t end);
 static double cm_model_sigmoid(double z);
@@ -335,35 +345,84 @@ cm_model_char(const unsigned char *p, size_t len, uint32_t *code,
 /* scoring */
 
 double
-cm_model_predict(const cm_model_t *m, const cm_view_t *view)
+cm_model_norm(size_t n)
+{
+    return sqrt((double) (n < CM_MODEL_NORM_MIN ? CM_MODEL_NORM_MIN : n));
+}
+
+
+size_t
+cm_model_state_size(const cm_model_t *m)
+{
+    return cm_model_nseen(m->bits) * (sizeof(uint64_t) + sizeof(uint32_t));
+}
+
+
+double
+cm_model_predict(const cm_model_t *m, void *state, const cm_view_t *view)
 {
     cm_model_sum_t  s;
 
     s.w = m->w;
+    s.seen = state;
+    s.set = (uint32_t *) (s.seen + cm_model_nseen(m->bits));
+    s.nset = 0;
     s.dot = 0;
     s.n = 0;
 
     (void) cm_model_walk(view->text, view->len, 32 - m->bits, cm_model_add,
                          &s);
 
+    cm_model_clear(&s);
+
     if (s.n == 0) {
         return 0;
     }
 
-    return cm_model_sigmoid(m->bias + s.dot * m->scale / sqrt((double) s.n));
+    return cm_model_sigmoid(m->bias + s.dot * m->scale / cm_model_norm(s.n));
 }
 
+
+/* a bucket's weight, the first time it comes up */
 
 static inline int
 cm_model_add(void *ctx, uint32_t bucket, unsigned kind, size_t start,
     size_t end)
 {
+    uint64_t         bit, *word;
     cm_model_sum_t  *s = ctx;
+
+    word = &s->seen[bucket >> 6];
+    bit = (uint64_t) 1 << (bucket & 63);
+
+    if (*word & bit) {
+        return 0;
+    }
+
+    if (*word == 0) {
+        s->set[s->nset++] = bucket >> 6;
+    }
+
+    *word |= bit;
 
     s->dot += s->w[bucket];
     s->n++;
 
     return 0;
+}
+
+
+/* the words the field set, each listed once: zero again, list too */
+
+static void
+cm_model_clear(cm_model_sum_t *s)
+{
+    size_t  i;
+
+    for (i = 0; i < s->nset; i++) {
+        s->seen[s->set[i]] = 0;
+        s->set[i] = 0;
+    }
 }
 
 
@@ -378,18 +437,20 @@ cm_model_sigmoid(double z)
 }
 
 
-/* the shares of bias + w . x, one occurrence at a time */
+/* the shares of bias + w . x, one bucket at a time */
 
 int
 cm_model_explain(const cm_model_t *m, const cm_alloc_t *a,
     const cm_view_t *view, cm_model_explain_pt fn, void *ctx, double *p)
 {
     int              rc;
-    size_t           i;
+    size_t           i, size;
     double           norm;
     int64_t          dot;
     cm_model_occ_t  *occ;
     cm_model_occs_t  o;
+
+    size = cm_model_nseen(m->bits) * sizeof(uint64_t);
 
     o.a = a;
     o.occ = NULL;
@@ -398,6 +459,13 @@ cm_model_explain(const cm_model_t *m, const cm_alloc_t *a,
 
     *p = 0;
     rc = CM_OK;
+
+    o.seen = a->alloc(a->data, size);
+    if (o.seen == NULL) {
+        return CM_ERROR;
+    }
+
+    memset(o.seen, 0, size);
 
     if (cm_model_features(view, m->bits, cm_model_collect, &o) != CM_OK) {
         rc = CM_ERROR;
@@ -408,7 +476,7 @@ cm_model_explain(const cm_model_t *m, const cm_alloc_t *a,
         goto done;
     }
 
-    norm = sqrt((double) o.n);
+    norm = cm_model_norm(o.n);
     dot = 0;
 
     for (i = 0; i < o.n; i++) {
@@ -427,20 +495,35 @@ cm_model_explain(const cm_model_t *m, const cm_alloc_t *a,
 
 done:
 
-    if (a->free && o.occ) {
-        a->free(a->data, o.occ);
+    if (a->free) {
+        if (o.occ) {
+            a->free(a->data, o.occ);
+        }
+
+        a->free(a->data, o.seen);
     }
 
     return rc;
 }
 
 
+/* the first occurrence of each bucket */
+
 static int
 cm_model_collect(void *ctx, uint32_t bucket, unsigned kind, size_t start,
     size_t end)
 {
+    uint64_t          bit;
     cm_model_occs_t  *o = ctx;
     cm_model_occ_t   *occ;
+
+    bit = (uint64_t) 1 << (bucket & 63);
+
+    if (o->seen[bucket >> 6] & bit) {
+        return 0;
+    }
+
+    o->seen[bucket >> 6] |= bit;
 
     occ = cm_grow(o->a, o->occ, o->n, &o->nalloc, sizeof(cm_model_occ_t));
     if (occ == NULL) {

@@ -6,18 +6,22 @@
  * Features: character 2- to 5-grams inside each space-separated token,
  * padded with a space at both ends (" slot "), and words (runs of
  * letters, marks and digits) alone and in pairs.  Each occurrence is
- * hashed into one of 2^bits buckets.  The probability is
+ * hashed into one of 2^bits buckets, and a bucket counts once in a
+ * field however often its features occur: repeating a word, a phrase
+ * or a character adds nothing after its first time.  The probability is
  *
- *   1 / (1 + exp(-(bias + sum of w[bucket] over the occurrences / sqrt(n))))
+ *   1 / (1 + exp(-(bias + sum of w[bucket] over the buckets / norm(n))))
  *
- * for n occurrences: a dot product with the counts of the buckets,
- * scaled by the field's length.  comment-check train fits it on TF-IDF
- * vectors (count x idf / sqrt(n)) and stores w x idf as w, so scoring
- * needs neither idf nor counting.
+ * for n buckets, norm(n) = sqrt(max(n, CM_MODEL_NORM_MIN)): a dot
+ * product with the field's set of buckets, scaled by its size, and a
+ * field of few buckets (a word or two, a run of one character) weighs
+ * as one of CM_MODEL_NORM_MIN, too little to decide on alone.
+ * comment-check train fits it on TF-IDF vectors of that set
+ * (idf / norm(n)) and stores w x idf as w, so scoring needs no idf.
  *
  * The same walk finds the features for training and for scoring, so the
  * two cannot drift apart.  Plain C, no nginx headers; memory from the
- * caller's cm_alloc_t.
+ * caller's cm_alloc_t, and the set of buckets in the caller's scratch.
  */
 
 
@@ -28,9 +32,12 @@
 #include "cm_engine.h"
 
 
-#define CM_MODEL_VERSION     1
+#define CM_MODEL_VERSION     2
 #define CM_MODEL_BITS_MIN    8
 #define CM_MODEL_BITS_MAX    24
+
+/* fewer buckets in a field weigh as this many: see norm(n) above */
+#define CM_MODEL_NORM_MIN    128
 
 /* kinds of feature */
 #define CM_MODEL_CHAR        0
@@ -42,16 +49,19 @@ typedef struct cm_model_s  cm_model_t;
 
 
 /*
- * Every occurrence of a feature in a normalised view: its bucket, its
- * kind and the bytes of the view it covers (the padding spaces of a
- * token's first and last n-grams are not in the view).  A non-zero
- * return stops the walk: CM_ERROR.
+ * Every occurrence of a feature in a normalised view, repeats included:
+ * its bucket, its kind and the bytes of the view it covers (the padding
+ * spaces of a token's first and last n-grams are not in the view).  A
+ * non-zero return stops the walk: CM_ERROR.
  */
 typedef int (*cm_model_feature_pt)(void *ctx, uint32_t bucket, unsigned kind,
     size_t start, size_t end);
 
 int cm_model_features(const cm_view_t *view, unsigned bits,
     cm_model_feature_pt fn, void *ctx);
+
+/* what the dot product of a field of n buckets is divided by */
+double cm_model_norm(size_t n);
 
 
 /*
@@ -97,16 +107,26 @@ void cm_model_info(const cm_model_t *m, cm_model_info_t *info);
 double cm_model_weight(const cm_model_t *m, uint32_t bucket);
 
 /*
- * The probability for one normalised view, in one pass: no memory, no
- * scratch.  A view with no feature gets 0.
+ * Scratch bytes cm_model_predict needs, 8-byte aligned and zeroed once:
+ * a bit for each bucket, and room to list the 64-bit words of them it
+ * sets, to clear only those; it leaves them zeroed.  48 KB for 2^18
+ * buckets.
  */
-double cm_model_predict(const cm_model_t *m, const cm_view_t *view);
+size_t cm_model_state_size(const cm_model_t *m);
 
 /*
- * What each occurrence of a feature added to bias + w . x, for
- * comment-check --explain: called in the order of cm_model_features,
- * with its bucket, kind and bytes.  Memory from "a".  Returns CM_OK with
- * the probability in *p, or CM_ERROR (no memory).
+ * The probability for one normalised view, in one pass: no memory, the
+ * set of buckets in "state".  A view with no feature gets 0.
+ */
+double cm_model_predict(const cm_model_t *m, void *state,
+    const cm_view_t *view);
+
+/*
+ * What each bucket added to bias + w . x, for comment-check --explain:
+ * called with the first occurrence of each, in the order of
+ * cm_model_features, with its bucket, kind and bytes (the repeats add
+ * nothing).  Memory from "a".  Returns CM_OK with the probability in
+ * *p, or CM_ERROR (no memory).
  */
 typedef int (*cm_model_explain_pt)(void *ctx, uint32_t bucket,
     unsigned kind, size_t start, size_t end, double share);

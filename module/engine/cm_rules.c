@@ -1513,6 +1513,10 @@ cm_load_model(cm_line_t *ln, cm_rule_t *r, cm_str_t *name)
         r->threshold = info.threshold;
     }
 
+    if (cm_model_state_size(r->model) > rs->model_state) {
+        rs->model_state = cm_model_state_size(r->model);
+    }
+
     if (rs->nmodels) {
         memcpy(models, rs->models, rs->nmodels * sizeof(uint32_t));
     }

@@ -105,9 +105,10 @@ struct cm_ruleset_s {
     size_t                  pf_state[CM_NVIEWS];
     size_t                  words_state[CM_NVIEWS];
 
-    /* the "model" rules, by index */
+    /* the "model" rules, by index, and the scratch the largest needs */
     uint32_t               *models;
     size_t                  nmodels;
+    size_t                  model_state;
 };
 
 

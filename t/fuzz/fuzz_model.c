@@ -8,7 +8,8 @@
  * The input is read twice: as a model file, which cm_model_load must
  * refuse or load without leaving a block behind; and as a comment, whose
  * features must lie in the view and in 2^bits buckets, whose probability
- * must be in [0, 1] and equal the sum cm_model_explain reports.
+ * must be in [0, 1] and equal the sum cm_model_explain reports, with the
+ * scratch left zeroed.
  */
 
 
@@ -43,6 +44,7 @@ static int fz_feature(void *ctx, uint32_t bucket, unsigned kind,
     size_t start, size_t end);
 static int fz_share(void *ctx, uint32_t bucket, unsigned kind, size_t start,
     size_t end, double share);
+static void *fz_state(const cm_model_t *m);
 static void *fz_alloc(void *data, size_t size);
 static void fz_free(void *data, void *p);
 
@@ -62,6 +64,7 @@ fz_file(const uint8_t *data, size_t size)
 {
     FILE        *f;
     char         path[64], err[CM_ERRLEN];
+    void        *state;
     fz_mem_t     mem;
     cm_view_t    v;
     cm_alloc_t   a;
@@ -89,11 +92,15 @@ fz_file(const uint8_t *data, size_t size)
         v.len = strlen((char *) v.text);
         v.map = NULL;
 
-        if (!(cm_model_predict(m, &v) >= 0 && cm_model_predict(m, &v) <= 1))
+        state = fz_state(m);
+
+        if (!(cm_model_predict(m, state, &v) >= 0
+              && cm_model_predict(m, state, &v) <= 1))
         {
             abort();
         }
 
+        free(state);
         cm_model_free(&a, m);
 
     } else if (strncmp(err, path, strlen(path)) != 0) {
@@ -110,13 +117,16 @@ fz_file(const uint8_t *data, size_t size)
 static void
 fz_text(const uint8_t *data, size_t size)
 {
+    size_t              i;
     double              p, q;
     fz_walk_t           w;
     cm_view_t           v;
+    static void        *state;
     static cm_model_t  *m;
 
     if (m == NULL) {
         m = fz_model();
+        state = fz_state(m);
     }
 
     if (cm_view_norm(&cm_alloc_malloc, data, size, &v) != CM_OK) {
@@ -130,10 +140,16 @@ fz_text(const uint8_t *data, size_t size)
         abort();
     }
 
-    p = cm_model_predict(m, &v);
+    p = cm_model_predict(m, state, &v);
 
     if (!(p >= 0 && p <= 1)) {
         abort();
+    }
+
+    for (i = 0; i < cm_model_state_size(m); i++) {
+        if (((unsigned char *) state)[i] != 0) {
+            abort();
+        }
     }
 
     if (cm_model_explain(m, &cm_alloc_malloc, &v, fz_share, &w, &q)
@@ -197,6 +213,20 @@ fz_model(void)
     }
 
     return m;
+}
+
+
+static void *
+fz_state(const cm_model_t *m)
+{
+    void  *state;
+
+    state = calloc(1, cm_model_state_size(m));
+    if (state == NULL) {
+        abort();
+    }
+
+    return state;
 }
 
 

@@ -2,7 +2,8 @@
 /*
  * Models: the features, the file (written, read back, damaged files
  * refused with FILE:LINE), the probability against one computed here
- * from the features, "model" rules in a rule set, and their errors.
+ * from the features, repetition that must not move it, "model" rules in
+ * a rule set, and their errors.
  */
 
 
@@ -27,6 +28,11 @@ typedef struct {
     size_t                start[256];
     size_t                end[256];
     unsigned              kind[256];
+
+    /* each bucket once */
+    size_t                ndistinct;
+    uint32_t              distinct[1 << BITS];
+    unsigned char         seen[1 << BITS];
 } occ_t;
 
 typedef struct {
@@ -52,6 +58,9 @@ static void features(const char *text, occ_t *o);
 static void view_features(const char *text, occ_t *o);
 static int has(const occ_t *o, unsigned kind, size_t start, size_t end);
 static double expected(const double *w, double bias, const char *text);
+static double predict(const cm_model_t *m, const char *text);
+static char *repeat(const char *head, const char *s, size_t n);
+static int zeroed(const unsigned char *p, size_t len);
 static void spam_weights(double *w);
 static const char *path(const char *name);
 static void write_file(const char *name, const void *data, size_t len);
@@ -68,6 +77,7 @@ static uint32_t fnv(const void *p, size_t len);
 static void test_features(void);
 static void test_file(void);
 static void test_predict(void);
+static void test_repeat(void);
 static void test_rules(void);
 static void test_errors(void);
 static void test_memory(void);
@@ -75,6 +85,8 @@ static void test_memory(void);
 
 static char           dir[64];
 static cm_scratch_t  *scratch;
+static void          *state;         /* cm_model_predict's */
+static size_t         state_size;
 static arena_t        arena;
 static cm_alloc_t     arena_allocator = { arena_alloc, NULL, &arena };
 
@@ -91,7 +103,7 @@ main(void)
         return 1;
     }
 
-    arena.size = 1 << 20;
+    arena.size = 16 << 20;
     arena.buf = calloc(1, arena.size);
     scratch = cm_scratch_create(&cm_alloc_malloc, 0, 0);
     ok(arena.buf && scratch, "scratch created");
@@ -99,12 +111,14 @@ main(void)
     test_features();
     test_file();
     test_predict();
+    test_repeat();
     test_rules();
     test_errors();
     test_memory();
 
     cm_scratch_free(scratch);
     free(arena.buf);
+    free(state);
 
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 
@@ -211,7 +225,7 @@ test_file(void)
     write_model("a.model", w, -2.5, 0.7);
     text = read_model("a.model", &len);
 
-    hdr = "cm-model 1\n# test\nfeatures char2-5 word1-2\nbits 12\n"
+    hdr = "cm-model 2\n# test\nfeatures char2-5 word1-2\nbits 12\n"
           "bias -2.5\nthreshold 0.69999999999999996\nscale ";
     is_str(text, strlen(hdr), hdr, "header");
 
@@ -274,13 +288,20 @@ test_predict(void)
         return;
     }
 
+    state_size = cm_model_state_size(m);
+    is_int(state_size, 4096 / 64 * 12,
+           "scratch: a bit a bucket, and a word's index for each 64");
+
+    state = calloc(1, state_size);
+
     /* against the features summed here, with the file's rounding */
 
     for (i = 0; texts[i]; i++) {
         cm_view_norm(&cm_alloc_malloc, (const unsigned char *) texts[i],
                      strlen(texts[i]), &v);
 
-        p = cm_model_predict(m, &v);
+        p = cm_model_predict(m, state, &v);
+        ok(zeroed(state, state_size), "the scratch left zeroed");
         want = expected(w, -1.0, texts[i]);
 
         ok(fabs(p - want) < 1e-4, "p(\"%s\") = %.4f", texts[i], want);
@@ -306,12 +327,137 @@ test_predict(void)
     ok(expected(w, -1.0, "terima kasih") < 0.2, "ham words: low");
 
     cm_view_norm(&cm_alloc_malloc, (const unsigned char *) " ", 1, &v);
-    ok(cm_model_predict(m, &v) == 0, "no feature: 0");
+    ok(cm_model_predict(m, state, &v) == 0, "no feature: 0");
     free(v.text);
     free(v.map);
 
     cm_model_free(&cm_alloc_malloc, m);
     free(w);
+}
+
+
+/*
+ * Repetition: a bucket counts once in a field, so repeating a token, a
+ * phrase or a character moves the probability no further than saying
+ * it twice; a run of one character is one token of a few buckets, which
+ * weigh as 128.
+ */
+
+static void
+test_repeat(void)
+{
+    char          err[CM_ERRLEN], *text, *text2;
+    size_t        n;
+    double       *w, p, q;
+    occ_t        *o;
+    cm_model_t   *m;
+    cm_result_t   res;
+    cm_ruleset_t *rs;
+    static const char  *spam = "Slot gacor maxwin";
+
+    w = calloc(1 << BITS, sizeof(double));
+    o = malloc(sizeof(occ_t));
+    spam_weights(w);
+    write_model("models/rep.model", w, -1.0, 0.5);
+
+    m = cm_model_load(&cm_alloc_malloc, path("models/rep.model"), err,
+                      sizeof(err));
+    ok(m != NULL, "rep.model loads");
+
+    if (m == NULL) {
+        free(w);
+        free(o);
+        return;
+    }
+
+    /* 64 KB of the digit 1: a few buckets, however long the run */
+
+    text = repeat("", "1", 65536);
+    features(text, o);
+    is_int(o->ndistinct, 13, "64 KB of '1': 13 buckets (12 n-grams, a word)");
+
+    p = predict(m, text);
+    ok(zeroed(state, state_size), "64 KB of '1': the scratch left zeroed");
+    ok(fabs(p - expected(w, -1.0, text)) < 1e-4,
+       "64 KB of '1': p as summed here");
+    ok(p <= predict(m, "11111"), "64 KB of '1': no higher than '11111'");
+    ok(p < 0.95, "64 KB of '1': bounded by its 13 buckets over sqrt(128)");
+
+    if (p >= 0.95) {
+        printf("#   got %.6f\n", p);
+    }
+    free(text);
+
+    /* a word 5000 times: the same as twice */
+
+    text = repeat("", "slot ", 5000);
+    p = predict(m, text);
+    q = predict(m, "slot slot");
+    ok(p == q, "'slot ' x 5000: p as of \"slot slot\"");
+
+    if (p != q) {
+        printf("#   got %.6f and %.6f\n", p, q);
+    }
+    features(text, o);
+    n = o->ndistinct;
+    features("slot slot", o);
+    is_int(n, o->ndistinct, "'slot ' x 5000: the buckets of \"slot slot\"");
+    free(text);
+
+    /* a ham phrase 200 times after spam: the same as twice */
+
+    text = repeat(spam, " terima kasih", 200);
+    text2 = repeat(spam, " terima kasih", 2);
+    p = predict(m, text);
+    q = predict(m, text2);
+    ok(p == q, "spam + ham x 200: p as with the ham twice");
+    ok(p >= 0.95, "spam + ham x 200: still flagged");
+
+    if (p != q || p < 0.95) {
+        printf("#   got %.6f and %.6f\n", p, q);
+    }
+
+    ok(fabs(p - expected(w, -1.0, text)) < 1e-4,
+       "spam + ham x 200: p as summed here");
+    free(text2);
+
+    /* and through a rule set, whose scratch holds the bits */
+
+    rs = rules("model 5001 5 models/rep.model threshold=0.95\n", 0);
+    ok(rs != NULL, "a rule set with rep.model");
+
+    if (rs) {
+        ok(match(rs, "comment", text, &res) == CM_OK && res.nhits == 1,
+           "spam + ham x 200: the model's hit");
+        ok(match(rs, "comment", text, &res) == CM_OK && res.nhits == 1,
+           "the same again: the scratch was cleared");
+        free(text);
+
+        text = repeat("", "1", 65536);
+        ok(match(rs, "comment", text, &res) == CM_OK && res.nhits == 0,
+           "64 KB of '1' through the rules: no hit... ");
+        cm_ruleset_free(rs);
+
+        rs = rules("model 5001 5 models/rep.model threshold=0.95\n", 1);
+        ok(rs != NULL && match(rs, "comment", text, &res) == CM_OK
+           && res.nhits == 0, "... nor in a reference rule set");
+        cm_ruleset_free(rs);
+    }
+
+    free(text);
+
+    /* a spam word 1000 times after ham: the same as twice */
+
+    text = repeat("Terima kasih infonya", " gacor", 1000);
+    text2 = repeat("Terima kasih infonya", " gacor", 2);
+    ok(predict(m, text) == predict(m, text2),
+       "ham + 'gacor' x 1000: p as with it twice");
+    free(text);
+    free(text2);
+
+    cm_model_free(&cm_alloc_malloc, m);
+    free(w);
+    free(o);
 }
 
 
@@ -466,13 +612,16 @@ test_errors(void)
                 "x.model:1: not a model file (no \"cm-model\" line)");
     model_error("x.model", "", 0,
                 "x.model:1: not a model file (no \"cm-model\" line)");
-    model_error("x.model", "cm-model 2\n", 11,
-                "x.model:1: model version 2, this engine reads version 1: "
+    model_error("x.model", "cm-model 1\nfeatures char2-5 word1-2\n", 35,
+                "x.model:1: model version 1, this engine reads version 2: "
+                "train it again");
+    model_error("x.model", "cm-model 3\n", 11,
+                "x.model:1: model version 3, this engine reads version 2: "
                 "train it again");
     model_error("x.model", "cm-model one\n", 13,
                 "x.model:1: bad version \"one\"");
 
-#define HDR  "cm-model 1\nfeatures char2-5 word1-2\n"
+#define HDR  "cm-model 2\nfeatures char2-5 word1-2\n"
 
     model_error("x.model", HDR "bits 40\n", sizeof(HDR "bits 40\n") - 1,
                 "x.model:3: bits must be 8 to 24");
@@ -488,8 +637,8 @@ test_errors(void)
                 "most 1");
     model_error("x.model", HDR "bias nan\n", sizeof(HDR "bias nan\n") - 1,
                 "x.model:3: bad bias");
-    model_error("x.model", "cm-model 1\nfeatures char1-3\n",
-                sizeof("cm-model 1\nfeatures char1-3\n") - 1,
+    model_error("x.model", "cm-model 2\nfeatures char1-3\n",
+                sizeof("cm-model 2\nfeatures char1-3\n") - 1,
                 "x.model:2: features \"char1-3\" unknown, this engine "
                 "computes \"char2-5 word1-2\"");
     model_error("x.model", HDR "bits 12\ndata 0 0 811c9dc5\n",
@@ -550,7 +699,7 @@ test_errors(void)
 
     /* a damaged file named by a rule: the file's own error */
 
-    write_file("bad.model", "cm-model 1\nbits 12\n", 19);
+    write_file("bad.model", "cm-model 2\nbits 12\n", 19);
     rules_error("model 1 5 bad.model\n",
                 "bad.model:2: no \"data\" line: the file is cut short");
 }
@@ -657,6 +806,11 @@ collect(void *ctx, uint32_t bucket, unsigned kind, size_t start, size_t end)
     o->n++;
     o->kinds[kind]++;
 
+    if (!o->seen[bucket]) {
+        o->seen[bucket] = 1;
+        o->distinct[o->ndistinct++] = bucket;
+    }
+
     return 0;
 }
 
@@ -718,15 +872,15 @@ has(const occ_t *o, unsigned kind, size_t start, size_t end)
 
 
 /*
- * The probability as the header says: bias plus the weights of every
- * occurrence over the square root of their number, with the weights
- * rounded as the file rounds them.
+ * The probability as the header says: bias plus the weights of the
+ * field's buckets, each once, over the square root of their number (of
+ * 128 when fewer), with the weights rounded as the file rounds them.
  */
 
 static double
 expected(const double *w, double bias, const char *text)
 {
-    size_t  i, nb;
+    size_t  i, nb, n;
     double  max, step, dot;
     occ_t   o;
 
@@ -747,15 +901,20 @@ expected(const double *w, double bias, const char *text)
 
     dot = 0;
 
-    for (i = 0; i < o.n; i++) {
-        dot += lround(w[o.buckets[i]] / step) * step;
+    for (i = 0; i < o.ndistinct; i++) {
+        dot += lround(w[o.distinct[i]] / step) * step;
     }
 
-    return 1 / (1 + exp(-(bias + dot / sqrt((double) o.n))));
+    n = o.ndistinct < 128 ? 128 : o.ndistinct;
+
+    return 1 / (1 + exp(-(bias + dot / sqrt((double) n))));
 }
 
 
-/* +3 for each feature of some gambling words, -0.5 for a few others */
+/*
+ * +3 for each feature of some gambling words and of a run of the digit
+ * 1 (as in "slot111"), -0.5 for a few others
+ */
 
 static void
 spam_weights(double *w)
@@ -763,17 +922,78 @@ spam_weights(double *w)
     size_t  i;
     occ_t   o;
 
-    features("slot gacor maxwin", &o);
+    features("slot gacor maxwin 11111", &o);
 
-    for (i = 0; i < o.n; i++) {
-        w[o.buckets[i]] = 3.0;
+    for (i = 0; i < o.ndistinct; i++) {
+        w[o.distinct[i]] = 3.0;
     }
 
     features("terima kasih", &o);
 
-    for (i = 0; i < o.n; i++) {
-        w[o.buckets[i]] = -0.5;
+    for (i = 0; i < o.ndistinct; i++) {
+        w[o.distinct[i]] = -0.5;
     }
+}
+
+
+/* p for a text, through the normalised view */
+
+static double
+predict(const cm_model_t *m, const char *text)
+{
+    double     p;
+    cm_view_t  v;
+
+    cm_view_norm(&cm_alloc_malloc, (const unsigned char *) text,
+                 strlen(text), &v);
+
+    p = cm_model_predict(m, state, &v);
+
+    free(v.text);
+    free(v.map);
+
+    return p;
+}
+
+
+/* "head" then "s" n times, in memory from malloc */
+
+static char *
+repeat(const char *head, const char *s, size_t n)
+{
+    char    *buf, *p;
+    size_t   i, hlen, len;
+
+    hlen = strlen(head);
+    len = strlen(s);
+
+    buf = malloc(hlen + n * len + 1);
+    memcpy(buf, head, hlen);
+    p = buf + hlen;
+
+    for (i = 0; i < n; i++) {
+        memcpy(p, s, len);
+        p += len;
+    }
+
+    *p = '\0';
+
+    return buf;
+}
+
+
+static int
+zeroed(const unsigned char *p, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        if (p[i]) {
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 

@@ -14,6 +14,10 @@
 #   ./build.sh test      build, then run every test (unit and integration)
 #   ./build.sh run       build, then start the demo site on loopback
 #   ./build.sh quality   measure the shipped rules on t/corpus
+#   ./build.sh duplicates [MIN_LENGTH...]
+#                        what duplicate counting recognises on the gambling
+#                        corpus, offline (t/bench/dup-corpus.c): spam
+#                        copies and ham flagged, exact and near-duplicate
 #   ./build.sh bench [nginx|engine|hostile...]
 #                        benchmarks as markdown tables (t/bench/bench.sh):
 #                        through nginx against a plain proxy and
@@ -415,6 +419,17 @@ do_test() {
 }
 
 
+# what comment_moderation_duplicates would count on the gambling corpus,
+# with the engine's own signatures, without nginx or Redis
+do_duplicates() {
+    build_engine
+    $CC $CFLAGS $WARN -std=gnu99 -I"$top/module/engine" \
+        "$top/t/bench/dup-corpus.c" "$build/libcmengine.a" $LIBS \
+        -o "$build/dup-corpus"
+    "$build/dup-corpus" "$top/t/corpus/judol-youtube-id.dev.tsv" "$@"
+}
+
+
 # The generated part of cm_confusables.h, between its "begin:" and "end:"
 # lines, from ICU's Unicode data and module/engine/tools/lookalikes.txt.
 # The header is committed: only this step needs libicu-dev.
@@ -562,6 +577,7 @@ test_asan() {
 
 usage() {
     say "usage: $0 [deps|build [--nginx-src DIR]|test|asan|run|quality|bench"
+    say "       |duplicates [MIN_LENGTH...]"
     say "       [nginx|engine|hostile...]|bench-limit|soak|fuzz|tables|package|"
     say "       nginx-src|clean]"
     exit 2
@@ -576,7 +592,8 @@ cmd=${1:-build}
 src_dir=
 [ "$cmd" = build ] && src_dir=${NGINX_SRC:-}
 
-while [ "$cmd" != bench ] && [ "$cmd" != soak ] && [ $# -gt 0 ]; do
+while [ "$cmd" != bench ] && [ "$cmd" != soak ] && [ "$cmd" != duplicates ] \
+      && [ $# -gt 0 ]; do
     case "$1" in
         --nginx-src=*) src_dir=${1#*=}; shift ;;
         --nginx-src)   [ $# -ge 2 ] || usage; src_dir=$2; shift 2 ;;
@@ -593,6 +610,7 @@ case "$cmd" in
     test)     do_test ;;
     run)      do_build; exec "$top/config/demo.sh" ;;
     quality)  do_build >/dev/null; exec "$top/t/quality.sh" ;;
+    duplicates) do_duplicates "$@" ;;
     fuzz)     do_fuzz ;;
     tables)   do_tables ;;
     asan)     do_build; build_asan; test_asan ;;

@@ -15,7 +15,6 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include <ngx_http.h>
-#include <ngx_sha1.h>
 
 #include "ngx_http_comment_moderation.h"
 #include "ngx_http_cm_redis.h"
@@ -43,8 +42,7 @@ typedef struct {
     ngx_http_cm_redis_conf_t  *redis_conf;  /* NULL: no Redis configured */
     ngx_http_cm_redis_t       *redis;       /* this worker's connection */
     ngx_str_t                  prefix;
-    ngx_str_t                  script;
-    u_char                     sha[40];
+    ngx_http_cm_redis_script_t script;
     ngx_flag_t                 used;        /* some location has limits */
     time_t                     logged;      /* last unexpected reply logged */
 } ngx_http_cm_limit_main_conf_t;
@@ -75,7 +73,6 @@ typedef struct {
     int64_t                    wait;       /* microseconds; 0: allowed */
 
     unsigned                   failed:1;
-    unsigned                   reloaded:1;
 } ngx_http_cm_limit_ctx_t;
 
 
@@ -87,9 +84,6 @@ static ngx_int_t ngx_http_cm_limit_argv(ngx_http_request_t *r,
 static ngx_int_t ngx_http_cm_limit_send(ngx_http_request_t *r,
     ngx_http_cm_limit_ctx_t *ctx);
 static void ngx_http_cm_limit_reply(void *data, redisReply *reply);
-static ngx_int_t ngx_http_cm_limit_reload(ngx_http_request_t *r,
-    ngx_http_cm_limit_ctx_t *ctx);
-static void ngx_http_cm_limit_ignore(void *data, redisReply *reply);
 static void ngx_http_cm_limit_unexpected(ngx_http_request_t *r,
     redisReply *reply);
 static void ngx_http_cm_limit_resume(ngx_http_request_t *r);
@@ -365,10 +359,8 @@ ngx_http_cm_limit_argv(ngx_http_request_t *r, ngx_http_cm_limit_ctx_t *ctx)
         return NGX_ERROR;
     }
 
-    argv[0] = "EVALSHA";
-    argvlen[0] = sizeof("EVALSHA") - 1;
-    argv[1] = (const char *) lmcf->sha;
-    argvlen[1] = sizeof(lmcf->sha);
+    /* argv[0] and argv[1], EVALSHA and the SHA1, are the client's */
+
     argv[2] = (const char *) p;
 
     nkeys = 0;
@@ -441,9 +433,9 @@ ngx_http_cm_limit_send(ngx_http_request_t *r, ngx_http_cm_limit_ctx_t *ctx)
     lmcf = ngx_http_get_module_main_conf(r,
                                    ngx_http_comment_moderation_limit_module);
 
-    ctx->cmd = ngx_http_cm_redis_send(lmcf->redis, ctx->argc, ctx->argv,
-                                      ctx->argvlen, ngx_http_cm_limit_reply,
-                                      ctx);
+    ctx->cmd = ngx_http_cm_redis_eval(lmcf->redis, &lmcf->script, ctx->argc,
+                                      ctx->argv, ctx->argvlen,
+                                      ngx_http_cm_limit_reply, ctx);
 
     return ctx->cmd ? NGX_OK : NGX_ERROR;
 }
@@ -470,20 +462,6 @@ ngx_http_cm_limit_reply(void *data, redisReply *reply)
     } else if (reply->type == REDIS_REPLY_INTEGER && reply->integer >= 0) {
         ctx->wait = reply->integer;
 
-    } else if (reply->type == REDIS_REPLY_ERROR
-               && ngx_strncmp(reply->str, "NOSCRIPT", 8) == 0
-               && !ctx->reloaded)
-    {
-        /* Redis restarted or flushed its scripts */
-
-        ctx->reloaded = 1;
-
-        if (ngx_http_cm_limit_reload(r, ctx) == NGX_OK) {
-            return;
-        }
-
-        ctx->failed = 1;
-
     } else {
         ngx_http_cm_limit_unexpected(r, reply);
         ctx->failed = 1;
@@ -493,42 +471,6 @@ ngx_http_cm_limit_reply(void *data, redisReply *reply)
 
     r->write_event_handler = ngx_http_cm_limit_resume;
     ngx_post_event(r->connection->write, &ngx_posted_events);
-}
-
-
-/* SCRIPT LOAD, then the same EVALSHA: Redis runs them in this order */
-
-static ngx_int_t
-ngx_http_cm_limit_reload(ngx_http_request_t *r, ngx_http_cm_limit_ctx_t *ctx)
-{
-    const char                     *argv[3];
-    size_t                          argvlen[3];
-    ngx_http_cm_limit_main_conf_t  *lmcf;
-
-    lmcf = ngx_http_get_module_main_conf(r,
-                                   ngx_http_comment_moderation_limit_module);
-
-    argv[0] = "SCRIPT";
-    argvlen[0] = sizeof("SCRIPT") - 1;
-    argv[1] = "LOAD";
-    argvlen[1] = sizeof("LOAD") - 1;
-    argv[2] = (const char *) lmcf->script.data;
-    argvlen[2] = lmcf->script.len;
-
-    if (ngx_http_cm_redis_send(lmcf->redis, 3, argv, argvlen,
-                               ngx_http_cm_limit_ignore, NULL)
-        == NULL)
-    {
-        return NGX_ERROR;
-    }
-
-    return ngx_http_cm_limit_send(r, ctx);
-}
-
-
-static void
-ngx_http_cm_limit_ignore(void *data, redisReply *reply)
-{
 }
 
 
@@ -689,11 +631,9 @@ ngx_http_cm_limit_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     char                      *rv;
     ngx_int_t                  n;
-    ngx_str_t                 *value, s;
+    ngx_str_t                 *value, s, master;
     ngx_uint_t                 i;
-    ngx_sha1_t                 sha1;
     ngx_http_cm_redis_conf_t  *rcf;
-    u_char                     hash[20];
 
     if (lmcf->redis_conf) {
         return "is duplicate";
@@ -706,15 +646,51 @@ ngx_http_cm_limit_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     value = cf->args->elts;
 
-    rv = ngx_http_cm_redis_parse_address(cf, rcf, &value[1]);
-    if (rv != NGX_CONF_OK) {
-        return rv;
+    /* ADDRESS, or sentinel=... and master=NAME among the parameters */
+
+    i = 1;
+
+    if (ngx_strncmp(value[1].data, "sentinel=", 9) != 0) {
+        rv = ngx_http_cm_redis_parse_address(cf, rcf, &value[1]);
+        if (rv != NGX_CONF_OK) {
+            return rv;
+        }
+
+        i = 2;
     }
 
     rcf->timeout = 100;
     ngx_str_set(&lmcf->prefix, "cm:");
+    ngx_str_null(&master);
 
-    for (i = 2; i < cf->args->nelts; i++) {
+    for ( /* void */ ; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "sentinel=", 9) == 0) {
+            s.data = value[i].data + 9;
+            s.len = value[i].len - 9;
+
+            if (s.len == 0 || rcf->name.len || rcf->sentinels) {
+                goto invalid;
+            }
+
+            rv = ngx_http_cm_redis_parse_sentinels(cf, rcf, &s);
+            if (rv != NGX_CONF_OK) {
+                return rv;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "master=", 7) == 0) {
+            master.data = value[i].data + 7;
+            master.len = value[i].len - 7;
+
+            if (master.len == 0) {
+                goto invalid;
+            }
+
+            continue;
+        }
 
         if (ngx_strncmp(value[i].data, "db=", 3) == 0) {
             n = ngx_atoi(value[i].data + 3, value[i].len - 3);
@@ -755,13 +731,24 @@ ngx_http_cm_limit_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         goto invalid;
     }
 
-    ngx_str_set(&lmcf->script, NGX_HTTP_CM_LIMIT_SCRIPT);
+    if (rcf->sentinels && master.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" with sentinel= needs master=NAME, the "
+                           "name the sentinels monitor it by", &cmd->name);
+        return NGX_CONF_ERROR;
+    }
 
-    ngx_sha1_init(&sha1);
-    ngx_sha1_update(&sha1, lmcf->script.data, lmcf->script.len);
-    ngx_sha1_final(hash, &sha1);
+    if (rcf->sentinels == NULL && master.len) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" master= is for sentinel=", &cmd->name);
+        return NGX_CONF_ERROR;
+    }
 
-    (void) ngx_hex_dump(lmcf->sha, hash, sizeof(hash));
+    if (rcf->sentinels) {
+        rcf->name = master;
+    }
+
+    ngx_str_set(&lmcf->script.text, NGX_HTTP_CM_LIMIT_SCRIPT);
 
     if (ngx_http_cm_redis_add_script(cf, rcf, &lmcf->script) != NGX_OK) {
         return NGX_CONF_ERROR;

@@ -1,7 +1,8 @@
 
 /*
  * What the comment moderation module shares with its companion modules
- * in the same shared object (the Redis rate limiter).
+ * in the same shared object (the Redis rate limiter, which also owns the
+ * Redis connection the other fleet-wide checks use).
  */
 
 
@@ -12,6 +13,8 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include <ngx_http.h>
+
+#include "ngx_http_cm_redis.h"
 
 
 #define NGX_HTTP_CM_NDECISIONS  4     /* pass, hold, reject, limit */
@@ -53,6 +56,27 @@ void ngx_http_cm_count_redis_failure(ngx_http_request_t *r);
 ngx_int_t ngx_http_cm_send_answer(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *title, ngx_str_t *decision, ngx_int_t score,
     ngx_str_t *message);
+
+
+/* whether "comment_moderation_mode detect" applies to this request */
+ngx_flag_t ngx_http_cm_detect(ngx_http_request_t *r);
+
+/*
+ * The Redis of comment_moderation_redis, for the checks beside the rate
+ * limits.  At configuration time a check gives the text of its Lua
+ * script and gets it back registered, loaded on every connection (one
+ * copy of each text); NULL, with an emerg naming "directive", when there
+ * is no comment_moderation_redis.  In a request: this worker's
+ * connection (NULL when there is none) and, if "prefix" is given, the
+ * key prefix.
+ */
+ngx_http_cm_redis_script_t *ngx_http_cm_redis_use(ngx_conf_t *cf,
+    ngx_str_t *text, ngx_str_t *directive);
+ngx_http_cm_redis_t *ngx_http_cm_redis_get(ngx_http_request_t *r,
+    ngx_str_t *prefix);
+
+/* "comment_moderation_redis_failure closed" applies to this request */
+ngx_flag_t ngx_http_cm_redis_closed(ngx_http_request_t *r);
 
 
 extern ngx_module_t  ngx_http_comment_moderation_module;

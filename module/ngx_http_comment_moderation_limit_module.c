@@ -766,6 +766,82 @@ invalid:
 }
 
 
+ngx_http_cm_redis_script_t *
+ngx_http_cm_redis_use(ngx_conf_t *cf, ngx_str_t *text, ngx_str_t *directive)
+{
+    ngx_uint_t                      i;
+    ngx_http_cm_redis_script_t     *script, **s;
+    ngx_http_cm_limit_main_conf_t  *lmcf;
+
+    lmcf = ngx_http_conf_get_module_main_conf(cf,
+                                   ngx_http_comment_moderation_limit_module);
+
+    if (lmcf->redis_conf == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" needs \"comment_moderation_redis\" in "
+                           "the http block", directive);
+        return NULL;
+    }
+
+    lmcf->used = 1;
+
+    /* one copy of each script, loaded once per connection */
+
+    s = lmcf->redis_conf->scripts ? lmcf->redis_conf->scripts->elts : NULL;
+
+    for (i = 0; s && i < lmcf->redis_conf->scripts->nelts; i++) {
+        if (s[i]->text.len == text->len
+            && ngx_strncmp(s[i]->text.data, text->data, text->len) == 0)
+        {
+            return s[i];
+        }
+    }
+
+    script = ngx_pcalloc(cf->pool, sizeof(ngx_http_cm_redis_script_t));
+    if (script == NULL) {
+        return NULL;
+    }
+
+    script->text = *text;
+
+    if (ngx_http_cm_redis_add_script(cf, lmcf->redis_conf, script)
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    return script;
+}
+
+
+ngx_http_cm_redis_t *
+ngx_http_cm_redis_get(ngx_http_request_t *r, ngx_str_t *prefix)
+{
+    ngx_http_cm_limit_main_conf_t  *lmcf;
+
+    lmcf = ngx_http_get_module_main_conf(r,
+                                   ngx_http_comment_moderation_limit_module);
+
+    if (prefix) {
+        *prefix = lmcf->prefix;
+    }
+
+    return lmcf->redis;
+}
+
+
+ngx_flag_t
+ngx_http_cm_redis_closed(ngx_http_request_t *r)
+{
+    ngx_http_cm_limit_loc_conf_t  *llcf;
+
+    llcf = ngx_http_get_module_loc_conf(r,
+                                   ngx_http_comment_moderation_limit_module);
+
+    return llcf->failure == NGX_HTTP_CM_LIMIT_CLOSED;
+}
+
+
 /* comment_moderation_limit key=STRING rate=N r/s|r/m|r/h|r/d [burst=B] */
 
 static char *

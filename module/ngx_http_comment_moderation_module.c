@@ -15,6 +15,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_comment_moderation.h"
+#include "ngx_http_cm_dup.h"
 #include "cm_engine.h"
 
 
@@ -68,6 +69,7 @@ typedef struct {
     ngx_uint_t                 undecided;       /* cm_decision_e */
     ngx_uint_t                 reject_status;
     ngx_str_t                  reject_message;
+    ngx_http_cm_dup_conf_t    *dup;
 } ngx_http_cm_loc_conf_t;
 
 
@@ -76,6 +78,12 @@ typedef struct {
     ngx_int_t                  score;
     ngx_str_t                  rules;
     ngx_str_t                  decision;
+
+    /* kept while Redis counts the duplicates */
+    cm_fields_t                fields;
+    cm_result_t                res;
+    ngx_uint_t                 failed;          /* the engine failed */
+    ngx_http_cm_dup_t         *dup;
 } ngx_http_cm_ctx_t;
 
 
@@ -91,7 +99,12 @@ static ngx_http_cm_ctx_t *ngx_http_cm_create_ctx(ngx_http_request_t *r);
 static ngx_http_cm_ctx_t *ngx_http_cm_get_ctx(ngx_http_request_t *r);
 static void ngx_http_cm_cleanup_ctx(void *data);
 static void ngx_http_cm_body_handler(ngx_http_request_t *r);
+static void ngx_http_cm_dup_resume(ngx_http_request_t *r);
+static void ngx_http_cm_finish(ngx_http_request_t *r, ngx_http_cm_ctx_t *ctx,
+    ngx_int_t rc);
 static ngx_int_t ngx_http_cm_inspect(ngx_http_request_t *r,
+    ngx_http_cm_ctx_t *ctx);
+static ngx_int_t ngx_http_cm_conclude(ngx_http_request_t *r,
     ngx_http_cm_ctx_t *ctx);
 static ngx_int_t ngx_http_cm_read_body(ngx_http_request_t *r, u_char **body,
     size_t *len);
@@ -229,6 +242,13 @@ static ngx_command_t  ngx_http_cm_commands[] = {
       ngx_http_cm_status,
       0,
       0,
+      NULL },
+
+    { ngx_string("comment_moderation_duplicates"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_cm_dup_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_cm_loc_conf_t, dup),
       NULL },
 
     { ngx_string("comment_moderation_match_limit"),
@@ -419,13 +439,45 @@ ngx_http_cm_cleanup_ctx(void *data)
 static void
 ngx_http_cm_body_handler(ngx_http_request_t *r)
 {
-    ngx_int_t             rc;
-    ngx_http_cm_ctx_t    *ctx;
-    ngx_http_cm_stats_t  *st;
+    ngx_int_t           rc;
+    ngx_http_cm_ctx_t  *ctx;
 
     ctx = ngx_http_cm_get_ctx(r);
 
     rc = ngx_http_cm_inspect(r, ctx);
+
+    if (rc == NGX_AGAIN) {
+        /* Redis counts the duplicates; ngx_http_cm_dup_resume() goes on */
+        return;
+    }
+
+    ngx_http_cm_finish(r, ctx, rc);
+}
+
+
+static void
+ngx_http_cm_dup_resume(ngx_http_request_t *r)
+{
+    ngx_http_cm_ctx_t  *ctx;
+
+    if (ngx_handle_read_event(r->connection->read, 0) != NGX_OK) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    r->read_event_handler = ngx_http_block_reading;
+
+    ctx = ngx_http_cm_get_ctx(r);
+
+    ngx_http_cm_finish(r, ctx, ngx_http_cm_conclude(r, ctx));
+}
+
+
+static void
+ngx_http_cm_finish(ngx_http_request_t *r, ngx_http_cm_ctx_t *ctx,
+    ngx_int_t rc)
+{
+    ngx_http_cm_stats_t  *st;
 
     if (rc == NGX_HTTP_INTERNAL_SERVER_ERROR) {
         st = ngx_http_cm_stats(r);
@@ -449,8 +501,9 @@ ngx_http_cm_body_handler(ngx_http_request_t *r)
 
 
 /*
- * Returns NGX_DECLINED to let the request go on to the backend, or what
- * ngx_http_finalize_request() is to be called with.
+ * Returns NGX_DECLINED to let the request go on to the backend, NGX_AGAIN
+ * while Redis counts the duplicates, or what ngx_http_finalize_request()
+ * is to be called with.
  */
 
 static ngx_int_t
@@ -458,11 +511,7 @@ ngx_http_cm_inspect(ngx_http_request_t *r, ngx_http_cm_ctx_t *ctx)
 {
     size_t                    len;
     u_char                   *body;
-    ngx_uint_t                failed;
     cm_alloc_t                a;
-    cm_fields_t               fields;
-    cm_result_t               res;
-    cm_decision_e             decision;
     ngx_int_t                 rc;
     ngx_http_cm_loc_conf_t   *lcf;
     ngx_http_cm_main_conf_t  *mcf;
@@ -486,20 +535,14 @@ ngx_http_cm_inspect(ngx_http_request_t *r, ngx_http_cm_ctx_t *ctx)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ngx_memzero(&fields, sizeof(cm_fields_t));
-
-    rc = ngx_http_cm_fields(r, &a, body, len, &fields);
+    rc = ngx_http_cm_fields(r, &a, body, len, &ctx->fields);
 
     if (rc != NGX_OK) {
         return (rc == NGX_ERROR) ? NGX_HTTP_INTERNAL_SERVER_ERROR : rc;
     }
 
-    ngx_memzero(&res, sizeof(cm_result_t));
-
-    failed = 0;
-
-    if (cm_match(lcf->rules, mcf->scratch, &a, fields.elts, fields.nelts,
-                 &res, (char *) err, sizeof(err))
+    if (cm_match(lcf->rules, mcf->scratch, &a, ctx->fields.elts,
+                 ctx->fields.nelts, &ctx->res, (char *) err, sizeof(err))
         != CM_OK)
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -513,12 +556,63 @@ ngx_http_cm_inspect(ngx_http_request_t *r, ngx_http_cm_ctx_t *ctx)
 
         /* cm_match() left no result: the score is 0 */
 
-        failed = 1;
+        ngx_memzero(&ctx->res, sizeof(cm_result_t));
+        ctx->failed = 1;
     }
 
-    decision = ngx_http_cm_decide(r, &res, failed);
+    if (lcf->dup) {
+        rc = ngx_http_cm_dup_start(r, lcf->dup, &a, &ctx->fields,
+                                   ngx_http_cm_dup_resume, &ctx->dup);
 
-    if (ngx_http_cm_record(r, ctx, &fields, &res, failed, decision)
+        if (rc == NGX_ERROR) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (rc == NGX_AGAIN) {
+            return NGX_AGAIN;
+        }
+    }
+
+    return ngx_http_cm_conclude(r, ctx);
+}
+
+
+/*
+ * The decision, from the rules and the copies Redis counted: as
+ * ngx_http_cm_inspect() returns.
+ */
+
+static ngx_int_t
+ngx_http_cm_conclude(ngx_http_request_t *r, ngx_http_cm_ctx_t *ctx)
+{
+    ngx_int_t                rc;
+    cm_decision_e            decision;
+    ngx_http_cm_loc_conf_t  *lcf;
+
+    lcf = ngx_http_get_module_loc_conf(r, ngx_http_comment_moderation_module);
+
+    rc = NGX_OK;
+
+    if (ctx->dup) {
+        rc = ngx_http_cm_dup_result(r, lcf->dup, ctx->dup, &ctx->fields,
+                                    &ctx->res);
+        if (rc == NGX_ERROR) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    decision = ngx_http_cm_decide(r, &ctx->res, ctx->failed);
+
+    /* failure closed: a post that would go on uncounted does not */
+
+    if (rc == NGX_HTTP_SERVICE_UNAVAILABLE
+        && !(decision == CM_REJECT && lcf->mode == NGX_HTTP_CM_ENFORCE))
+    {
+        return NGX_HTTP_SERVICE_UNAVAILABLE;
+    }
+
+    if (ngx_http_cm_record(r, ctx, &ctx->fields, &ctx->res, ctx->failed,
+                           decision)
         != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -982,6 +1076,17 @@ ngx_http_cm_enabled(ngx_http_request_t *r)
     lcf = ngx_http_get_module_loc_conf(r, ngx_http_comment_moderation_module);
 
     return lcf->enable;
+}
+
+
+ngx_flag_t
+ngx_http_cm_detect(ngx_http_request_t *r)
+{
+    ngx_http_cm_loc_conf_t  *lcf;
+
+    lcf = ngx_http_get_module_loc_conf(r, ngx_http_comment_moderation_module);
+
+    return lcf->mode == NGX_HTTP_CM_DETECT;
 }
 
 
@@ -1687,6 +1792,7 @@ ngx_http_cm_create_loc_conf(ngx_conf_t *cf)
     lcf->mode = NGX_CONF_UNSET_UINT;
     lcf->undecided = NGX_CONF_UNSET_UINT;
     lcf->reject_status = NGX_CONF_UNSET_UINT;
+    lcf->dup = NGX_CONF_UNSET_PTR;
 
     return lcf;
 }
@@ -1727,6 +1833,14 @@ ngx_http_cm_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"comment_moderation\" is on "
                            "but no \"comment_moderation_rules\" are set");
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_conf_merge_ptr_value(conf->dup, prev->dup, NULL);
+
+    if (conf->dup && conf->enable
+        && ngx_http_cm_dup_check(cf, conf->dup, conf->rules) != NGX_CONF_OK)
+    {
         return NGX_CONF_ERROR;
     }
 

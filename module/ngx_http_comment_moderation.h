@@ -78,6 +78,12 @@ ngx_http_cm_redis_t *ngx_http_cm_redis_get(ngx_http_request_t *r,
 /* "comment_moderation_redis_failure closed" applies to this request */
 ngx_flag_t ngx_http_cm_redis_closed(ngx_http_request_t *r);
 
+/*
+ * The post was rejected (in detect mode too): counted against the
+ * location's comment_moderation_penalty keys.  Nothing waits for Redis.
+ */
+void ngx_http_cm_penalty_rejected(ngx_http_request_t *r);
+
 
 extern ngx_module_t  ngx_http_comment_moderation_module;
 

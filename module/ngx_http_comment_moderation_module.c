@@ -618,6 +618,10 @@ ngx_http_cm_conclude(ngx_http_request_t *r, ngx_http_cm_ctx_t *ctx)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    if (decision == CM_REJECT) {
+        ngx_http_cm_penalty_rejected(r);
+    }
+
     if (decision == CM_REJECT && lcf->mode == NGX_HTTP_CM_ENFORCE) {
         return ngx_http_cm_reject(r, ctx);
     }

@@ -49,7 +49,8 @@ WARN="-Wall -Wextra -Wno-unused-parameter -Wpointer-arith -Werror"
 LIBS="-lpcre2-8 -lutf8proc -lz"
 
 packages=(nginx nginx-dev libpcre2-dev libhiredis-dev libutf8proc-dev zlib1g-dev
-          redis-server perl make gcc pkg-config curl wrk valgrind dpkg-dev)
+          redis-server redis-sentinel perl make gcc pkg-config curl wrk valgrind
+          dpkg-dev)
 
 # what a build against another nginx source tree needs: no Debian nginx,
 # and zlib for the gzip module that nginx's configure enables by default

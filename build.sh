@@ -555,7 +555,8 @@ test_asan() {
     say "asan: $((SECONDS - start)) s"
 
     # valgrind sees what ASan cannot: reads of uninitialised memory.  The
-    # files whose Redis timeouts survive its slowness, the usual module.
+    # files whose Redis timeouts survive its slowness (the fleet-wide ones
+    # scale theirs), the usual module.
     if ! command -v valgrind >/dev/null; then
         say "valgrind: skipped, not installed"
         return $rc
@@ -569,6 +570,7 @@ test_asan() {
     TEST_NGINX_VALGRIND=1 TEST_NGINX_PRELOAD=$build/asan/nojit.so \
     TEST_NGINX_TIMEOUT_SCALE=${TEST_NGINX_TIMEOUT_SCALE:-10} \
         prove "$top"/t/{basic,body,fields,tricks,response,log,status,hostile}.t \
+              "$top"/t/{duplicates,penalty,sentinel}.t \
         || rc=1
 
     say "valgrind: $((SECONDS - start)) s"

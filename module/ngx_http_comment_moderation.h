@@ -41,7 +41,7 @@ void *ngx_http_cm_ctx_create(ngx_http_request_t *r, ngx_module_t *module,
 void *ngx_http_cm_ctx_get(ngx_http_request_t *r, ngx_module_t *module,
     ngx_pool_cleanup_pt handler);
 
-/* counts a post whose rate limit Redis could not answer in time */
+/* counts a post Redis could not answer for in time (limits, duplicates) */
 void ngx_http_cm_count_redis_failure(ngx_http_request_t *r);
 
 /*

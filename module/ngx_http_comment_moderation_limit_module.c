@@ -5,10 +5,15 @@
  * enforces the same limits.
  *
  * A post is checked before its body is read: one EVALSHA of a GCRA
- * script checks and updates all of the location's limits at once, with
- * Redis's clock.  A limited post is answered here and never reaches the
- * content rules or the backend.  The worker never waits for Redis: the
- * request is parked until the reply, a timeout or a lost connection.
+ * script checks the bans of comment_moderation_penalty, then checks and
+ * updates all of the location's limits at once, with Redis's clock.  A
+ * limited or banned post is answered here and never reaches the content
+ * rules or the backend.  The worker never waits for Redis: the request
+ * is parked until the reply, a timeout or a lost connection.
+ *
+ * The module owns the Redis connection: the other fleet-wide checks
+ * (duplicates, the recording of penalties) use it through
+ * ngx_http_cm_redis_use() and ngx_http_cm_redis_get().
  */
 
 

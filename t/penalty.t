@@ -25,8 +25,10 @@ my $b = CMTest->new;
 my $redis = CMTest::free_port();
 my $rpid = CMRedis::start_server($a->dir, $redis);
 
+my $timeout = 'timeout=' . int(CMTest::scaled(300)) . 'ms';
+
 (my $conf = <<'END') =~ s/%%REDIS%%/$redis/g;
-    comment_moderation_redis 127.0.0.1:%%REDIS%% prefix=p1:;
+    comment_moderation_redis 127.0.0.1:%%REDIS%% prefix=p1: %%TIMEOUT%%;
 
     server {
         listen 127.0.0.1:%%PORT%%;
@@ -62,6 +64,8 @@ my $rpid = CMRedis::start_server($a->dir, $redis);
         }
     }
 END
+
+$conf =~ s/%%TIMEOUT%%/$timeout/g;
 
 $a->write_config($conf)->run;
 $b->write_config($conf)->run;

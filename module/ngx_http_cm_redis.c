@@ -81,7 +81,7 @@ struct ngx_http_cm_redis_cmd_s {
     ngx_http_cm_redis_t           *redis;
     ngx_http_cm_redis_handler_pt   handler;   /* NULL once the caller left */
     void                          *data;
-    ngx_http_cm_redis_script_t    *script;    /* EVALSHA: for NOSCRIPT */
+    ngx_http_cm_redis_script_t    *script;    /* loaded again on NOSCRIPT */
     int                            argc;
     const char                   **argv;
     size_t                        *argvlen;
@@ -94,10 +94,6 @@ struct ngx_http_cm_redis_cmd_s {
 
 static char *ngx_http_cm_redis_resolve(ngx_conf_t *cf, ngx_str_t *addr,
     u_char **host, int *port);
-static ngx_http_cm_redis_cmd_t *ngx_http_cm_redis_command(
-    ngx_http_cm_redis_t *redis, ngx_http_cm_redis_script_t *script,
-    int argc, const char **argv, size_t *argvlen,
-    ngx_http_cm_redis_handler_pt handler, void *data);
 
 static void ngx_http_cm_redis_connect(ngx_http_cm_redis_t *redis);
 static ngx_int_t ngx_http_cm_redis_handshake(ngx_http_cm_redis_t *redis);
@@ -428,45 +424,7 @@ ngx_http_cm_redis_ready(ngx_http_cm_redis_t *redis)
 
 
 ngx_http_cm_redis_cmd_t *
-ngx_http_cm_redis_send(ngx_http_cm_redis_t *redis, int argc,
-    const char **argv, const size_t *argvlen,
-    ngx_http_cm_redis_handler_pt handler, void *data)
-{
-    return ngx_http_cm_redis_command(redis, NULL, argc, argv,
-                                     (size_t *) argvlen, handler, data);
-}
-
-
-ngx_http_cm_redis_cmd_t *
 ngx_http_cm_redis_eval(ngx_http_cm_redis_t *redis,
-    ngx_http_cm_redis_script_t *script, int argc, const char **argv,
-    size_t *argvlen, ngx_http_cm_redis_handler_pt handler, void *data)
-{
-    argv[0] = "EVALSHA";
-    argvlen[0] = sizeof("EVALSHA") - 1;
-    argv[1] = (const char *) script->sha;
-    argvlen[1] = sizeof(script->sha);
-
-    return ngx_http_cm_redis_command(redis, script, argc, argv, argvlen,
-                                     handler, data);
-}
-
-
-/*
- * The command stays queued in hiredis and its timer keeps running, so a
- * Redis that stopped answering is still noticed; only the handler goes.
- */
-
-void
-ngx_http_cm_redis_cancel(ngx_http_cm_redis_cmd_t *cmd)
-{
-    cmd->handler = NULL;
-    cmd->data = NULL;
-}
-
-
-static ngx_http_cm_redis_cmd_t *
-ngx_http_cm_redis_command(ngx_http_cm_redis_t *redis,
     ngx_http_cm_redis_script_t *script, int argc, const char **argv,
     size_t *argvlen, ngx_http_cm_redis_handler_pt handler, void *data)
 {
@@ -490,6 +448,11 @@ ngx_http_cm_redis_command(ngx_http_cm_redis_t *redis,
         return NULL;
     }
 
+    argv[0] = "EVALSHA";
+    argvlen[0] = sizeof("EVALSHA") - 1;
+    argv[1] = (const char *) script->sha;
+    argvlen[1] = sizeof(script->sha);
+
     cmd->handler = handler;
     cmd->data = data;
     cmd->script = script;
@@ -511,6 +474,19 @@ ngx_http_cm_redis_command(ngx_http_cm_redis_t *redis,
     ngx_add_timer(&cmd->timer, redis->conf->timeout);
 
     return cmd;
+}
+
+
+/*
+ * The command stays queued in hiredis and its timer keeps running, so a
+ * Redis that stopped answering is still noticed; only the handler goes.
+ */
+
+void
+ngx_http_cm_redis_cancel(ngx_http_cm_redis_cmd_t *cmd)
+{
+    cmd->handler = NULL;
+    cmd->data = NULL;
 }
 
 
@@ -1573,7 +1549,7 @@ ngx_http_cm_redis_reply(redisAsyncContext *ac, void *r, void *privdata)
 
         /* Redis restarted or flushed its scripts */
 
-        if (cmd->script && cmd->handler && !cmd->reloaded
+        if (cmd->handler && !cmd->reloaded
             && ngx_http_cm_redis_error(reply, "NOSCRIPT")
             && ngx_http_cm_redis_reload(ac, cmd) == NGX_OK)
         {

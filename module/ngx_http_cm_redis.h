@@ -87,21 +87,16 @@ void ngx_http_cm_redis_destroy(ngx_http_cm_redis_t *redis);
 ngx_uint_t ngx_http_cm_redis_ready(ngx_http_cm_redis_t *redis);
 
 /*
- * Queues a command (behind the handshake while connecting); the handler
- * is called later, never from inside this call.  NULL when there is no
- * connection: the caller treats it as a failure at once.
- */
-ngx_http_cm_redis_cmd_t *ngx_http_cm_redis_send(ngx_http_cm_redis_t *redis,
-    int argc, const char **argv, const size_t *argvlen,
-    ngx_http_cm_redis_handler_pt handler, void *data);
-
-/*
- * EVALSHA of a script given to ngx_http_cm_redis_add_script(): argv[0]
- * and argv[1] are filled in here, the number of keys, the keys and the
- * arguments follow.  When Redis has lost the script (NOSCRIPT, after a
- * restart or a SCRIPT FLUSH), it is loaded again and the command sent
- * once more before the handler is called, so argv must stay valid until
- * the handler is called or the command cancelled.
+ * Queues EVALSHA of a script given to ngx_http_cm_redis_add_script()
+ * (behind the handshake while connecting): argv[0] and argv[1] are
+ * filled in here, the number of keys, the keys and the arguments follow.
+ * The handler is called later, never from inside this call.  NULL when
+ * there is no connection: the caller treats it as a failure at once.
+ *
+ * When Redis has lost the script (NOSCRIPT, after a restart or a SCRIPT
+ * FLUSH), it is loaded again and the command sent once more before the
+ * handler is called, so argv must stay valid until the handler is called
+ * or the command cancelled.
  */
 ngx_http_cm_redis_cmd_t *ngx_http_cm_redis_eval(ngx_http_cm_redis_t *redis,
     ngx_http_cm_redis_script_t *script, int argc, const char **argv,

@@ -529,10 +529,7 @@ ngx_http_cm_redis_connect(ngx_http_cm_redis_t *redis)
 }
 
 
-/*
- * AUTH, SELECT, SCRIPT LOAD, then PING, or ROLE behind a sentinel: ready
- * when all have answered
- */
+/* AUTH, SELECT, SCRIPT LOAD, then ROLE: ready when all have answered */
 
 static ngx_int_t
 ngx_http_cm_redis_handshake(ngx_http_cm_redis_t *redis)
@@ -596,18 +593,14 @@ ngx_http_cm_redis_handshake(ngx_http_cm_redis_t *redis)
     }
 
     /*
-     * A server that accepted the connection may still not answer; the
-     * address a sentinel gave may be an old master, now a replica.
+     * A server that accepted the connection may still not answer, and a
+     * replica (an old master, or the address a sentinel gave before it
+     * heard of a failover) cannot take a write: until it is a master
+     * again, it is retried with backoff, without going READY.
      */
 
-    if (rcf->sentinels) {
-        argv[0] = "ROLE";
-        argvlen[0] = sizeof("ROLE") - 1;
-
-    } else {
-        argv[0] = "PING";
-        argvlen[0] = sizeof("PING") - 1;
-    }
+    argv[0] = "ROLE";
+    argvlen[0] = sizeof("ROLE") - 1;
 
     return ngx_http_cm_redis_handshake_send(redis, 1, argv, argvlen);
 }
@@ -663,8 +656,10 @@ ngx_http_cm_redis_handshake_reply(redisAsyncContext *ac, void *r,
         && ngx_http_cm_redis_is_master(reply) != NGX_OK)
     {
         ngx_log_error(ngx_http_cm_redis_level(link), redis->log, 0,
-                      "comment moderation: redis \"%V\": not the master, "
-                      "asking the sentinels again", &link->name);
+                      "comment moderation: redis \"%V\": a replica, not "
+                      "the master%s", &link->name,
+                      redis->conf->sentinels ? ", asking the sentinels again"
+                                             : "");
         link->failing = 1;
 
         ngx_http_cm_redis_sentinel_renew(redis);
@@ -1615,7 +1610,8 @@ ngx_http_cm_redis_reload(redisAsyncContext *ac, ngx_http_cm_redis_cmd_t *cmd)
 /*
  * READONLY: the master became a replica (a failover the worker did not
  * hear of); LOADING: Redis is reading its data after a restart.  The
- * link is made again, behind sentinels to the master they name now.
+ * link is made again, behind sentinels to the master they name now; the
+ * handshake waits, with backoff, until it is a master that answers.
  */
 
 static void

@@ -6,7 +6,8 @@
 # while the sentinels fail over, the workers hear +switch-master and
 # connect to the new master, and posts are limited again, with the state
 # the replica had.  A second failover (SENTINEL FAILOVER) moves them back.
-# A sentinel that names a replica is caught by ROLE at the handshake.
+# A sentinel that names a replica is caught by ROLE at the handshake, and
+# a master demoted behind the worker's back by READONLY.
 
 use strict;
 use warnings;
@@ -196,7 +197,7 @@ my $fake = fake_sentinel($f->dir, $r);     # a replica since the failback
 $fconf =~ s/prefix=s1:/prefix=s2:/;
 $f->write_config($fconf)->run;
 
-ok(CMTest::wait_for(sub { $f->error_log =~ /not the master/ }, 10),
+ok(CMTest::wait_for(sub { $f->error_log =~ /not the master, asking/ }, 10),
    'a replica named by a sentinel is refused: "not the master"');
 ($s) = post($f, '/closed/', 'z');
 is($s, 503, 'and posts follow the failure policy');
@@ -204,6 +205,46 @@ is(scalar(@{ CMRedis::command($m, 'KEYS', 's2:*') })
    + scalar(@{ CMRedis::command($r, 'KEYS', 's2:*') }), 0,
    'nothing was written anywhere');
 $f->stop;
+
+
+# without Sentinel: the master demoted behind the worker's back answers
+# READONLY; the worker drops it, and its handshake (ROLE) waits, with
+# backoff, until it is a master again
+
+my $p = CMTest->new;
+(my $pconf = $conf) =~ s/sentinel=\S+ master=cmmaster/127.0.0.1:$m/;
+$pconf =~ s/prefix=s1:/prefix=s3:/;
+$p->write_config($pconf)->run;
+
+my $pu = 0;
+sub plimited {
+    my $u = 'p' . ++$pu;
+    my @st = map { (post($p, '/', $u))[0] } 1 .. 3;
+    return "@st" eq '200 200 429';
+}
+
+ok(CMTest::wait_for(\&plimited, 10), 'plain: limited');
+
+my $mark = $p->log_mark;
+CMRedis::command($r, 'REPLICAOF', 'NO', 'ONE');
+CMRedis::command($m, 'REPLICAOF', '127.0.0.1', $r);
+
+($s) = post($p, '/closed/', 'q');
+is($s, 503, 'demoted: the post fails (closed)');
+like($p->wait_log($mark, qr/READONLY/),
+     qr/redis "127\.0\.0\.1:$m": READONLY .*, reconnecting/,
+     'READONLY drops the link');
+($s) = post($p, '/', 'q');
+is($s, 200, 'meanwhile posts fail open');
+sleep 0.5;    # retries at 100, 200 ms: a line each would be a bug
+unlike($p->error_log_since($mark), qr/connected/,
+       'ROLE keeps the replica from being used again');
+is(scalar(() = $p->error_log_since($mark) =~ /\[error\]/g), 2,
+   'two error lines for the episode: READONLY, and the post it failed');
+
+CMRedis::command($m, 'REPLICAOF', 'NO', 'ONE');
+ok(CMTest::wait_for(\&plimited, 12), 'a master again: limited again');
+$p->stop;
 
 done_testing;
 

@@ -71,6 +71,7 @@ struct ngx_http_cm_redis_s {
     int                           port;       /* sentinels said; 0: unknown */
     ngx_queue_t                   spare;      /* of ngx_http_cm_redis_cmd_t */
     ngx_uint_t                    nspare;
+    ngx_queue_t                   pending;    /* until the sentinels answer */
 
     unsigned                      clear:1;    /* edge-triggered events */
     unsigned                      exiting:1;
@@ -89,6 +90,7 @@ struct ngx_http_cm_redis_cmd_s {
     ngx_queue_t                    queue;
 
     unsigned                       reloaded:1;
+    unsigned                       pending:1;
 };
 
 
@@ -96,6 +98,7 @@ static char *ngx_http_cm_redis_resolve(ngx_conf_t *cf, ngx_str_t *addr,
     u_char **host, int *port);
 
 static void ngx_http_cm_redis_connect(ngx_http_cm_redis_t *redis);
+static void ngx_http_cm_redis_flush(ngx_http_cm_redis_t *redis);
 static ngx_int_t ngx_http_cm_redis_handshake(ngx_http_cm_redis_t *redis);
 static ngx_int_t ngx_http_cm_redis_handshake_send(ngx_http_cm_redis_t *redis,
     int argc, const char **argv, const size_t *argvlen);
@@ -326,6 +329,7 @@ ngx_http_cm_redis_create(ngx_cycle_t *cycle, ngx_http_cm_redis_conf_t *rcf)
     redis->clear = (ngx_event_flags & NGX_USE_CLEAR_EVENT) ? 1 : 0;
 
     ngx_queue_init(&redis->spare);
+    ngx_queue_init(&redis->pending);
 
     ngx_http_cm_redis_link_init(redis, &redis->master, "redis",
                                 ngx_http_cm_redis_master_timer,
@@ -400,6 +404,15 @@ ngx_http_cm_redis_destroy(ngx_http_cm_redis_t *redis)
         redisAsyncFree(redis->master.ac);
     }
 
+    while (!ngx_queue_empty(&redis->pending)) {
+        q = ngx_queue_head(&redis->pending);
+        cmd = ngx_queue_data(q, ngx_http_cm_redis_cmd_t, queue);
+
+        /* its timeout answers it with NULL and frees it */
+        ngx_del_timer(&cmd->timer);
+        cmd->timer.handler(&cmd->timer);
+    }
+
     if (redis->sentinel.ac) {
         redisAsyncFree(redis->sentinel.ac);
     }
@@ -430,15 +443,25 @@ ngx_http_cm_redis_eval(ngx_http_cm_redis_t *redis,
 {
     ngx_http_cm_redis_cmd_t  *cmd;
 
+    ngx_uint_t                unknown;
+
     /*
      * While connecting, the command is queued behind the handshake: the
-     * first posts after a start or a reload are counted too.  With no
-     * connection at all there is nothing to wait for.
+     * first posts after a start or a reload are counted too, and so they
+     * are while a new worker asks the sentinels where the master is.
+     * With no connection at all there is nothing to wait for.
      */
 
-    if (redis == NULL || redis->master.ac == NULL
-        || (redis->master.state != NGX_HTTP_CM_REDIS_READY
-            && redis->master.state != NGX_HTTP_CM_REDIS_CONNECTING))
+    if (redis == NULL || redis->exiting) {
+        return NULL;
+    }
+
+    unknown = (redis->conf->sentinels && redis->port == 0);
+
+    if (!unknown
+        && (redis->master.ac == NULL
+            || (redis->master.state != NGX_HTTP_CM_REDIS_READY
+                && redis->master.state != NGX_HTTP_CM_REDIS_CONNECTING)))
     {
         return NULL;
     }
@@ -460,6 +483,15 @@ ngx_http_cm_redis_eval(ngx_http_cm_redis_t *redis,
     cmd->argv = argv;
     cmd->argvlen = argvlen;
     cmd->reloaded = 0;
+    cmd->pending = 0;
+
+    ngx_add_timer(&cmd->timer, redis->conf->timeout);
+
+    if (unknown) {
+        cmd->pending = 1;
+        ngx_queue_insert_tail(&redis->pending, &cmd->queue);
+        return cmd;
+    }
 
     /* hiredis refuses commands on a context it is tearing down */
 
@@ -467,11 +499,10 @@ ngx_http_cm_redis_eval(ngx_http_cm_redis_t *redis,
                               argc, argv, argvlen)
         != REDIS_OK)
     {
+        ngx_del_timer(&cmd->timer);
         ngx_http_cm_redis_cmd_free(redis, cmd);
         return NULL;
     }
-
-    ngx_add_timer(&cmd->timer, redis->conf->timeout);
 
     return cmd;
 }
@@ -525,6 +556,49 @@ ngx_http_cm_redis_connect(ngx_http_cm_redis_t *redis)
 
     if (ngx_http_cm_redis_handshake(redis) != NGX_OK) {
         ngx_http_cm_redis_link_close(link);
+        return;
+    }
+
+    ngx_http_cm_redis_flush(redis);
+}
+
+
+/*
+ * The commands that waited for the sentinels' first answer go behind the
+ * handshake, within their own timeouts; a caller who left is forgotten.
+ */
+
+static void
+ngx_http_cm_redis_flush(ngx_http_cm_redis_t *redis)
+{
+    ngx_queue_t              *q;
+    ngx_http_cm_redis_cmd_t  *cmd;
+
+    while (!ngx_queue_empty(&redis->pending)) {
+        q = ngx_queue_head(&redis->pending);
+        ngx_queue_remove(q);
+
+        cmd = ngx_queue_data(q, ngx_http_cm_redis_cmd_t, queue);
+        cmd->pending = 0;
+
+        if (cmd->handler
+            && redisAsyncCommandArgv(redis->master.ac,
+                                     ngx_http_cm_redis_reply, cmd,
+                                     cmd->argc, cmd->argv, cmd->argvlen)
+               == REDIS_OK)
+        {
+            continue;
+        }
+
+        if (cmd->timer.timer_set) {
+            ngx_del_timer(&cmd->timer);
+        }
+
+        if (cmd->handler) {
+            cmd->handler(cmd->data, NULL);
+        }
+
+        ngx_http_cm_redis_cmd_free(redis, cmd);
     }
 }
 
@@ -1660,6 +1734,20 @@ ngx_http_cm_redis_cmd_timeout(ngx_event_t *ev)
 
     cmd->handler = NULL;
     cmd->data = NULL;
+
+    if (cmd->pending) {
+        /* the sentinels have not answered: there is no link to drop */
+
+        ngx_queue_remove(&cmd->queue);
+        cmd->pending = 0;
+        ngx_http_cm_redis_cmd_free(redis, cmd);
+
+        if (handler) {
+            handler(data, NULL);
+        }
+
+        return;
+    }
 
     ngx_log_error(ngx_http_cm_redis_level(link), redis->log, 0,
                   "comment moderation: redis \"%V\": no answer in %Mms, "

@@ -108,6 +108,7 @@ my ($s) = post($a, '/', 'x');
 ($s) = post($a, '/', 'x');
 is($s, 429, 'x: the third post is limited');
 
+
 my $keys = CMRedis::command($m, 'KEYS', 's1:limit:*');
 ok(@$keys >= 1, 'the buckets are on the master');
 ok(CMTest::wait_for(sub {
@@ -158,6 +159,7 @@ ok(CMTest::wait_for(sub {
 
 # once: the sentinels refuse while they do not yet trust the replica
 $mark_a = $a->log_mark;
+$mark_b = $b->log_mark;
 ok(CMTest::wait_for(sub {
        my $ok = eval { CMRedis::command($s[2], 'SENTINEL', 'failover',
                                         'cmmaster') };
@@ -171,8 +173,12 @@ ok(CMTest::wait_for(sub {
 
 ok(CMTest::wait_for(sub { limited() && limited() }, 30),
    'posts are limited through the second failover');
-like($a->wait_log($mark_a, qr/is now 127\.0\.0\.1:$m/),
-     qr/is now 127\.0\.0\.1:$m/, 'the worker followed');
+
+# a sentinel that did not lead the failover hears of it within seconds
+ok(CMTest::wait_for(sub {
+       $a->error_log_since($mark_a) =~ /is now 127\.0\.0\.1:$m/
+       && $b->error_log_since($mark_b) =~ /is now 127\.0\.0\.1:$m/
+   }, 10), 'the workers of both machines followed');
 
 
 # the sentinels go away: the master's link stays
@@ -191,7 +197,7 @@ unlike($a->error_log, qr/open socket/, 'no socket left open at exit');
 # a sentinel that names a replica: ROLE catches it at the handshake
 
 my $f = CMTest->new;
-my $fake = fake_sentinel($f->dir, $r);     # a replica since the failback
+my $fake = fake_sentinel($f, $r, 0);       # a replica since the failback
 
 (my $fconf = $conf) =~ s/sentinel=\S+/sentinel=127.0.0.1:$fake/;
 $fconf =~ s/prefix=s1:/prefix=s2:/;
@@ -205,6 +211,21 @@ is(scalar(@{ CMRedis::command($m, 'KEYS', 's2:*') })
    + scalar(@{ CMRedis::command($r, 'KEYS', 's2:*') }), 0,
    'nothing was written anywhere');
 $f->stop;
+
+
+# a new worker's first posts wait for a slow sentinel's answer, as they
+# wait for a handshake, instead of failing
+
+my $g = CMTest->new;
+my $slow = fake_sentinel($g, $m, $T / 3);
+(my $gconf = $conf) =~ s/sentinel=\S+/sentinel=127.0.0.1:$slow/;
+$gconf =~ s/prefix=s1:/prefix=s4:/;
+$g->write_config($gconf)->run;
+
+my @first = map { (post($g, '/closed/', 'first'))[0] } 1 .. 3;
+is("@first", '200 200 429',
+   'the first posts wait for the sentinel: limited, none fails (closed)');
+$g->stop;
 
 
 # without Sentinel: the master demoted behind the worker's back answers
@@ -249,9 +270,10 @@ $p->stop;
 done_testing;
 
 
-# a sentinel that always says the master is 127.0.0.1:$port
+# a sentinel of instance $t that always says, after $delay seconds, that
+# the master is 127.0.0.1:$port
 sub fake_sentinel {
-    my ($fdir, $port) = @_;
+    my ($t, $port, $delay) = @_;
 
     my $listen = IO::Socket::INET->new(
         LocalAddr => '127.0.0.1', LocalPort => 0, Proto => 'tcp',
@@ -275,6 +297,7 @@ sub fake_sentinel {
                     last unless defined $rest;
                     $buf = $rest;
                     my $name = uc $cmd->[0];
+                    sleep $delay if $name eq 'SENTINEL';
                     syswrite $c, $name eq 'SENTINEL'
                         ? "*2\r\n\$9\r\n127.0.0.1\r\n\$" . length($port)
                           . "\r\n$port\r\n"
@@ -290,7 +313,7 @@ sub fake_sentinel {
     }
 
     close $listen;
-    push @{ $f->{pids} }, $pid;
+    push @{ $t->{pids} }, $pid;
 
     return $fport;
 }

@@ -32,6 +32,10 @@
 #define NGX_HTTP_CM_DUP_KEY_TAIL   (NGX_INT_T_LEN + 1 + 16)
 
 
+/* the tag of a duplicates' hit, counted on the status page by name */
+static ngx_str_t  ngx_http_cm_dup_tag = ngx_string("duplicate");
+
+
 struct ngx_http_cm_dup_s {
     ngx_http_request_t          *request;
     ngx_http_cm_redis_cmd_t     *cmd;
@@ -299,6 +303,10 @@ ngx_http_cm_dup_check(ngx_conf_t *cf, ngx_http_cm_dup_conf_t *dcf,
         }
     }
 
+    if (ngx_http_cm_status_tag(cf, &ngx_http_cm_dup_tag) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
     if (dcf->script == NULL) {
         ngx_str_set(&text, NGX_HTTP_CM_DUP_SCRIPT);
 
@@ -514,6 +522,8 @@ ngx_http_cm_dup_result(ngx_http_request_t *r, ngx_http_cm_dup_conf_t *dcf,
         return NGX_OK;
     }
 
+    ngx_http_cm_count(r, NGX_HTTP_CM_STAT_DUPLICATES, 1);
+
     return ngx_http_cm_dup_hit(r, dcf, dup, fields, res);
 }
 
@@ -539,7 +549,7 @@ ngx_http_cm_dup_hit(ngx_http_request_t *r, ngx_http_cm_dup_conf_t *dcf,
 
     hit->id = (unsigned) dcf->id;
     hit->score = (int) dcf->score;
-    hit->tag = "duplicate";
+    hit->tag = (const char *) ngx_http_cm_dup_tag.data;
     hit->msg = "Komentar yang sama dikirim berulang kali";
     hit->field = dup->field;
     hit->start = 0;

@@ -59,6 +59,8 @@ typedef enum {
     NGX_HTTP_CM_STAT_UNDECIDED,        /* match limit or engine error */
     NGX_HTTP_CM_STAT_REDIS_FAILURES,   /* Redis could not answer in time:
                                           limits, duplicates, penalties */
+    NGX_HTTP_CM_STAT_DUPLICATES,       /* posts counted as copies */
+    NGX_HTTP_CM_STAT_BANNED,           /* posts refused by a penalty's ban */
     NGX_HTTP_CM_NSTATS
 } ngx_http_cm_stat_e;
 

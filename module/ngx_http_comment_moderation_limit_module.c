@@ -634,6 +634,11 @@ ngx_http_cm_limit_answer(ngx_http_request_t *r, ngx_http_cm_limit_ctx_t *ctx)
                   "comment moderation: decision=limit retry_after=%T "
                   "reason=%s", v.retry_after,
                   ctx->banned ? "penalty" : "rate");
+
+    if (ctx->banned) {
+        ngx_http_cm_count(r, NGX_HTTP_CM_STAT_BANNED, 1);
+    }
+
     /* the body was never read: a flood costs nothing more */
 
     if (ngx_http_discard_request_body(r) != NGX_OK) {

@@ -79,6 +79,13 @@ my $timeout = 'timeout=' . int($T * 1000) . 'ms';
             %%PROXY%%
         }
 
+        location /timed/ {
+            comment_moderation_duplicates window=9m threshold=2 score=1;
+            add_header X-Time $comment_moderation_time always;
+            add_header X-Tags $comment_moderation_tags always;
+            %%PROXY%%
+        }
+
         location = /status {
             comment_moderation_status;
         }
@@ -154,6 +161,10 @@ is($h->{'x-score'}, 8, 'their scores add up');
 my $m = metrics($a);
 is($m->{'comment_moderation_rule_hits_total{rule="9001"}'}, 2,
    "A's status counts the duplicates' id as a rule hit");
+is($m->{comment_moderation_duplicates_total}, 2,
+   'and the posts counted as copies');
+is($m->{'comment_moderation_tag_total{tag="duplicate",decision="hold"}'}, 2,
+   'and the tag "duplicate", by decision');
 
 
 # near copies: another site name, a word changed
@@ -213,6 +224,14 @@ is($h->{'x-decision'}, 'reject', 'as a reject not enforced');
 
 for (1 .. 3) { ($s, $h) = post($a, '/off/', $flood) }
 is($h->{'x-rules'} // '', '', 'comment_moderation_duplicates off');
+
+my $timed = 'Komentar ini dihitung dan diukur waktunya oleh modul';
+($s, $h) = post($a, '/timed/', $timed);
+is($h->{'x-tags'} // '', '', 'no tag for a first copy');
+like($h->{'x-time'}, qr/^\d+\.\d{3}$/, '$comment_moderation_time is set');
+($s, $h) = post($b, '/timed/', $timed);
+is($h->{'x-tags'}, 'duplicate', '$comment_moderation_tags names a copy');
+is($h->{'x-decision'}, 'pass', 'score=1 passes it');
 
 
 # what Redis keeps: hashes, counters that expire, no text
@@ -293,6 +312,28 @@ is($s, 503, 'paused: failure closed answers 503');
 ok($waited >= 0.8 * $T && $waited < 2 * $T,
    sprintf('after the timeout (%.0f ms)', $waited * 1000));
 kill 'CONT', $rpid;
+
+# the inspection time is the engine's: a post that waited for Redis the
+# whole timeout was inspected in far less
+
+my $probe = 0;
+ok(CMTest::wait_for(sub {
+       my $t = 'Komentar percobaan nomor ' . $probe++
+             . ' untuk menunggu Redis kembali';
+       post($a, '/strict/', $t);
+       return (post($a, '/strict/', $t))[0] == 403;
+   }, 12), 'Redis counts again');
+
+kill 'STOP', $rpid;
+$t1 = time;
+($s, $h) = post($a, '/timed/', "$timed, sekali lagi");
+$waited = time - $t1;
+kill 'CONT', $rpid;
+is($s, 200, 'paused: failure open passes after the timeout');
+ok($waited >= 0.8 * $T, sprintf('waited (%.0f ms)', $waited * 1000));
+ok(defined $h->{'x-time'} && $h->{'x-time'} < $T * 1000 / 2,
+   sprintf('$comment_moderation_time leaves the wait for Redis out '
+           . '(%s ms)', $h->{'x-time'} // '-'));
 
 
 # reload and shutdown with a live connection

@@ -62,6 +62,10 @@ my $timeout = 'timeout=' . int(CMTest::scaled(300)) . 'ms';
                                        within=1m ban=10m;
             %%PROXY%%
         }
+
+        location = /status {
+            comment_moderation_status;
+        }
     }
 END
 
@@ -80,6 +84,16 @@ sub post {
         'Content-Type' => 'application/x-www-form-urlencoded',
         $u ? (Cookie => "u=$u") : ()));
     return ($s, $h, $b);
+}
+
+sub metrics {
+    my ($t) = @_;
+    my (undef, undef, $body) = CMTest::parse_response($t->http_get('/status'));
+    my %m;
+    for (split /\n/, $body // '') {
+        $m{$1} = $2 if /^(\S+) (\d+)$/;
+    }
+    return \%m;
 }
 
 sub keys_like {
@@ -121,6 +135,11 @@ ok(!defined $h->{'x-backend-method'}, 'never reaching the backend');
 
 ($s, $h, $body) = post($b, '/', 'a', 'comment=' . ('x' x 200000));
 is($s, 429, 'B: banned too, before its large body is read');
+my $m = metrics($b);
+is($m->{comment_moderation_banned_total}, 1,
+   "B's status counts the post the ban refused");
+is($m->{'comment_moderation_decisions_total{decision="limit"}'}, 1,
+   'as a limit');
 like($b->wait_log($mark, qr/banned for/),
      qr/penalty: key "a" banned for 1s after 3 rejections within 60000ms/,
      'the ban is logged');

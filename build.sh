@@ -17,6 +17,10 @@
 #   ./build.sh run       install what the demo needs, build, then start the
 #                        demo site on loopback
 #   ./build.sh quality   measure the shipped rules on t/corpus
+#   ./build.sh duplicates [MIN_LENGTH...]
+#                        what duplicate counting recognises on the gambling
+#                        corpus, offline (t/bench/dup-corpus.c): spam
+#                        copies and ham flagged, exact and near-duplicate
 #   ./build.sh bench [nginx|engine|hostile...]
 #                        benchmarks as markdown tables (t/bench/bench.sh):
 #                        through nginx against a plain proxy and
@@ -63,10 +67,11 @@ src_packages=(libpcre2-dev libhiredis-dev libutf8proc-dev zlib1g-dev
 # the demo site: nginx, Redis and the Perl backend
 run_packages=(nginx redis-server perl)
 
-# the tests: the demo's, valgrind, dpkg-dev for the package, a reader's
-# browser (t/browser.t) and WordPress on php-fpm and MariaDB
-# (t/wordpress.t); no service is started (policy-rc.d, below)
-test_packages=(nginx redis-server perl curl valgrind dpkg-dev
+# the tests: the demo's, Redis Sentinel (t/sentinel.t), valgrind,
+# dpkg-dev for the package, a reader's browser (t/browser.t) and
+# WordPress on php-fpm and MariaDB (t/wordpress.t); no service is
+# started (policy-rc.d, below)
+test_packages=(nginx redis-server redis-sentinel perl curl valgrind dpkg-dev
                chromium chromium-driver fonts-dejavu-core
                php-fpm php-cli php-mysql mariadb-server wordpress
                wordpress-theme-twentytwentyone)
@@ -489,6 +494,17 @@ do_test() {
 }
 
 
+# what comment_moderation_duplicates would count on the gambling corpus,
+# with the engine's own signatures, without nginx or Redis
+do_duplicates() {
+    build_engine
+    $CC $CFLAGS $WARN -std=gnu99 -I"$top/module/engine" \
+        "$top/t/bench/dup-corpus.c" "$build/libcmengine.a" $LIBS \
+        -o "$build/dup-corpus"
+    "$build/dup-corpus" "$top/t/corpus/judol-youtube-id.dev.tsv" "$@"
+}
+
+
 # The generated part of cm_confusables.h, between its "begin:" and "end:"
 # lines, from ICU's Unicode data and module/engine/tools/lookalikes.txt.
 # The header is committed: only this step needs libicu-dev.
@@ -640,7 +656,8 @@ test_asan() {
     say "asan: $((SECONDS - start)) s"
 
     # valgrind sees what ASan cannot: reads of uninitialised memory.  The
-    # files whose Redis timeouts survive its slowness, the usual module.
+    # files whose Redis timeouts survive its slowness (the fleet-wide ones
+    # scale theirs), the usual module.
     if ! command -v valgrind >/dev/null; then
         say "valgrind: skipped, not installed"
         return $rc
@@ -655,6 +672,7 @@ test_asan() {
     TEST_NGINX_TIMEOUT_SCALE=${TEST_NGINX_TIMEOUT_SCALE:-10} \
         prove "$top"/t/{basic,body,fields,tricks,response,answer}.t \
               "$top"/t/{log,status,status_metrics,hostile}.t \
+              "$top"/t/{duplicates,penalty,sentinel}.t \
         || rc=1
 
     say "valgrind: $((SECONDS - start)) s"
@@ -664,6 +682,7 @@ test_asan() {
 
 usage() {
     say "usage: $0 [deps|build [--nginx-src DIR]|test|asan|run|quality|model|bench"
+    say "       |duplicates [MIN_LENGTH...]"
     say "       [nginx|engine|hostile...]|bench-limit|soak|fuzz|tables|package|"
     say "       nginx-src|clean]"
     exit 2
@@ -678,7 +697,8 @@ cmd=${1:-build}
 src_dir=
 [ "$cmd" = build ] && src_dir=${NGINX_SRC:-}
 
-while [ "$cmd" != bench ] && [ "$cmd" != soak ] && [ $# -gt 0 ]; do
+while [ "$cmd" != bench ] && [ "$cmd" != soak ] && [ "$cmd" != duplicates ] \
+      && [ $# -gt 0 ]; do
     case "$1" in
         --nginx-src=*) src_dir=${1#*=}; shift ;;
         --nginx-src)   [ $# -ge 2 ] || usage; src_dir=$2; shift 2 ;;
@@ -697,6 +717,7 @@ case "$cmd" in
               do_build; exec "$top/config/demo.sh" ;;
     quality)  do_build >/dev/null; exec "$top/t/quality.sh" ;;
     model)    do_model ;;
+    duplicates) do_duplicates "$@" ;;
     fuzz)     do_fuzz ;;
     tables)   do_tables ;;
     asan)     do_build; build_asan; test_asan ;;

@@ -185,7 +185,15 @@ static ngx_http_cm_stat_name_t  ngx_http_cm_stat_names[] = {
                  "(match limit, engine error).") },
 
     { ngx_string("comment_moderation_redis_failures_total"),
-      ngx_string("Posts whose rate limit Redis could not answer in time.") }
+      ngx_string("Posts Redis could not answer for in time: rate limits, "
+                 "penalties' bans, duplicates.") },
+
+    { ngx_string("comment_moderation_duplicates_total"),
+      ngx_string("Posts counted as copies from the threshold on "
+                 "(comment_moderation_duplicates).") },
+
+    { ngx_string("comment_moderation_banned_total"),
+      ngx_string("Posts refused by a ban of comment_moderation_penalty.") }
 };
 
 

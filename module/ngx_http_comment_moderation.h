@@ -2,7 +2,9 @@
 /*
  * What the files of the comment moderation module share: the moderation
  * module itself, the answers to the reader (ngx_http_cm_answer.c), the
- * counters (ngx_http_cm_status.c) and the Redis rate limiter.
+ * counters (ngx_http_cm_status.c) and the Redis rate limiter, which also
+ * owns the Redis connection the other fleet-wide checks use (duplicates,
+ * penalties).
  *
  * A decision travels as an ngx_http_cm_verdict_t: whoever decides fills
  * one in and hands it over; nobody reads a decision back from headers or
@@ -17,6 +19,8 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include <ngx_http.h>
+
+#include "ngx_http_cm_redis.h"
 
 
 /* pass, hold and reject have the values of the engine's cm_decision_e */
@@ -53,7 +57,10 @@ typedef enum {
     NGX_HTTP_CM_STAT_MATCH_LIMIT,      /* matches stopped by the limit */
     NGX_HTTP_CM_STAT_ERRORS,           /* could not inspect (500) */
     NGX_HTTP_CM_STAT_UNDECIDED,        /* match limit or engine error */
-    NGX_HTTP_CM_STAT_REDIS_FAILURES,   /* limits Redis could not answer */
+    NGX_HTTP_CM_STAT_REDIS_FAILURES,   /* Redis could not answer in time:
+                                          limits, duplicates, penalties */
+    NGX_HTTP_CM_STAT_DUPLICATES,       /* posts counted as copies */
+    NGX_HTTP_CM_STAT_BANNED,           /* posts refused by a penalty's ban */
     NGX_HTTP_CM_NSTATS
 } ngx_http_cm_stat_e;
 
@@ -67,8 +74,11 @@ extern ngx_str_t  ngx_http_cm_decision_names[NGX_HTTP_CM_NDECISIONS];
 /* whether "comment_moderation on" applies to this request's location */
 ngx_flag_t ngx_http_cm_enabled(ngx_http_request_t *r);
 
+/* whether "comment_moderation_mode detect" applies to this request */
+ngx_flag_t ngx_http_cm_detect(ngx_http_request_t *r);
+
 /*
- * A verdict reached outside the content rules (a rate limit): sets
+ * A verdict reached outside the content rules (a rate limit, a ban): sets
  * $comment_moderation_decision and the score, counts the decision, keeps
  * the content rules from running for this request, and, for a limit or a
  * reject, answers the reader (ngx_http_cm_answer()).  Returns NGX_DECLINED
@@ -127,6 +137,32 @@ void ngx_http_cm_count_tags(ngx_http_request_t *r, ngx_str_t *tags,
  * long as the configuration.
  */
 ngx_int_t ngx_http_cm_status_tag(ngx_conf_t *cf, ngx_str_t *tag);
+
+
+/* ngx_http_comment_moderation_limit_module.c: the Redis connection */
+
+/*
+ * The Redis of comment_moderation_redis, for the checks beside the rate
+ * limits.  At configuration time a check gives the text of its Lua
+ * script and gets it back registered, loaded on every connection (one
+ * copy of each text); NULL, with an emerg naming "directive", when there
+ * is no comment_moderation_redis.  In a request: this worker's
+ * connection (NULL when there is none) and, if "prefix" is given, the
+ * key prefix.
+ */
+ngx_http_cm_redis_script_t *ngx_http_cm_redis_use(ngx_conf_t *cf,
+    ngx_str_t *text, ngx_str_t *directive);
+ngx_http_cm_redis_t *ngx_http_cm_redis_get(ngx_http_request_t *r,
+    ngx_str_t *prefix);
+
+/* "comment_moderation_redis_failure closed" applies to this request */
+ngx_flag_t ngx_http_cm_redis_closed(ngx_http_request_t *r);
+
+/*
+ * The post was rejected (in detect mode too): counted against the
+ * location's comment_moderation_penalty keys.  Nothing waits for Redis.
+ */
+void ngx_http_cm_penalty_rejected(ngx_http_request_t *r);
 
 
 extern ngx_module_t  ngx_http_comment_moderation_module;

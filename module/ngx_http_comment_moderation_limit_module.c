@@ -5,20 +5,25 @@
  * enforces the same limits.
  *
  * A post is checked before its body is read: one EVALSHA of a GCRA
- * script checks and updates all of the location's limits at once, with
- * Redis's clock.  A limited post is answered here and never reaches the
- * content rules or the backend.  The worker never waits for Redis: the
- * request is parked until the reply, a timeout or a lost connection.
+ * script checks the bans of comment_moderation_penalty, then checks and
+ * updates all of the location's limits at once, with Redis's clock.  A
+ * limited or banned post is answered here and never reaches the content
+ * rules or the backend.  The worker never waits for Redis: the request
+ * is parked until the reply, a timeout or a lost connection.
+ *
+ * The module owns the Redis connection: the other fleet-wide checks
+ * (duplicates, the recording of penalties) use it through
+ * ngx_http_cm_redis_use() and ngx_http_cm_redis_get().
  */
 
 
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include <ngx_http.h>
-#include <ngx_sha1.h>
 
 #include "ngx_http_comment_moderation.h"
 #include "ngx_http_cm_redis.h"
+#include "ngx_http_cm_penalty.h"
 
 
 #define NGX_HTTP_CM_LIMIT_OPEN     0
@@ -43,8 +48,8 @@ typedef struct {
     ngx_http_cm_redis_conf_t  *redis_conf;  /* NULL: no Redis configured */
     ngx_http_cm_redis_t       *redis;       /* this worker's connection */
     ngx_str_t                  prefix;
-    ngx_str_t                  script;
-    u_char                     sha[40];
+    ngx_http_cm_redis_script_t script;
+    ngx_http_cm_redis_script_t *penalty;    /* records a rejection */
     ngx_flag_t                 used;        /* some location has limits */
     time_t                     logged;      /* last unexpected reply logged */
 } ngx_http_cm_limit_main_conf_t;
@@ -52,6 +57,7 @@ typedef struct {
 
 typedef struct {
     ngx_array_t               *limits;      /* of ngx_http_cm_limit_t */
+    ngx_array_t               *penalties;   /* of ngx_http_cm_penalty_t */
     ngx_uint_t                 failure;
     ngx_uint_t                 status;
     ngx_str_t                  message;
@@ -75,7 +81,7 @@ typedef struct {
     int64_t                    wait;       /* microseconds; 0: allowed */
 
     unsigned                   failed:1;
-    unsigned                   reloaded:1;
+    unsigned                   banned:1;   /* the wait is a penalty's */
 } ngx_http_cm_limit_ctx_t;
 
 
@@ -87,9 +93,6 @@ static ngx_int_t ngx_http_cm_limit_argv(ngx_http_request_t *r,
 static ngx_int_t ngx_http_cm_limit_send(ngx_http_request_t *r,
     ngx_http_cm_limit_ctx_t *ctx);
 static void ngx_http_cm_limit_reply(void *data, redisReply *reply);
-static ngx_int_t ngx_http_cm_limit_reload(ngx_http_request_t *r,
-    ngx_http_cm_limit_ctx_t *ctx);
-static void ngx_http_cm_limit_ignore(void *data, redisReply *reply);
 static void ngx_http_cm_limit_unexpected(ngx_http_request_t *r,
     redisReply *reply);
 static void ngx_http_cm_limit_resume(ngx_http_request_t *r);
@@ -143,6 +146,13 @@ static ngx_command_t  ngx_http_cm_limit_commands[] = {
       ngx_http_cm_limit,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
+      NULL },
+
+    { ngx_string("comment_moderation_penalty"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_2MORE,
+      ngx_http_cm_penalty_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_cm_limit_loc_conf_t, penalties),
       NULL },
 
     { ngx_string("comment_moderation_redis_failure"),
@@ -202,33 +212,43 @@ ngx_module_t  ngx_http_comment_moderation_limit_module = {
 
 
 /*
- * GCRA, as redis-cell: each bucket keeps the theoretical arrival time
- * (TAT) of the next post.  KEYS[i] is one limit's bucket, ARGV[3i-2..3i]
- * its period (microseconds), rate and burst.  Every bucket takes the post
- * or none does, so a refused post costs nothing.  Returns 0, or how many
- * microseconds to wait before a post would be taken.  TIME is Redis's own
- * clock, the same for every nginx; each key expires when its bucket would
- * be full again.
+ * The bans of comment_moderation_penalty first: KEYS[1..ARGV[1]]; a ban
+ * in force returns minus its time left, in microseconds.
+ *
+ * Then GCRA, as redis-cell: each bucket keeps the theoretical arrival
+ * time (TAT) of the next post.  KEYS[nbans + i] is one limit's bucket,
+ * ARGV[3i-1..3i+1] its period (microseconds), rate and burst.  Every
+ * bucket takes the post or none does, so a refused post costs nothing.
+ * Returns 0, or how many microseconds to wait before a post would be
+ * taken.  TIME is Redis's own clock, the same for every nginx; each key
+ * expires when its bucket would be full again.
  */
 
 #define NGX_HTTP_CM_LIMIT_SCRIPT                                             \
+    "local nbans = tonumber(ARGV[1])\n"                                      \
+    "local banned = 0\n"                                                     \
+    "for i = 1, nbans do\n"                                                  \
+    "  local ttl = redis.call('PTTL', KEYS[i])\n"                            \
+    "  if ttl > banned then banned = ttl end\n"                              \
+    "end\n"                                                                  \
+    "if banned > 0 then return -banned * 1000 end\n"                         \
     "local t = redis.call('TIME')\n"                                         \
     "local now = tonumber(t[1]) * 1000000 + tonumber(t[2])\n"                \
     "local wait = 0\n"                                                       \
     "local tats = {}\n"                                                      \
-    "for i, key in ipairs(KEYS) do\n"                                        \
-    "  local interval = tonumber(ARGV[3*i-2]) / tonumber(ARGV[3*i-1])\n"    \
-    "  local burst = tonumber(ARGV[3*i])\n"                                  \
-    "  local tat = tonumber(redis.call('GET', key)) or now\n"                \
+    "for i = 1, #KEYS - nbans do\n"                                          \
+    "  local interval = tonumber(ARGV[3*i-1]) / tonumber(ARGV[3*i])\n"      \
+    "  local burst = tonumber(ARGV[3*i+1])\n"                                \
+    "  local tat = tonumber(redis.call('GET', KEYS[nbans+i])) or now\n"      \
     "  if tat < now then tat = now end\n"                                    \
     "  local allow = tat + interval - interval * burst\n"                    \
     "  if allow - now > wait then wait = allow - now end\n"                  \
     "  tats[i] = tat + interval\n"                                           \
     "end\n"                                                                  \
     "if wait > 0 then return math.ceil(wait) end\n"                          \
-    "for i, key in ipairs(KEYS) do\n"                                        \
-    "  redis.call('SET', key, string.format('%.0f', tats[i]), 'PX',\n"      \
-    "             math.ceil((tats[i] - now) / 1000))\n"                      \
+    "for i = 1, #KEYS - nbans do\n"                                          \
+    "  redis.call('SET', KEYS[nbans+i], string.format('%.0f', tats[i]),\n"  \
+    "             'PX', math.ceil((tats[i] - now) / 1000))\n"                \
     "end\n"                                                                  \
     "return 0\n"
 
@@ -252,7 +272,9 @@ ngx_http_cm_limit_handler(ngx_http_request_t *r)
     llcf = ngx_http_get_module_loc_conf(r,
                                    ngx_http_comment_moderation_limit_module);
 
-    if (llcf->limits == NULL || !ngx_http_cm_enabled(r)) {
+    if ((llcf->limits == NULL && llcf->penalties == NULL)
+        || !ngx_http_cm_enabled(r))
+    {
         return NGX_DECLINED;
     }
 
@@ -332,17 +354,18 @@ ngx_http_cm_limit_query(ngx_http_request_t *r, ngx_http_cm_limit_ctx_t *ctx)
 
 
 /*
- * EVALSHA sha numkeys key... (period rate burst)...; keys are binary
- * safe.  NGX_DECLINED when every key is empty: no limit applies.
+ * EVALSHA sha numkeys ban... key... nbans (period rate burst)...; keys
+ * are binary safe.  NGX_DECLINED when every key is empty: no limit, no
+ * ban applies.  Detect mode bans no one.
  */
 
 static ngx_int_t
 ngx_http_cm_limit_argv(ngx_http_request_t *r, ngx_http_cm_limit_ctx_t *ctx)
 {
-    u_char                         *p;
+    u_char                         *p, *q;
     size_t                         *argvlen;
-    ngx_str_t                       value;
-    ngx_uint_t                      i, n, nkeys, *used;
+    ngx_str_t                       value, *bans;
+    ngx_uint_t                      i, n, nb, nbans, nkeys, nlimits, *used;
     const char                    **argv;
     ngx_http_cm_limit_t            *limit;
     ngx_http_cm_limit_loc_conf_t   *llcf;
@@ -353,25 +376,42 @@ ngx_http_cm_limit_argv(ngx_http_request_t *r, ngx_http_cm_limit_ctx_t *ctx)
     llcf = ngx_http_get_module_loc_conf(r,
                                    ngx_http_comment_moderation_limit_module);
 
-    limit = llcf->limits->elts;
-    n = llcf->limits->nelts;
+    limit = llcf->limits ? llcf->limits->elts : NULL;
+    n = llcf->limits ? llcf->limits->nelts : 0;
+    nb = (llcf->penalties && !ngx_http_cm_detect(r))
+         ? llcf->penalties->nelts : 0;
 
-    argv = ngx_palloc(r->pool, (3 + 4 * n) * sizeof(char *));
-    argvlen = ngx_palloc(r->pool, (3 + 4 * n) * sizeof(size_t));
-    used = ngx_palloc(r->pool, n * sizeof(ngx_uint_t));
-    p = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
+    argv = ngx_palloc(r->pool, (4 + nb + 4 * n) * sizeof(char *));
+    argvlen = ngx_palloc(r->pool, (4 + nb + 4 * n) * sizeof(size_t));
+    used = ngx_palloc(r->pool, (n + 1) * sizeof(ngx_uint_t));
+    bans = ngx_palloc(r->pool, (nb + 1) * sizeof(ngx_str_t));
+    p = ngx_pnalloc(r->pool, 2 * NGX_INT_T_LEN);
 
-    if (argv == NULL || argvlen == NULL || used == NULL || p == NULL) {
+    if (argv == NULL || argvlen == NULL || used == NULL || bans == NULL
+        || p == NULL)
+    {
         return NGX_ERROR;
     }
 
-    argv[0] = "EVALSHA";
-    argvlen[0] = sizeof("EVALSHA") - 1;
-    argv[1] = (const char *) lmcf->sha;
-    argvlen[1] = sizeof(lmcf->sha);
+    nbans = 0;
+
+    if (nb && ngx_http_cm_penalty_bans(r, llcf->penalties, &lmcf->prefix,
+                                       bans, &nbans)
+              != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    /* argv[0] and argv[1], EVALSHA and the SHA1, are the client's */
+
     argv[2] = (const char *) p;
 
-    nkeys = 0;
+    for (nkeys = 0; nkeys < nbans; nkeys++) {
+        argv[3 + nkeys] = (const char *) bans[nkeys].data;
+        argvlen[3 + nkeys] = bans[nkeys].len;
+    }
+
+    nlimits = 0;
 
     for (i = 0; i < n; i++) {
         if (ngx_http_complex_value(r, &limit[i].key, &value) != NGX_OK) {
@@ -392,29 +432,33 @@ ngx_http_cm_limit_argv(ngx_http_request_t *r, ngx_http_cm_limit_ctx_t *ctx)
             return NGX_ERROR;
         }
 
-        p = (u_char *) argv[3 + nkeys];
-        p = ngx_cpymem(p, lmcf->prefix.data, lmcf->prefix.len);
-        p = ngx_cpymem(p, limit[i].ident.data, limit[i].ident.len);
-        (void) ngx_cpymem(p, value.data, value.len);
+        q = (u_char *) argv[3 + nkeys];
+        q = ngx_cpymem(q, lmcf->prefix.data, lmcf->prefix.len);
+        q = ngx_cpymem(q, limit[i].ident.data, limit[i].ident.len);
+        (void) ngx_cpymem(q, value.data, value.len);
 
-        used[nkeys++] = i;
+        nkeys++;
+        used[nlimits++] = i;
     }
 
     if (nkeys == 0) {
         return NGX_DECLINED;
     }
 
-    argvlen[2] = ngx_sprintf((u_char *) argv[2], "%ui", nkeys)
-                 - (u_char *) argv[2];
+    q = ngx_sprintf(p, "%ui", nkeys);
+    argvlen[2] = q - p;
+
+    n = 3 + nkeys;
+
+    argv[n] = (const char *) q;
+    argvlen[n++] = ngx_sprintf(q, "%ui", nbans) - q;
 
     /*
      * the arguments of the limits whose keys are in, in the same order;
      * the keys are not evaluated again, so both lists surely agree
      */
 
-    n = 3 + nkeys;
-
-    for (i = 0; i < nkeys; i++) {
+    for (i = 0; i < nlimits; i++) {
         limit = (ngx_http_cm_limit_t *) llcf->limits->elts + used[i];
 
         argv[n] = (const char *) limit->period.data;
@@ -441,9 +485,9 @@ ngx_http_cm_limit_send(ngx_http_request_t *r, ngx_http_cm_limit_ctx_t *ctx)
     lmcf = ngx_http_get_module_main_conf(r,
                                    ngx_http_comment_moderation_limit_module);
 
-    ctx->cmd = ngx_http_cm_redis_send(lmcf->redis, ctx->argc, ctx->argv,
-                                      ctx->argvlen, ngx_http_cm_limit_reply,
-                                      ctx);
+    ctx->cmd = ngx_http_cm_redis_eval(lmcf->redis, &lmcf->script, ctx->argc,
+                                      ctx->argv, ctx->argvlen,
+                                      ngx_http_cm_limit_reply, ctx);
 
     return ctx->cmd ? NGX_OK : NGX_ERROR;
 }
@@ -467,22 +511,13 @@ ngx_http_cm_limit_reply(void *data, redisReply *reply)
     if (reply == NULL) {
         ctx->failed = 1;
 
-    } else if (reply->type == REDIS_REPLY_INTEGER && reply->integer >= 0) {
+    } else if (reply->type == REDIS_REPLY_INTEGER) {
         ctx->wait = reply->integer;
 
-    } else if (reply->type == REDIS_REPLY_ERROR
-               && ngx_strncmp(reply->str, "NOSCRIPT", 8) == 0
-               && !ctx->reloaded)
-    {
-        /* Redis restarted or flushed its scripts */
-
-        ctx->reloaded = 1;
-
-        if (ngx_http_cm_limit_reload(r, ctx) == NGX_OK) {
-            return;
+        if (ctx->wait < 0) {
+            ctx->wait = -ctx->wait;
+            ctx->banned = 1;
         }
-
-        ctx->failed = 1;
 
     } else {
         ngx_http_cm_limit_unexpected(r, reply);
@@ -493,42 +528,6 @@ ngx_http_cm_limit_reply(void *data, redisReply *reply)
 
     r->write_event_handler = ngx_http_cm_limit_resume;
     ngx_post_event(r->connection->write, &ngx_posted_events);
-}
-
-
-/* SCRIPT LOAD, then the same EVALSHA: Redis runs them in this order */
-
-static ngx_int_t
-ngx_http_cm_limit_reload(ngx_http_request_t *r, ngx_http_cm_limit_ctx_t *ctx)
-{
-    const char                     *argv[3];
-    size_t                          argvlen[3];
-    ngx_http_cm_limit_main_conf_t  *lmcf;
-
-    lmcf = ngx_http_get_module_main_conf(r,
-                                   ngx_http_comment_moderation_limit_module);
-
-    argv[0] = "SCRIPT";
-    argvlen[0] = sizeof("SCRIPT") - 1;
-    argv[1] = "LOAD";
-    argvlen[1] = sizeof("LOAD") - 1;
-    argv[2] = (const char *) lmcf->script.data;
-    argvlen[2] = lmcf->script.len;
-
-    if (ngx_http_cm_redis_send(lmcf->redis, 3, argv, argvlen,
-                               ngx_http_cm_limit_ignore, NULL)
-        == NULL)
-    {
-        return NGX_ERROR;
-    }
-
-    return ngx_http_cm_limit_send(r, ctx);
-}
-
-
-static void
-ngx_http_cm_limit_ignore(void *data, redisReply *reply)
-{
 }
 
 
@@ -632,8 +631,13 @@ ngx_http_cm_limit_answer(ngx_http_request_t *r, ngx_http_cm_limit_ctx_t *ctx)
     }
 
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                  "comment moderation: decision=limit retry_after=%T",
-                  v.retry_after);
+                  "comment moderation: decision=limit retry_after=%T "
+                  "reason=%s", v.retry_after,
+                  ctx->banned ? "penalty" : "rate");
+
+    if (ctx->banned) {
+        ngx_http_cm_count(r, NGX_HTTP_CM_STAT_BANNED, 1);
+    }
 
     /* the body was never read: a flood costs nothing more */
 
@@ -670,11 +674,9 @@ ngx_http_cm_limit_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     char                      *rv;
     ngx_int_t                  n;
-    ngx_str_t                 *value, s;
+    ngx_str_t                 *value, s, master;
     ngx_uint_t                 i;
-    ngx_sha1_t                 sha1;
     ngx_http_cm_redis_conf_t  *rcf;
-    u_char                     hash[20];
 
     if (lmcf->redis_conf) {
         return "is duplicate";
@@ -687,15 +689,51 @@ ngx_http_cm_limit_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     value = cf->args->elts;
 
-    rv = ngx_http_cm_redis_parse_address(cf, rcf, &value[1]);
-    if (rv != NGX_CONF_OK) {
-        return rv;
+    /* ADDRESS, or sentinel=... and master=NAME among the parameters */
+
+    i = 1;
+
+    if (ngx_strncmp(value[1].data, "sentinel=", 9) != 0) {
+        rv = ngx_http_cm_redis_parse_address(cf, rcf, &value[1]);
+        if (rv != NGX_CONF_OK) {
+            return rv;
+        }
+
+        i = 2;
     }
 
     rcf->timeout = 100;
     ngx_str_set(&lmcf->prefix, "cm:");
+    ngx_str_null(&master);
 
-    for (i = 2; i < cf->args->nelts; i++) {
+    for ( /* void */ ; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "sentinel=", 9) == 0) {
+            s.data = value[i].data + 9;
+            s.len = value[i].len - 9;
+
+            if (s.len == 0 || rcf->name.len || rcf->sentinels) {
+                goto invalid;
+            }
+
+            rv = ngx_http_cm_redis_parse_sentinels(cf, rcf, &s);
+            if (rv != NGX_CONF_OK) {
+                return rv;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "master=", 7) == 0) {
+            master.data = value[i].data + 7;
+            master.len = value[i].len - 7;
+
+            if (master.len == 0) {
+                goto invalid;
+            }
+
+            continue;
+        }
 
         if (ngx_strncmp(value[i].data, "db=", 3) == 0) {
             n = ngx_atoi(value[i].data + 3, value[i].len - 3);
@@ -736,13 +774,24 @@ ngx_http_cm_limit_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         goto invalid;
     }
 
-    ngx_str_set(&lmcf->script, NGX_HTTP_CM_LIMIT_SCRIPT);
+    if (rcf->sentinels && master.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" with sentinel= needs master=NAME, the "
+                           "name the sentinels monitor it by", &cmd->name);
+        return NGX_CONF_ERROR;
+    }
 
-    ngx_sha1_init(&sha1);
-    ngx_sha1_update(&sha1, lmcf->script.data, lmcf->script.len);
-    ngx_sha1_final(hash, &sha1);
+    if (rcf->sentinels == NULL && master.len) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" master= is for sentinel=", &cmd->name);
+        return NGX_CONF_ERROR;
+    }
 
-    (void) ngx_hex_dump(lmcf->sha, hash, sizeof(hash));
+    if (rcf->sentinels) {
+        rcf->name = master;
+    }
+
+    ngx_str_set(&lmcf->script.text, NGX_HTTP_CM_LIMIT_SCRIPT);
 
     if (ngx_http_cm_redis_add_script(cf, rcf, &lmcf->script) != NGX_OK) {
         return NGX_CONF_ERROR;
@@ -757,6 +806,103 @@ invalid:
     ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                        "invalid parameter \"%V\"", &value[i]);
     return NGX_CONF_ERROR;
+}
+
+
+ngx_http_cm_redis_script_t *
+ngx_http_cm_redis_use(ngx_conf_t *cf, ngx_str_t *text, ngx_str_t *directive)
+{
+    ngx_uint_t                      i;
+    ngx_http_cm_redis_script_t     *script, **s;
+    ngx_http_cm_limit_main_conf_t  *lmcf;
+
+    lmcf = ngx_http_conf_get_module_main_conf(cf,
+                                   ngx_http_comment_moderation_limit_module);
+
+    if (lmcf->redis_conf == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" needs \"comment_moderation_redis\" in "
+                           "the http block", directive);
+        return NULL;
+    }
+
+    lmcf->used = 1;
+
+    /* one copy of each script, loaded once per connection */
+
+    s = lmcf->redis_conf->scripts ? lmcf->redis_conf->scripts->elts : NULL;
+
+    for (i = 0; s && i < lmcf->redis_conf->scripts->nelts; i++) {
+        if (s[i]->text.len == text->len
+            && ngx_strncmp(s[i]->text.data, text->data, text->len) == 0)
+        {
+            return s[i];
+        }
+    }
+
+    script = ngx_pcalloc(cf->pool, sizeof(ngx_http_cm_redis_script_t));
+    if (script == NULL) {
+        return NULL;
+    }
+
+    script->text = *text;
+
+    if (ngx_http_cm_redis_add_script(cf, lmcf->redis_conf, script)
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    return script;
+}
+
+
+ngx_http_cm_redis_t *
+ngx_http_cm_redis_get(ngx_http_request_t *r, ngx_str_t *prefix)
+{
+    ngx_http_cm_limit_main_conf_t  *lmcf;
+
+    lmcf = ngx_http_get_module_main_conf(r,
+                                   ngx_http_comment_moderation_limit_module);
+
+    if (prefix) {
+        *prefix = lmcf->prefix;
+    }
+
+    return lmcf->redis;
+}
+
+
+void
+ngx_http_cm_penalty_rejected(ngx_http_request_t *r)
+{
+    ngx_http_cm_limit_loc_conf_t   *llcf;
+    ngx_http_cm_limit_main_conf_t  *lmcf;
+
+    llcf = ngx_http_get_module_loc_conf(r,
+                                   ngx_http_comment_moderation_limit_module);
+    lmcf = ngx_http_get_module_main_conf(r,
+                                   ngx_http_comment_moderation_limit_module);
+
+    if (llcf->penalties == NULL || lmcf->penalty == NULL) {
+        return;
+    }
+
+    ngx_http_cm_penalty_record(r, llcf->penalties, lmcf->redis,
+                               &lmcf->prefix, lmcf->penalty,
+                               ngx_http_cm_detect(r));
+}
+
+
+ngx_flag_t
+ngx_http_cm_redis_closed(ngx_http_request_t *r)
+{
+    ngx_http_cm_limit_loc_conf_t  *llcf;
+
+    llcf = ngx_http_get_module_loc_conf(r,
+                                   ngx_http_comment_moderation_limit_module);
+
+    return llcf->failure == NGX_HTTP_CM_LIMIT_CLOSED;
 }
 
 
@@ -1085,6 +1231,7 @@ ngx_http_cm_limit_create_loc_conf(ngx_conf_t *cf)
      */
 
     llcf->limits = NGX_CONF_UNSET_PTR;
+    llcf->penalties = NGX_CONF_UNSET_PTR;
     llcf->failure = NGX_CONF_UNSET_UINT;
     llcf->status = NGX_CONF_UNSET_UINT;
 
@@ -1103,6 +1250,7 @@ ngx_http_cm_limit_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     /* like limit_req: a level with its own limits inherits none */
 
     ngx_conf_merge_ptr_value(conf->limits, prev->limits, NULL);
+    ngx_conf_merge_ptr_value(conf->penalties, prev->penalties, NULL);
     ngx_conf_merge_uint_value(conf->failure, prev->failure,
                               NGX_HTTP_CM_LIMIT_OPEN);
     ngx_conf_merge_uint_value(conf->status, prev->status,
@@ -1110,12 +1258,19 @@ ngx_http_cm_limit_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_str_value(conf->message, prev->message,
                              NGX_HTTP_CM_LIMIT_DEFAULT_MESSAGE);
 
+    lmcf = ngx_http_conf_get_module_main_conf(cf,
+                                   ngx_http_comment_moderation_limit_module);
+
+    if (conf->penalties && lmcf->penalty == NULL) {
+        lmcf->penalty = ngx_http_cm_penalty_script(cf);
+        if (lmcf->penalty == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
     if (conf->limits == NULL) {
         return NGX_CONF_OK;
     }
-
-    lmcf = ngx_http_conf_get_module_main_conf(cf,
-                                   ngx_http_comment_moderation_limit_module);
 
     if (lmcf->redis_conf == NULL) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,

@@ -17,6 +17,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_comment_moderation.h"
+#include "ngx_http_cm_dup.h"
 #include "cm_engine.h"
 
 
@@ -44,6 +45,7 @@ typedef struct {
     ngx_uint_t                 undecided;       /* cm_decision_e */
     ngx_uint_t                 reject_status;
     ngx_str_t                  reject_message;
+    ngx_http_cm_dup_conf_t    *dup;
 } ngx_http_cm_loc_conf_t;
 
 
@@ -54,6 +56,13 @@ typedef struct {
     ngx_str_t                  tags;            /* "gambling,link" */
     ngx_str_t                 *tag_list;        /* the same, each once */
     ngx_uint_t                 ntags;
+
+    /* kept while Redis counts the duplicates */
+    cm_fields_t                fields;
+    cm_result_t                res;
+    ngx_uint_t                 failed;          /* the engine failed */
+    ngx_http_cm_dup_t         *dup;
+
     unsigned                   decided:1;
     unsigned                   inspected:1;     /* by the engine */
 } ngx_http_cm_ctx_t;
@@ -73,7 +82,12 @@ static ngx_http_cm_ctx_t *ngx_http_cm_create_ctx(ngx_http_request_t *r);
 static ngx_http_cm_ctx_t *ngx_http_cm_get_ctx(ngx_http_request_t *r);
 static void ngx_http_cm_cleanup_ctx(void *data);
 static void ngx_http_cm_body_handler(ngx_http_request_t *r);
+static void ngx_http_cm_dup_resume(ngx_http_request_t *r);
+static void ngx_http_cm_finish(ngx_http_request_t *r, ngx_http_cm_ctx_t *ctx,
+    ngx_int_t rc);
 static ngx_int_t ngx_http_cm_inspect(ngx_http_request_t *r,
+    ngx_http_cm_ctx_t *ctx);
+static ngx_int_t ngx_http_cm_conclude(ngx_http_request_t *r,
     ngx_http_cm_ctx_t *ctx);
 static ngx_int_t ngx_http_cm_read_body(ngx_http_request_t *r, u_char **body,
     size_t *len);
@@ -201,6 +215,13 @@ static ngx_command_t  ngx_http_cm_commands[] = {
       ngx_conf_set_str_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_cm_loc_conf_t, reject_message),
+      NULL },
+
+    { ngx_string("comment_moderation_duplicates"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_cm_dup_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_cm_loc_conf_t, dup),
       NULL },
 
     { ngx_string("comment_moderation_match_limit"),
@@ -404,6 +425,37 @@ ngx_http_cm_body_handler(ngx_http_request_t *r)
 
     rc = ngx_http_cm_inspect(r, ctx);
 
+    if (rc == NGX_AGAIN) {
+        /* Redis counts the duplicates; ngx_http_cm_dup_resume() goes on */
+        return;
+    }
+
+    ngx_http_cm_finish(r, ctx, rc);
+}
+
+
+static void
+ngx_http_cm_dup_resume(ngx_http_request_t *r)
+{
+    ngx_http_cm_ctx_t  *ctx;
+
+    if (ngx_handle_read_event(r->connection->read, 0) != NGX_OK) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    r->read_event_handler = ngx_http_block_reading;
+
+    ctx = ngx_http_cm_get_ctx(r);
+
+    ngx_http_cm_finish(r, ctx, ngx_http_cm_conclude(r, ctx));
+}
+
+
+static void
+ngx_http_cm_finish(ngx_http_request_t *r, ngx_http_cm_ctx_t *ctx,
+    ngx_int_t rc)
+{
     if (rc == NGX_HTTP_INTERNAL_SERVER_ERROR) {
         ngx_http_cm_count(r, NGX_HTTP_CM_STAT_ERRORS, 1);
     }
@@ -423,8 +475,9 @@ ngx_http_cm_body_handler(ngx_http_request_t *r)
 
 
 /*
- * Returns NGX_DECLINED to let the request go on to the backend, or what
- * ngx_http_finalize_request() is to be called with.
+ * Returns NGX_DECLINED to let the request go on to the backend, NGX_AGAIN
+ * while Redis counts the duplicates, or what ngx_http_finalize_request()
+ * is to be called with.
  */
 
 static ngx_int_t
@@ -432,11 +485,8 @@ ngx_http_cm_inspect(ngx_http_request_t *r, ngx_http_cm_ctx_t *ctx)
 {
     size_t                    len;
     u_char                   *body;
-    ngx_uint_t                failed, start;
+    ngx_uint_t                start;
     cm_alloc_t                a;
-    cm_fields_t               fields;
-    cm_result_t               res;
-    cm_decision_e             decision;
     ngx_int_t                 rc;
     ngx_http_cm_loc_conf_t   *lcf;
     ngx_http_cm_main_conf_t  *mcf;
@@ -460,24 +510,26 @@ ngx_http_cm_inspect(ngx_http_request_t *r, ngx_http_cm_ctx_t *ctx)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ngx_memzero(&fields, sizeof(cm_fields_t));
+    /* kept for the answer, which may give a rejected text back */
 
-    /* the engine's time: parsing, normalising and matching, not reading */
+    ctx->verdict.body.data = body;
+    ctx->verdict.body.len = len;
+
+    /*
+     * The engine's time: parsing, normalising and matching, not reading
+     * the body, nor waiting for Redis to count the duplicates.
+     */
 
     start = ngx_http_cm_usec();
 
-    rc = ngx_http_cm_fields(r, &a, body, len, &fields);
+    rc = ngx_http_cm_fields(r, &a, body, len, &ctx->fields);
 
     if (rc != NGX_OK) {
         return (rc == NGX_ERROR) ? NGX_HTTP_INTERNAL_SERVER_ERROR : rc;
     }
 
-    ngx_memzero(&res, sizeof(cm_result_t));
-
-    failed = 0;
-
-    rc = cm_match(lcf->rules, mcf->scratch, &a, fields.elts, fields.nelts,
-                  &res, (char *) err, sizeof(err));
+    rc = cm_match(lcf->rules, mcf->scratch, &a, ctx->fields.elts,
+                  ctx->fields.nelts, &ctx->res, (char *) err, sizeof(err));
 
     ctx->usec = ngx_http_cm_usec() - start;
     ctx->inspected = 1;
@@ -494,24 +546,76 @@ ngx_http_cm_inspect(ngx_http_request_t *r, ngx_http_cm_ctx_t *ctx)
 
         /* cm_match() left no result: the score is 0 */
 
-        failed = 1;
+        ngx_memzero(&ctx->res, sizeof(cm_result_t));
+        ctx->failed = 1;
     }
 
-    decision = ngx_http_cm_decide(r, &res, failed);
+    if (lcf->dup) {
+        rc = ngx_http_cm_dup_start(r, lcf->dup, &a, &ctx->fields,
+                                   ngx_http_cm_dup_resume, &ctx->dup);
 
-    /* kept for the answer, which may give a rejected text back */
+        if (rc == NGX_ERROR) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
 
-    ctx->verdict.body.data = body;
-    ctx->verdict.body.len = len;
+        if (rc == NGX_AGAIN) {
+            return NGX_AGAIN;
+        }
+    }
 
-    if (ngx_http_cm_record(r, ctx, &fields, &res, decision) != NGX_OK) {
+    return ngx_http_cm_conclude(r, ctx);
+}
+
+
+/*
+ * The decision, from the rules and the copies Redis counted: as
+ * ngx_http_cm_inspect() returns.
+ */
+
+static ngx_int_t
+ngx_http_cm_conclude(ngx_http_request_t *r, ngx_http_cm_ctx_t *ctx)
+{
+    ngx_int_t                rc;
+    cm_decision_e            decision;
+    ngx_http_cm_loc_conf_t  *lcf;
+
+    lcf = ngx_http_get_module_loc_conf(r, ngx_http_comment_moderation_module);
+
+    rc = NGX_OK;
+
+    if (ctx->dup) {
+        rc = ngx_http_cm_dup_result(r, lcf->dup, ctx->dup, &ctx->fields,
+                                    &ctx->res);
+        if (rc == NGX_ERROR) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    decision = ngx_http_cm_decide(r, &ctx->res, ctx->failed);
+
+    /* failure closed: a post that would go on uncounted does not */
+
+    if (rc == NGX_HTTP_SERVICE_UNAVAILABLE
+        && !(decision == CM_REJECT && lcf->mode == NGX_HTTP_CM_ENFORCE))
+    {
+        return NGX_HTTP_SERVICE_UNAVAILABLE;
+    }
+
+    if (ngx_http_cm_record(r, ctx, &ctx->fields, &ctx->res, decision)
+        != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ngx_http_cm_count_result(r, ctx, &res, failed, decision);
+    ngx_http_cm_count_result(r, ctx, &ctx->res, ctx->failed, decision);
 
-    if (ngx_http_cm_log(r, &ctx->verdict, &res, failed) != NGX_OK) {
+    if (ngx_http_cm_log(r, &ctx->verdict, &ctx->res, ctx->failed) != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (decision == CM_REJECT) {
+        ngx_http_cm_penalty_rejected(r);
     }
 
     if (decision == CM_REJECT && lcf->mode == NGX_HTTP_CM_ENFORCE) {
@@ -1036,6 +1140,17 @@ ngx_http_cm_enabled(ngx_http_request_t *r)
 }
 
 
+ngx_flag_t
+ngx_http_cm_detect(ngx_http_request_t *r)
+{
+    ngx_http_cm_loc_conf_t  *lcf;
+
+    lcf = ngx_http_get_module_loc_conf(r, ngx_http_comment_moderation_module);
+
+    return lcf->mode == NGX_HTTP_CM_DETECT;
+}
+
+
 ngx_int_t
 ngx_http_cm_verdict(ngx_http_request_t *r, ngx_http_cm_verdict_t *v)
 {
@@ -1355,6 +1470,7 @@ ngx_http_cm_create_loc_conf(ngx_conf_t *cf)
     lcf->mode = NGX_CONF_UNSET_UINT;
     lcf->undecided = NGX_CONF_UNSET_UINT;
     lcf->reject_status = NGX_CONF_UNSET_UINT;
+    lcf->dup = NGX_CONF_UNSET_PTR;
 
     return lcf;
 }
@@ -1395,6 +1511,14 @@ ngx_http_cm_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"comment_moderation\" is on "
                            "but no \"comment_moderation_rules\" are set");
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_conf_merge_ptr_value(conf->dup, prev->dup, NULL);
+
+    if (conf->dup && conf->enable
+        && ngx_http_cm_dup_check(cf, conf->dup, conf->rules) != NGX_CONF_OK)
+    {
         return NGX_CONF_ERROR;
     }
 

@@ -414,4 +414,60 @@ cm_decision_e cm_decide(int score, int hold, int reject);
 const char *cm_decision_name(cm_decision_e d);
 
 
+/* duplicates: cm_dup.c */
+
+/*
+ * What copies of a comment have in common, to count them site-wide in a
+ * store such as Redis.  A text is read through its normalised view
+ * (cm_view_norm) and kept to its letters and digits: styling, case,
+ * spacing, punctuation and emoji do not tell copies apart.
+ *
+ *   exact    a hash of those letters and digits: equal for copies
+ *   bands    locality-sensitive hashes: a MinHash of the text's shingles
+ *            (each run of CM_DUP_SHINGLE characters), CM_DUP_BANDS bands
+ *            of CM_DUP_ROWS values each, each band hashed.  Two texts
+ *            whose shingle sets have Jaccard similarity s share some band
+ *            with probability 1 - (1 - s^ROWS)^BANDS: a copy with a word
+ *            or a site number changed almost surely, unrelated texts
+ *            almost never.  Only the first CM_DUP_MAX_CHARS characters
+ *            are shingled, so the cost is bounded.
+ *   chars    how many letters and digits the text has
+ *   field    for cm_dup_fields(): the index of the field
+ *
+ * The hashes are the same in every process and on every machine: keys
+ * made from them are shared by every nginx that uses one store.
+ */
+
+#define CM_DUP_SHINGLE     6
+#define CM_DUP_BANDS       12
+#define CM_DUP_ROWS        5
+#define CM_DUP_MAX_CHARS   4096
+
+typedef struct {
+    uint64_t              exact;
+    uint64_t              bands[CM_DUP_BANDS];
+    size_t                chars;
+    size_t                field;
+} cm_dup_sig_t;
+
+/*
+ * The signature of one text.  Memory from "a" is freed before returning
+ * when "a" can free.  CM_OK, or CM_ERROR when out of memory.  A text
+ * without letters or digits has chars 0 and no bands.
+ */
+int cm_dup_sign(const cm_alloc_t *a, const unsigned char *p, size_t len,
+    cm_dup_sig_t *sig);
+
+/*
+ * The signatures of the fields worth counting: those with at least
+ * "min_chars" letters and digits, one for each distinct text, at most
+ * "max" of them, the longest first (the comment, rather than the short
+ * fields around it; ties in the fields' order).  *nsigs is how many went
+ * into "sigs".  CM_OK, or CM_ERROR when out of memory.
+ */
+int cm_dup_fields(const cm_alloc_t *a, const cm_field_t *fields,
+    size_t nfields, size_t min_chars, cm_dup_sig_t *sigs, size_t max,
+    size_t *nsigs);
+
+
 #endif /* _CM_ENGINE_H_INCLUDED_ */

@@ -49,6 +49,47 @@ sub start_server {
 }
 
 
+# starts a sentinel on $port watching the master on $master as $name,
+# with a quorum of $quorum; returns its pid once it answers PING.  Debian's
+# redis-sentinel, or redis-server --sentinel where it is not installed.
+sub start_sentinel {
+    my ($dir, $port, $name, $master, $quorum) = @_;
+
+    my $conf = "$dir/sentinel-$port.conf";
+    open my $fh, '>', $conf or die "cannot write $conf: $!\n";
+    print $fh "port $port\nbind 127.0.0.1\ndaemonize no\ndir $dir\n"
+        . "sentinel monitor $name 127.0.0.1 $master $quorum\n"
+        . "sentinel down-after-milliseconds $name 500\n"
+        . "sentinel failover-timeout $name 5000\n";
+    close $fh;
+
+    my @cmd = -x '/usr/bin/redis-sentinel'
+        ? ('/usr/bin/redis-sentinel', $conf)
+        : ('/usr/bin/redis-server', $conf, '--sentinel');
+
+    my $pid = fork;
+    die "fork: $!\n" unless defined $pid;
+
+    if ($pid == 0) {
+        open STDOUT, '>>', "$dir/sentinel-$port.log";
+        open STDERR, '>&', \*STDOUT;
+        open STDIN, '<', '/dev/null';
+        no warnings 'exec';
+        exec @cmd;
+        _exit(127);
+    }
+
+    push @children, $pid;
+
+    CMTest::wait_for(sub {
+        my $r = eval { command($port, 'PING') };
+        return defined $r && $r eq 'PONG';
+    }) or die "sentinel on $port did not answer PING\n";
+
+    return $pid;
+}
+
+
 sub stop_server {
     my ($pid, $sig) = @_;
 

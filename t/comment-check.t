@@ -359,6 +359,11 @@ like($out, qr/^normalised: "main s\.l\.o\.t gacor yuk"$/m,
 like($out, qr/^skeleton:   "main s\.l\.o\.t gacor yuk"/m, 'explain: skeleton');
 like($out, qr/^rule 1001  \+8  gambling  "Promosi judi online"\n    matched "s\.l\.o\.t GACOR" at 5-18\n    \Q$rules\E:2, needs: list$/m,
      'explain: the rule, its match and where it is defined');
+unlike($out, qr/^letters:/m, 'explain: no letters view without leetspeak');
+
+($rc, $out) = run(undef, '-r', $rules, '--explain', 'jua| $@bu murah');
+like($out, qr/^letters:    "jual sabu murah"$/m,
+     'explain: the letters view where a word holds leetspeak');
 
 # --corpus: decisions by label, and each rule's lines by label; --diff
 

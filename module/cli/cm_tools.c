@@ -77,7 +77,7 @@ cm_explain(cm_opts_t *o, cm_ruleset_t *rs, cm_scratch_t *s, cm_arena_t *ar,
     size_t           i, j, n;
     cm_hit_t        *h;
     cm_skel_t        sk;
-    cm_view_t        norm;
+    cm_view_t        norm, letters;
     cm_alloc_t       a;
     cm_result_t      res;
     cm_rule_info_t   info;
@@ -104,6 +104,16 @@ cm_explain(cm_opts_t *o, cm_ruleset_t *rs, cm_scratch_t *s, cm_arena_t *ar,
             printf("skeleton:   ");
             cm_print_skel(&sk);
             printf("\n");
+
+            /* where a word holds leetspeak, what regexes also see */
+
+            if (cm_view_leet(&norm)
+                && cm_view_letters(&a, &norm, &sk, &letters) == CM_OK)
+            {
+                printf("letters:    \"");
+                cm_print_text(letters.text, letters.len);
+                printf("\"\n");
+            }
         }
     }
 

@@ -195,7 +195,7 @@ build_unit() {
     for src in "$top"/t/unit/*_test.c; do
         [ -e "$src" ] || continue
         $CC $CFLAGS $WARN -std=gnu99 -I"$top/module/engine" -I"$top/t/unit" \
-            "$src" "$build/libcmengine.a" $LIBS \
+            -DCM_TEST_TOP="\"$top\"" "$src" "$build/libcmengine.a" $LIBS \
             -o "$build/unit/$(basename "${src%.c}")"
     done
 }

@@ -149,6 +149,7 @@ static int cm_confirm(cm_match_t *m, const cm_rule_t *r, uint32_t index,
     size_t f, cm_view_t *v, unsigned *limited, unsigned *matched);
 static void cm_anchors_find(cm_match_t *m, uint32_t rule, size_t f,
     size_t *lo, size_t *n);
+static int cm_match_result(cm_match_t *m, const cm_rule_t *r, int rc);
 static int cm_match_anchored(cm_match_t *m, const cm_rule_t *r,
     cm_view_t *v, const cm_anchor_t *an, size_t n, size_t *start,
     size_t *end, unsigned *count);
@@ -1113,7 +1114,6 @@ cm_match_view(cm_match_t *m, const cm_rule_t *r, cm_view_t *v,
     uint32_t        opts;
     unsigned        n;
     PCRE2_SIZE     *ov;
-    unsigned char   msg[256];
 
     n = 0;
     *start = 0;
@@ -1128,25 +1128,17 @@ cm_match_view(cm_match_t *m, const cm_rule_t *r, cm_view_t *v,
         opts = PCRE2_NO_UTF_CHECK;
 
         while (n < r->count) {
-            rc = pcre2_match(r->codes[k], v->text, v->len, off, opts,
-                             m->s->md, m->s->mctx);
+            rc = cm_match_result(m, r,
+                                 pcre2_match(r->codes[k], v->text, v->len,
+                                             off, opts, m->s->md,
+                                             m->s->mctx));
 
-            if (rc == PCRE2_ERROR_NOMATCH) {
+            if (rc == CM_NOT_MATCHED) {
                 break;
             }
 
-            if (rc == PCRE2_ERROR_MATCHLIMIT
-                || rc == PCRE2_ERROR_DEPTHLIMIT
-                || rc == PCRE2_ERROR_HEAPLIMIT
-                || rc == PCRE2_ERROR_JIT_STACKLIMIT)
-            {
-                return CM_LIMITED;
-            }
-
-            if (rc < 0) {
-                pcre2_get_error_message(rc, msg, sizeof(msg));
-                snprintf(m->err, m->errlen, "rule %u: %s", r->id, msg);
-                return CM_ERROR;
+            if (rc != CM_MATCHED) {
+                return rc;
             }
 
             ms = ov[0];
@@ -1178,6 +1170,39 @@ cm_match_view(cm_match_t *m, const cm_rule_t *r, cm_view_t *v,
     *count = n;
 
     return CM_MATCHED;
+}
+
+
+/*
+ * What pcre2_match() returned: CM_MATCHED, CM_NOT_MATCHED, CM_LIMITED
+ * for any of its limits, or CM_ERROR with m->err saying why.
+ */
+
+static int
+cm_match_result(cm_match_t *m, const cm_rule_t *r, int rc)
+{
+    unsigned char  msg[256];
+
+    if (rc >= 0) {
+        return CM_MATCHED;
+    }
+
+    switch (rc) {
+
+    case PCRE2_ERROR_NOMATCH:
+        return CM_NOT_MATCHED;
+
+    case PCRE2_ERROR_MATCHLIMIT:
+    case PCRE2_ERROR_DEPTHLIMIT:
+    case PCRE2_ERROR_HEAPLIMIT:
+    case PCRE2_ERROR_JIT_STACKLIMIT:
+        return CM_LIMITED;
+
+    default:
+        pcre2_get_error_message(rc, msg, sizeof(msg));
+        snprintf(m->err, m->errlen, "rule %u: %s", r->id, msg);
+        return CM_ERROR;
+    }
 }
 
 
@@ -1247,7 +1272,6 @@ cm_match_anchored(cm_match_t *m, const cm_rule_t *r, cm_view_t *v,
     uint32_t        opts;
     unsigned        found;
     PCRE2_SIZE     *ov;
-    unsigned char   msg[256];
 
     if (n > CM_ANCHORS_MAX || r->ncodes != 1) {
         return cm_match_view(m, r, v, an[0].pos, start, end, count);
@@ -1274,25 +1298,17 @@ cm_match_anchored(cm_match_t *m, const cm_rule_t *r, cm_view_t *v,
             opts |= PCRE2_NOTEMPTY_ATSTART;
         }
 
-        rc = pcre2_match(r->codes[0], v->text, v->len, an[i].pos, opts,
-                         m->s->md, m->s->mctx);
+        rc = cm_match_result(m, r,
+                             pcre2_match(r->codes[0], v->text, v->len,
+                                         an[i].pos, opts, m->s->md,
+                                         m->s->mctx));
 
-        if (rc == PCRE2_ERROR_NOMATCH) {
+        if (rc == CM_NOT_MATCHED) {
             continue;
         }
 
-        if (rc == PCRE2_ERROR_MATCHLIMIT
-            || rc == PCRE2_ERROR_DEPTHLIMIT
-            || rc == PCRE2_ERROR_HEAPLIMIT
-            || rc == PCRE2_ERROR_JIT_STACKLIMIT)
-        {
-            return CM_LIMITED;
-        }
-
-        if (rc < 0) {
-            pcre2_get_error_message(rc, msg, sizeof(msg));
-            snprintf(m->err, m->errlen, "rule %u: %s", r->id, msg);
-            return CM_ERROR;
+        if (rc != CM_MATCHED) {
+            return rc;
         }
 
         ms = ov[0];

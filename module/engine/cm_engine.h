@@ -230,6 +230,7 @@ int cm_view_norm(const cm_alloc_t *a, const unsigned char *p, size_t len,
 #define CM_SK_SPELL        0x10      /* the gap is inside a spelled word */
 #define CM_SK_GLUED        0x20      /* in a piece of CM_SK_GLUED_LEN runs */
 #define CM_SK_CONT         0x40      /* a UTF-8 continuation byte */
+#define CM_SK_BANG         0x80      /* ... a "!" */
 
 #define CM_SK_SPELL_GAP    6
 #define CM_SK_MERGE_GAP    3         /* runs merged for loose entries */

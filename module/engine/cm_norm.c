@@ -494,6 +494,12 @@ cm_view_skel(const cm_alloc_t *a, const cm_view_t *view, unsigned opts,
                 continue;
             }
 
+            /* "!" is an "i" or ends a sentence: the runs it is in say so */
+
+            if (c == '!') {
+                kind |= CM_SK_BANG;
+            }
+
         } else {
             k = cm_utf8_decode(p + i, view->len - i, &cp);
             if (k == 0) {
@@ -714,7 +720,7 @@ cm_letters_run(const cm_view_t *norm, const cm_skel_t *sk, size_t j)
 
     /* "!" ending a word ends a sentence */
 
-    if (!after && norm->text[sk->off[j]] == '!') {
+    if (!after && (sk->flags[j] & CM_SK_BANG)) {
         return 0;
     }
 

@@ -2245,9 +2245,8 @@ cm_words_check(const cm_words_t *w, const cm_wkey_t *k,
     }
 
     if ((info[last] & CM_KI_LETTER)
-        && !(sk->flags[s + last] & (CM_SK_LETTER|CM_SK_DIGIT))
-        && memchr(view->text + sk->off[s + last], '!',
-                  sk->end[s + last] - sk->off[s + last]) != NULL)
+        && (sk->flags[s + last] & (CM_SK_LETTER|CM_SK_DIGIT|CM_SK_BANG))
+           == CM_SK_BANG)
     {
         return 0;
     }

@@ -90,11 +90,14 @@ int cm_corpus(cm_opts_t *o, cm_ruleset_t *rs, cm_scratch_t *s,
 int cm_check_body(cm_opts_t *o, cm_ruleset_t *rs, cm_scratch_t *s,
     cm_arena_t *ar);
 int cm_read_file(FILE *f, unsigned char **text, size_t *len);
-void cm_print_model(cm_ruleset_t *rs, cm_hit_t *h,
+void cm_print_model(cm_ruleset_t *rs, const cm_hit_t *h,
     const unsigned char *text, size_t len);
 int cm_explain_models(cm_ruleset_t *rs, const unsigned char *text,
     size_t len);
 int cm_rule_is_model(cm_ruleset_t *rs, unsigned id);
+int cm_print_result(cm_ruleset_t *rs, const cm_result_t *res,
+    cm_decision_e d, const cm_field_t *fields, unsigned named);
+int cm_exit_code(cm_decision_e d);
 
 
 #endif /* _CM_CLI_H_INCLUDED_ */

@@ -164,25 +164,15 @@ cm_explain(cm_opts_t *o, cm_ruleset_t *rs, cm_scratch_t *s, cm_arena_t *ar,
         return CM_EXIT_ERROR;
     }
 
-    switch (d) {
-
-    case CM_REJECT:
-        return CM_EXIT_REJECT;
-
-    case CM_HOLD:
-        return CM_EXIT_HOLD;
-
-    default:
-        return CM_EXIT_PASS;
-    }
+    return cm_exit_code(d);
 }
 
 
 /* "p=0.93 >= 0.54" before what a model rule matched */
 
 void
-cm_print_model(cm_ruleset_t *rs, cm_hit_t *h, const unsigned char *text,
-    size_t len)
+cm_print_model(cm_ruleset_t *rs, const cm_hit_t *h,
+    const unsigned char *text, size_t len)
 {
     void              *state;
     size_t             i, n;
@@ -662,7 +652,6 @@ cm_check_body(cm_opts_t *o, cm_ruleset_t *rs, cm_scratch_t *s,
     FILE            *f;
     char             err[CM_ERRLEN];
     size_t           i, len;
-    cm_hit_t        *h;
     cm_body_t        b;
     cm_name_t       *names;
     cm_alloc_t       a;
@@ -768,29 +757,74 @@ cm_check_body(cm_opts_t *o, cm_ruleset_t *rs, cm_scratch_t *s,
 
     d = cm_decide(res.score, o->hold, o->reject);
 
-    printf("decision: %s\n", cm_decision_name(d));
-    printf("score: %d\n", res.score);
-
-    for (i = 0; i < res.nhits; i++) {
-        h = &res.hits[i];
-
-        printf("rule %u  %+d  %s  \"%s\"  matched \"", h->id, h->score,
-               h->tag[0] ? h->tag : "-", h->msg);
-        cm_print_text(fields.elts[h->field].value + h->start,
-                      h->end - h->start);
-        printf("\" in field \"");
-        cm_print_text(fields.elts[h->field].name,
-                      fields.elts[h->field].name_len);
-        printf("\" at %zu\n", h->start);
-    }
-
-    for (i = 0; i < res.nlimited; i++) {
-        printf("limited %u  match limit reached, not counted\n",
-               res.limited[i]);
-    }
+    rc = cm_print_result(rs, &res, d, fields.elts, 1);
 
     free(body);
 
-    return (d == CM_REJECT) ? CM_EXIT_REJECT
-           : ((d == CM_HOLD) ? CM_EXIT_HOLD : CM_EXIT_PASS);
+    return rc;
+}
+
+
+/*
+ * The decision, the score, each rule that matched with what it matched
+ * (and in which field, with "named"), and each rule the match limit
+ * stopped; returns the exit status of the decision.
+ */
+
+int
+cm_print_result(cm_ruleset_t *rs, const cm_result_t *res, cm_decision_e d,
+    const cm_field_t *fields, unsigned named)
+{
+    size_t             i;
+    const cm_hit_t    *h;
+    const cm_field_t  *f;
+
+    printf("decision: %s\n", cm_decision_name(d));
+    printf("score: %d\n", res->score);
+
+    for (i = 0; i < res->nhits; i++) {
+        h = &res->hits[i];
+        f = &fields[h->field];
+
+        printf("rule %u  %+d  %s  \"%s\"  ", h->id, h->score,
+               h->tag[0] ? h->tag : "-", h->msg);
+
+        if (cm_rule_is_model(rs, h->id)) {
+            cm_print_model(rs, h, f->value, f->value_len);
+        }
+
+        printf("matched \"");
+        cm_print_text(f->value + h->start, h->end - h->start);
+
+        if (named) {
+            printf("\" in field \"");
+            cm_print_text(f->name, f->name_len);
+        }
+
+        printf("\" at %zu\n", h->start);
+    }
+
+    for (i = 0; i < res->nlimited; i++) {
+        printf("limited %u  match limit reached, not counted\n",
+               res->limited[i]);
+    }
+
+    return cm_exit_code(d);
+}
+
+
+int
+cm_exit_code(cm_decision_e d)
+{
+    switch (d) {
+
+    case CM_REJECT:
+        return CM_EXIT_REJECT;
+
+    case CM_HOLD:
+        return CM_EXIT_HOLD;
+
+    default:
+        return CM_EXIT_PASS;
+    }
 }

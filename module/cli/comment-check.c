@@ -528,51 +528,21 @@ static int
 cm_check_one(cm_opts_t *o, cm_ruleset_t *rs, cm_scratch_t *s,
     cm_arena_t *ar, const unsigned char *text, size_t len)
 {
-    size_t          i;
-    cm_hit_t       *h;
-    cm_result_t     res;
-    cm_decision_e   d;
+    cm_field_t     field;
+    cm_result_t    res;
 
     if (cm_run(o, rs, s, ar, text, len, &res) != CM_OK) {
         return CM_EXIT_ERROR;
     }
 
-    d = cm_decide(res.score, o->hold, o->reject);
+    field.name = (const unsigned char *) o->field;
+    field.name_len = strlen(o->field);
+    field.value = text;
+    field.value_len = len;
+    field.flags = 0;
 
-    printf("decision: %s\n", cm_decision_name(d));
-    printf("score: %d\n", res.score);
-
-    for (i = 0; i < res.nhits; i++) {
-        h = &res.hits[i];
-
-        printf("rule %u  %+d  %s  \"%s\"  ", h->id, h->score,
-               h->tag[0] ? h->tag : "-", h->msg);
-
-        if (cm_rule_is_model(rs, h->id)) {
-            cm_print_model(rs, h, text, len);
-        }
-
-        printf("matched \"");
-        cm_print_text(text + h->start, h->end - h->start);
-        printf("\" at %zu\n", h->start);
-    }
-
-    for (i = 0; i < res.nlimited; i++) {
-        printf("limited %u  match limit reached, not counted\n",
-               res.limited[i]);
-    }
-
-    switch (d) {
-
-    case CM_REJECT:
-        return CM_EXIT_REJECT;
-
-    case CM_HOLD:
-        return CM_EXIT_HOLD;
-
-    default:
-        return CM_EXIT_PASS;
-    }
+    return cm_print_result(rs, &res, cm_decide(res.score, o->hold, o->reject),
+                           &field, 0);
 }
 
 

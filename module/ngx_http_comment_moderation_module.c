@@ -867,7 +867,7 @@ ngx_http_cm_decide(ngx_http_request_t *r, cm_result_t *res,
 
     lcf = ngx_http_get_module_loc_conf(r, ngx_http_comment_moderation_module);
 
-    decision = cm_decide(res->score, (int) lcf->hold, (int) lcf->reject);
+    decision = cm_decide(res, (int) lcf->hold, (int) lcf->reject);
 
     if ((failed || res->nlimited)
         && decision < (cm_decision_e) lcf->undecided)
@@ -1073,7 +1073,7 @@ ngx_http_cm_log(ngx_http_request_t *r, ngx_http_cm_verdict_t *v,
     undecided.len = ngx_http_cm_ids(p, res->limited, res->nlimited) - p;
 
     if (res->nlimited) {
-        scored = cm_decide(res->score, (int) lcf->hold, (int) lcf->reject);
+        scored = cm_decide(res, (int) lcf->hold, (int) lcf->reject);
 
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "comment moderation: undecided: rules=%V hit the "

@@ -235,9 +235,9 @@ sub shipped_batch {
     shipped_batch($main, @batch);
 
     # a warning about recovery scams: the rules score it 3 (an offer, less
-    # as a warning), a pass; the learned model adds 5 (p about 0.62
-    # against 0.52: "money", "get your" and "can" are the English channel
-    # spam it learnt from), so it is held, never rejected
+    # as a warning), a pass; the learned model adds 5 (p about 0.41
+    # against 0.40: "money", "your" and "can" are the English channel
+    # spam it learnt from), so it is held; with max=hold, never rejected
 
     my (undef, $got) = run("Beware of the bitcoin recovery scams, nobody "
                            . "can get your money back\n", '-r', $main,
@@ -245,6 +245,15 @@ sub shipped_batch {
     like($got, qr/^hold\t8\t[\d,]+,5001$/,
          'shipped rules: a warning about recovery scams is held, by the '
          . 'model');
+
+    # a rule of 5 and the model: 10, held, as the model is max=hold
+
+    my $rc;
+    ($rc, $got) = run("OMG I LOVE YOU YOUR SONGS ROCK!!!!!!!!! THATS A "
+                      . "TOTAL SUBSCRIBE\n", '-r', $main);
+    is($rc, 2, 'shipped rules: a rule of 5 and the model hold');
+    like($got, qr/^score: 10 \(5 of it from max=hold rules, which never /m,
+         'the score line names what max=hold rules gave');
 }
 
 # readers asking about an official site, or condemning gambling in

@@ -48,7 +48,8 @@ like($out, qr/the engine reads it back within/, 'train: checked back');
 
 `$bin train --out $dir/b.model $top/t/model/train.tsv`;
 my $a = slurp("$dir/a.model");
-ok(defined $a && $a =~ /^cm-model 2\n/, 'a model file');
+ok(defined $a && $a =~ /^cm-model 3\n/, 'a model file');
+like($a, qr/^tokens \d+ \d+$/m, 'it lists its tokens');
 is($a, slurp("$dir/b.model"), 'the same data, the same bytes');
 
 $out = `$bin train --out $dir/c.model $dir/nothing.tsv 2>&1`;
@@ -134,6 +135,26 @@ my ($st, $h, $body) = CMTest::parse_response($t->http_get('/status'));
 like($body, qr/^comment_moderation_rule_hits_total\{rule="5001"\} 2$/m,
      'the status page counts its hits');
 
+# max=hold: the model holds, and never makes a reject, even beside a rule
+# that alone would hold; rules that reach 10 on their own still reject
+
+$t->write_file('site.rules', "re 1 12 /judi online/\n"
+    . "re 2 5 /murah/\n"
+    . "model 5001 5 site.model max=hold tag=model msg=\"Mirip spam\"\n");
+is($t->reload, 1, 'reload with max=hold');
+
+$r = post($spam);
+is($r->{status}, 200, 'max=hold: a rule of 5 and the model, passed on');
+is($r->{h}{'x-backend-moderation'}, 'hold', 'max=hold: held, not rejected');
+is($r->{h}{'x-backend-score'}, 10, 'max=hold: the score is still 10');
+
+$r = post('komentar=judi+online+jual+followers+instagram+murah');
+is($r->{status}, 403, 'max=hold: the other rules reject on their own');
+
+$t->write_file('site.rules', "re 1 12 /judi online/\n"
+    . "model 5001 5 site.model tag=model msg=\"Mirip spam\"\n");
+is($t->reload, 1, 'back to the model without max=hold');
+
 
 # a damaged model: the reload fails, the old rules and model serve
 
@@ -149,19 +170,19 @@ like($t->error_log_since($mark),
 is(post($spam)->{h}{'x-backend-moderation'}, 'hold',
    'failed reload: the old model still holds');
 
-$t->write_file('site.model', "cm-model 2\nbits 99\n");
+$t->write_file('site.model', "cm-model 3\nbits 99\n");
 $mark = $t->log_mark;
 is($t->reload, 0, 'reload with a bad header fails');
 like($t->error_log_since($mark),
      qr/\[emerg\].*\Q$model\E:2: bits must be 8 to 24/,
      'the error names FILE:LINE');
 
-(my $old = $a) =~ s/^cm-model 2\n/cm-model 1\n/;
+(my $old = $a) =~ s/^cm-model 3\n/cm-model 2\n/;
 $t->write_file('site.model', $old);
 $mark = $t->log_mark;
-is($t->reload, 0, 'reload with a model of version 1 fails');
+is($t->reload, 0, 'reload with a model of version 2 fails');
 like($t->error_log_since($mark),
-     qr/\[emerg\].*\Q$model\E:1: model version 1, this engine reads version 2: train it again/,
+     qr/\[emerg\].*\Q$model\E:1: model version 2, this engine reads version 3: train it again/,
      'the error names FILE:LINE and says to train it again');
 
 unlink $model;

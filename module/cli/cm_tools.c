@@ -117,7 +117,7 @@ cm_explain(cm_opts_t *o, cm_ruleset_t *rs, cm_scratch_t *s, cm_arena_t *ar,
         }
     }
 
-    d = cm_decide(res.score, o->hold, o->reject);
+    d = cm_decide(&res, o->hold, o->reject);
 
     printf("decision:   %s (score %d; hold at %d, reject at %d)\n",
            cm_decision_name(d), res.score, o->hold, o->reject);
@@ -633,7 +633,7 @@ cm_decide_line(cm_opts_t *o, cm_ruleset_t *rs, cm_scratch_t *s,
         return CM_ERROR;
     }
 
-    *d = cm_decide(res->score, o->hold, o->reject);
+    *d = cm_decide(res, o->hold, o->reject);
 
     return CM_OK;
 }
@@ -755,7 +755,7 @@ cm_check_body(cm_opts_t *o, cm_ruleset_t *rs, cm_scratch_t *s,
         return CM_EXIT_ERROR;
     }
 
-    d = cm_decide(res.score, o->hold, o->reject);
+    d = cm_decide(&res, o->hold, o->reject);
 
     rc = cm_print_result(rs, &res, d, fields.elts, 1);
 
@@ -780,7 +780,14 @@ cm_print_result(cm_ruleset_t *rs, const cm_result_t *res, cm_decision_e d,
     const cm_field_t  *f;
 
     printf("decision: %s\n", cm_decision_name(d));
-    printf("score: %d\n", res->score);
+    printf("score: %d", res->score);
+
+    if (res->capped) {
+        printf(" (%d of it from max=hold rules, which never reject)",
+               res->capped);
+    }
+
+    printf("\n");
 
     for (i = 0; i < res->nhits; i++) {
         h = &res->hits[i];

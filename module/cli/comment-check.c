@@ -541,7 +541,7 @@ cm_check_one(cm_opts_t *o, cm_ruleset_t *rs, cm_scratch_t *s,
     field.value_len = len;
     field.flags = 0;
 
-    return cm_print_result(rs, &res, cm_decide(res.score, o->hold, o->reject),
+    return cm_print_result(rs, &res, cm_decide(&res, o->hold, o->reject),
                            &field, 0);
 }
 
@@ -579,7 +579,7 @@ cm_check_batch(cm_opts_t *o, cm_ruleset_t *rs, cm_scratch_t *s,
         }
 
         printf("%s\t%d\t",
-               cm_decision_name(cm_decide(res.score, o->hold, o->reject)),
+               cm_decision_name(cm_decide(&res, o->hold, o->reject)),
                res.score);
 
         if (res.nhits == 0) {

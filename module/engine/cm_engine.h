@@ -390,6 +390,7 @@ typedef struct {
 
 typedef struct {
     int                   score;     /* sum of the hits' scores */
+    int                   capped;    /* of it, the max=hold rules' */
     cm_hit_t             *hits;      /* in rule order */
     size_t                nhits;
     unsigned             *limited;   /* ids of rules that hit a match */
@@ -411,7 +412,11 @@ int cm_match(const cm_ruleset_t *rs, cm_scratch_t *s, const cm_alloc_t *a,
  */
 size_t cm_utf8_decode(const unsigned char *p, size_t len, uint32_t *cp);
 
-cm_decision_e cm_decide(int score, int hold, int reject);
+/*
+ * Reject at "reject" or more, hold at "hold" or more, else pass; the
+ * score of max=hold rules counts to hold, never to reject.
+ */
+cm_decision_e cm_decide(const cm_result_t *res, int hold, int reject);
 const char *cm_decision_name(cm_decision_e d);
 
 

@@ -1402,6 +1402,10 @@ cm_add_hit(cm_match_t *m, const cm_rule_t *r, size_t f, const cm_view_t *v,
 
     res->score += r->score;
 
+    if (r->hold_only) {
+        res->capped += r->score;
+    }
+
     return CM_OK;
 }
 

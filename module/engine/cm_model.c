@@ -2,35 +2,40 @@
 /*
  * The learned scorer: hashed n-gram features of a normalised view and a
  * logistic regression's probability over them; the model file that holds
- * the regression's weights.
+ * the regression's weights and the tokens it keeps sums of.
  *
  * A model owns nothing but its own memory (from the caller's
- * allocator): a table of 2^bits weights of 16 bits, read-only once
- * loaded.  Scoring a field is one pass over its normalised view that
- * hashes each feature and, the first time its bucket comes up in the
- * field, adds the bucket's weight, in integers: the buckets seen are
- * bits in the caller's scratch, cleared afterwards through a list of
- * the 64-bit words that were set; no memory, a few nanoseconds a
- * feature.  The walk that finds the features is one inline function,
- * expanded both into that pass and into cm_model_features, which
- * comment-check train counts with: what the model learns from and what
+ * allocator): a table of 2^bits weights of 16 bits and a table of
+ * tokens, read-only once loaded.  Scoring a field is one pass over its
+ * normalised view: each token is hashed, and the first time it comes up
+ * in the field its sum is looked up in the table of tokens, or, for a
+ * token the table lacks, its n-grams and words are walked and their
+ * weights added, each bucket once in the token; pairs of words add
+ * their bucket's weight the first time it comes up in the field.  The
+ * sets are bits in the caller's scratch, cleared afterwards through
+ * lists of the 64-bit words that were set; no memory, in integers.  The
+ * walk is one inline function, expanded into that pass, into
+ * cm_model_features, which comment-check train counts with, and into
+ * the loading of the tokens' sums: what the model learns from and what
  * it scores are the same features by construction.
  *
- * The file: a text header, then the weights as bytes.
+ * The file: a text header, then the weights and the tokens as bytes.
  *
- *   cm-model 2
+ *   cm-model 3
  *   # any comment
- *   features char2-5 word1-2
+ *   features char2-5 word1-2 by token
  *   bits 18
  *   bias -2.75
  *   threshold 0.62
  *   scale 0.00031                 a weight step
- *   data RECORDS BYTES CHECKSUM   FNV-1a of the bytes, in hex
- *   <bytes>
+ *   rates 0.01 0.62 0.03 0.41     optional: thresholds by share of ham
+ *   tokens TOKENS BYTES           optional
+ *   data RECORDS BYTES CHECKSUM   FNV-1a of the bytes that follow
+ *   <records><tokens>
  *
  * One record a bucket with a weight, in bucket order: the gap from the
  * bucket after the previous record (LEB128), then the weight in steps
- * (int16, little-endian).
+ * (int16, little-endian).  Then the tokens, each ended by "\n".
  */
 
 
@@ -47,7 +52,7 @@
 
 
 #define CM_MODEL_MAGIC        "cm-model"
-#define CM_MODEL_FEATURES     "char2-5 word1-2"
+#define CM_MODEL_FEATURES     "char2-5 word1-2 by token"
 
 #define CM_MODEL_STEPS        32767
 
@@ -56,9 +61,9 @@
 
 /*
  * Hashing: a character's code is its UTF-8 bytes; an n-gram's hash is
- * the polynomial of its codes in CM_HASH_P, a word's too, from its own
- * seed; the bucket is the top bits of the hash times a multiplier of
- * the feature's kind (Fibonacci hashing).
+ * the polynomial of its codes in CM_HASH_P, a word's and a token's too,
+ * each from its own seed; the bucket is the top bits of the hash times a
+ * multiplier of the feature's kind (Fibonacci hashing).
  */
 #define CM_HASH_P             0x2545f491u
 #define CM_HASH_2             0x9e3779b1u
@@ -67,7 +72,12 @@
 #define CM_HASH_5             0x27d4eb2fu
 #define CM_HASH_WORD          0x165667b1u
 #define CM_HASH_PAIR          0xd3a2646du
+#define CM_HASH_TOKEN         0x61c88647u
 #define CM_HASH_SEED          0x3c6ef372u
+#define CM_HASH_K64           0x9e3779b97f4a7c15ull
+
+#define CM_ONES               0x0101010101010101ull
+#define CM_HIGH               0x8080808080808080ull
 
 #define cm_model_space(c)     ((c) == ' ' || ((c) >= '\t' && (c) <= '\r'))
 
@@ -80,6 +90,20 @@
 #define CM_HDR_THRESHOLD      0x08
 #define CM_HDR_SCALE          0x10
 #define CM_HDR_ALL            0x1f
+#define CM_HDR_TOKENS         0x20
+#define CM_HDR_RATES          0x40
+
+
+/* a token of the table: its sum and count; len 0 is an empty slot */
+
+typedef struct {
+    uint64_t              head;      /* its first 8 bytes, 0-padded */
+    uint32_t              hash;
+    uint32_t              off;       /* its bytes in cm_model_t.pool */
+    int32_t               dot;       /* in weight steps */
+    uint16_t              len;
+    uint16_t              n;
+} cm_model_tok_t;
 
 
 struct cm_model_s {
@@ -89,37 +113,70 @@ struct cm_model_s {
     double                scale;     /* a weight step */
     size_t                weights;
     int16_t              *w;
+
+    cm_model_tok_t       *tok;       /* 2^tbits slots, or NULL */
+    unsigned              tbits;
+    size_t                ntok;
+    unsigned char        *pool;      /* the tokens' bytes */
+    size_t                pool_len;
+
+    double                rates[CM_MODEL_RATES];
+    double                rate_thresholds[CM_MODEL_RATES];
+    size_t                nrates;
 };
 
 
-/* cm_model_predict's sums over the buckets of a field */
+/*
+ * The set of a field's keys (its tokens' and pairs' buckets).  Up to
+ * CM_MODEL_SLOTS / 2 keys, an open-addressing table whose slots are
+ * empty unless stamped with the field's number, so that the next field
+ * empties it by counting one up; past that, a bit a bucket, and the
+ * words of it made non-zero, to clear just those.  Both in the scratch,
+ * the table at its start, the same for every model.
+ */
+
+#define CM_MODEL_SLOTS        4096
+
+typedef struct {
+    uint32_t              gen;
+    uint32_t              pad;
+    uint32_t              key[CM_MODEL_SLOTS];
+    uint32_t              stamp[CM_MODEL_SLOTS];
+} cm_model_table_t;
+
+typedef struct {
+    cm_model_table_t     *tab;
+    size_t                nkeys;     /* in tab, or more: then in seen */
+    uint64_t             *seen;
+    uint32_t             *set;
+    size_t                nset;
+} cm_model_set_t;
+
+
+/*
+ * The buckets of one token, each counted once in it: the same kind of
+ * table, which a token (at most CM_MODEL_TOKEN_CHARS characters, about
+ * 320 features) never fills past a third.  After the field's table.
+ */
+
+#define CM_MODEL_TSLOTS       1024        /* 2^10 */
+
+typedef struct {
+    uint32_t              gen;
+    uint32_t              pad;
+    uint32_t              key[CM_MODEL_TSLOTS];
+    uint32_t              stamp[CM_MODEL_TSLOTS];
+} cm_model_tset_t;
+
+
+
+/* cm_model_predict's sums over a field */
 
 typedef struct {
     const int16_t        *w;
-    uint64_t             *seen;      /* a bit a bucket */
-    uint32_t             *set;       /* the words of seen made non-zero */
-    size_t                nset;
     int64_t               dot;       /* in weight steps */
     size_t                n;
 } cm_model_sum_t;
-
-
-/* one occurrence, for cm_model_explain */
-
-typedef struct {
-    uint32_t              bucket;
-    uint32_t              kind;
-    size_t                start;
-    size_t                end;
-} cm_model_occ_t;
-
-typedef struct {
-    const cm_alloc_t     *a;
-    uint64_t             *seen;      /* a bit a bucket */
-    cm_model_occ_t       *occ;       /* the first of each bucket */
-    size_t                n;
-    size_t                nalloc;
-} cm_model_occs_t;
 
 
 /* reading a file */
@@ -132,70 +189,293 @@ typedef struct {
 
 
 static inline int cm_model_walk(const unsigned char *t, size_t len,
-    unsigned shift, cm_model_feature_pt fn, void *ctx)
+    unsigned shift, void *state, const cm_model_t *known,
+    cm_model_sum_t *sum, cm_model_feature_pt fn, void *ctx)
     __attribute__((always_inline));
+static inline int cm_model_token(const unsigned char *t, size_t ts,
+    size_t te, unsigned shift, cm_model_tset_t *set, cm_model_feature_pt fn,
+    void *ctx) __attribute__((always_inline));
+static inline int cm_model_test_set(cm_model_set_t *set, uint32_t bucket)
+    __attribute__((always_inline));
+static int cm_model_test_bits(cm_model_set_t *set, uint32_t bucket);
+static inline int cm_model_test_tset(cm_model_tset_t *ts, uint32_t bucket)
+    __attribute__((always_inline));
+static void cm_model_tset_next(cm_model_tset_t *ts);
+static void cm_model_clear(cm_model_set_t *set);
+static void cm_model_set(void *state, unsigned bits, cm_model_set_t *set);
+static inline const cm_model_tok_t *cm_model_find(const cm_model_t *m,
+    const unsigned char *p, size_t len, uint32_t hash, uint64_t head)
+    __attribute__((always_inline));
+static inline uint32_t cm_model_hash(const unsigned char *p, size_t len,
+    const unsigned char *end, uint64_t *head) __attribute__((always_inline));
 static size_t cm_model_char(const unsigned char *p, size_t len,
-    uint32_t *code, unsigned *word);
+    uint32_t *code, unsigned *cls) __attribute__((noinline));
+static inline const unsigned char *cm_model_run(const unsigned char *p,
+    const unsigned char *end) __attribute__((always_inline));
+static size_t cm_model_code(const unsigned char *p, size_t len,
+    uint32_t *code);
 static inline int cm_model_add(void *ctx, uint32_t bucket, unsigned kind,
     size_t start, size_t end) __attribute__((always_inline));
-static void cm_model_clear(cm_model_sum_t *s);
-static int cm_model_collect(void *ctx, uint32_t bucket, unsigned kind,
+static int cm_model_add_out(void *ctx, uint32_t bucket, unsigned kind,
     size_t start, size_t end);
 static double cm_model_sigmoid(double z);
 static int cm_model_header(cm_model_load_t *ld, cm_model_t *m,
-    cm_lines_t *ls, size_t *nrec, size_t *nbytes, uint32_t *sum,
-    double *scale);
+    cm_lines_t *ls, size_t *nrec, size_t *nbytes, size_t *tbytes,
+    uint32_t *sum, double *scale);
 static void cm_model_header_unknown(cm_model_load_t *ld, unsigned line,
     const unsigned char *key, size_t len);
 static int cm_model_records(cm_model_load_t *ld, cm_model_t *m,
     const unsigned char *p, size_t len, size_t nrec);
+static int cm_model_tokens(cm_model_load_t *ld, const cm_alloc_t *a,
+    cm_model_t *m, const unsigned char *p, size_t len);
+static int cm_model_rates(cm_model_t *m, const unsigned char *p,
+    size_t len);
 static int cm_model_double(const unsigned char *p, size_t len, double *v);
 static int cm_model_ulong(const unsigned char *p, size_t len,
     unsigned long max, unsigned long *v);
-static uint32_t cm_model_fnv(const unsigned char *p, size_t len);
+static uint32_t cm_model_fnv(uint32_t h, const unsigned char *p,
+    size_t len);
 static void cm_model_error(cm_model_load_t *ld, unsigned line,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 
-/* ASCII letters and digits, which make words */
+/* ASCII: spaces, letters and digits (which make words), the rest */
 
-static const unsigned char  cm_model_word_ascii[128] = {
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
-    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
-    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0
+#define CM_MODEL_SPACE        0
+#define CM_MODEL_WORDCH       1
+#define CM_MODEL_OTHER        2
+
+static const unsigned char  cm_model_class_ascii[128] = {
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    0, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2,
+    2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2,
+    2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2
 };
 
 
 /* features */
 
 int
-cm_model_features(const cm_view_t *view, unsigned bits,
+cm_model_features(const cm_view_t *view, unsigned bits, void *state,
     cm_model_feature_pt fn, void *ctx)
 {
-    return cm_model_walk(view->text, view->len, 32 - bits, fn, ctx);
+    return cm_model_walk(view->text, view->len, 32 - bits, state, NULL,
+                         NULL, fn, ctx);
+}
+
+
+size_t
+cm_model_scratch_size(unsigned bits)
+{
+    return sizeof(cm_model_table_t) + sizeof(cm_model_tset_t)
+           + cm_model_nseen(bits) * (sizeof(uint64_t) + sizeof(uint32_t));
 }
 
 
 /*
- * One pass over the view for every feature.
- *
- * Characters: each token between spaces is read as " TOKEN "; after each
- * of its characters (the padding spaces included), the 2- to 5-grams
- * that end there.  g2..g5 are their hashes, each the one before it times
- * CM_HASH_P plus the new code, and s2..s5 where they start; once a token
- * has started, gN is right from its Nth character on.
- *
- * Words: runs of letters, marks and digits (punctuation and symbols end
- * them, as spaces do), each alone and with the word before it.
+ * One pass over the view.  A token is a run of characters between
+ * spaces, found 8 bytes at a time and hashed 8 bytes at a time.  Each
+ * pair of neighbouring tokens counts the first time its bucket comes
+ * up; each token, the first time its hash comes up, brings its own
+ * features: its sum from "known" (cm_model_predict), or its walk.
  */
 
-#define cm_model_emit(h, mul, shift, type, start, end)                        \
-    if (fn(ctx, (uint32_t) ((h) * (mul)) >> (shift), type, start, end) != 0)  \
+#define cm_model_emit(b, kind, start, end)                                    \
+    if (fn(ctx, b, kind, start, end) != 0) {                                  \
+        return CM_ERROR;                                                      \
+    }
+
+static inline int
+cm_model_walk(const unsigned char *t, size_t len, unsigned shift,
+    void *state, const cm_model_t *known, cm_model_sum_t *sum,
+    cm_model_feature_pt fn, void *ctx)
+{
+    int                    rc;
+    uint32_t               h, ph, bucket;
+    uint64_t               head;
+    unsigned               prev;
+    cm_model_set_t         field;
+    const unsigned char   *p, *ts, *pts, *end;
+    const cm_model_tok_t  *e;
+
+    cm_model_set(state, 32 - shift, &field);
+
+    ph = 0;
+    pts = t;
+    prev = 0;
+    rc = CM_OK;
+    p = t;
+    end = t + len;
+
+    while (p < end) {
+
+        if (cm_model_space(*p)) {
+            p++;
+            continue;
+        }
+
+        ts = p;
+        p = cm_model_run(p + 1, end);
+        h = cm_model_hash(ts, p - ts, end, &head);
+
+        if (prev) {
+            bucket = ((ph * CM_HASH_P + h) * CM_HASH_PAIR) >> shift;
+
+            if (!cm_model_test_set(&field, bucket)
+                && fn(ctx, bucket, CM_MODEL_PAIR, pts - t, p - t) != 0)
+            {
+                rc = CM_ERROR;
+                break;
+            }
+        }
+
+        prev = 1;
+        ph = h;
+        pts = ts;
+
+        if (cm_model_test_set(&field, (h * CM_HASH_TOKEN) >> shift)) {
+            continue;
+        }
+
+        if (known) {
+            e = cm_model_find(known, ts, p - ts, h, head);
+
+            if (e) {
+                sum->dot += e->dot;
+                sum->n += e->n;
+                continue;
+            }
+        }
+
+        if (cm_model_token(t, ts - t, p - t, shift,
+                           (cm_model_tset_t *) (field.tab + 1), fn, ctx)
+            != CM_OK)
+        {
+            rc = CM_ERROR;
+            break;
+        }
+    }
+
+    cm_model_clear(&field);
+
+    return rc;
+}
+
+
+/*
+ * Where a token that goes on at p ends: at the first space.  8 bytes at
+ * a time while none is a space or a control character (a view has no
+ * control character but the space, so this is the rule), then one by
+ * one: the byte x ^ 0x20 of a space is 0, found by the borrow of
+ * subtracting 1 from each byte, and a byte b < 0x20 by that of b - 0x20;
+ * the lowest byte flagged is a true one.
+ */
+
+static inline const unsigned char *
+cm_model_run(const unsigned char *p, const unsigned char *end)
+{
+    uint64_t  x, m;
+
+    while (end - p >= 8) {
+        memcpy(&x, p, 8);
+
+        m = (((x ^ (' ' * CM_ONES)) - CM_ONES) | (x - ' ' * CM_ONES)) & ~x
+            & CM_HIGH;
+
+        if (m) {
+            p += __builtin_ctzll(m) >> 3;
+
+            if (*p == ' ') {
+                return p;
+            }
+
+            break;
+        }
+
+        p += 8;
+    }
+
+    while (p < end && !cm_model_space(*p)) {
+        p++;
+    }
+
+    return p;
+}
+
+
+/*
+ * A token's hash: its bytes 8 at a time, little-endian, the last 0-padded,
+ * each xored into the sum and multiplied (64 bits), then its length; the
+ * top 32 bits.  "head" gets the first 8.  The bytes past the token are
+ * read at once when the view goes on 8 more, else one by one.
+ */
+
+static inline uint32_t
+cm_model_hash(const unsigned char *p, size_t len, const unsigned char *end,
+    uint64_t *head)
+{
+    size_t    i, n;
+    uint64_t  h, x;
+
+    if (len <= 8 && end - p >= 8) {
+
+        /* most tokens */
+
+        memcpy(&x, p, 8);
+        x &= ~(uint64_t) 0 >> (64 - 8 * len);
+        *head = x;
+
+        h = ((CM_HASH_SEED ^ x) * CM_HASH_K64 ^ len) * CM_HASH_K64;
+
+        return (uint32_t) (h >> 32);
+    }
+
+    h = CM_HASH_SEED;
+    *head = 0;
+
+    for (n = 0; n < len; n += 8) {
+        if (len - n >= 8) {
+            memcpy(&x, p + n, 8);
+
+        } else {
+            x = 0;
+
+            for (i = 0; i < len - n; i++) {
+                x |= (uint64_t) p[n + i] << (8 * i);
+            }
+        }
+
+        if (n == 0) {
+            *head = x;
+        }
+
+        h = (h ^ x) * CM_HASH_K64;
+    }
+
+    h = (h ^ len) * CM_HASH_K64;
+
+    return (uint32_t) (h >> 32);
+}
+
+
+/*
+ * A token's features, each once in it (by its 32-bit hash), over its first
+ * CM_MODEL_TOKEN_CHARS characters: read as " TOKEN ", after each
+ * character (the padding spaces included) the 2- to 5-grams that end
+ * there; its words (runs of letters, marks and digits), each alone and
+ * with the word before it in the token.  g2..g5 are the n-grams'
+ * hashes, each the one before it times CM_HASH_P plus the new code, and
+ * s2..s5 where they start; gN is right from the Nth character on.
+ */
+
+#define cm_model_temit(key, kind, start, end)                                 \
+    hk = (key);                                                               \
+    if (!cm_model_test_tset(set, hk)                                          \
+        && fn(ctx, hk >> shift, kind, start, end) != 0)                       \
     {                                                                         \
         return CM_ERROR;                                                      \
     }
@@ -211,22 +491,22 @@ cm_model_features(const cm_view_t *view, unsigned bits,
     s3 = s2;                                                                  \
     s2 = s1;                                                                  \
     s1 = (at);                                                                \
-    cm_model_emit(g2, CM_HASH_2, shift, CM_MODEL_CHAR, s2, end);              \
+    cm_model_temit(g2 * CM_HASH_2, CM_MODEL_CHAR, s2, end);                   \
     if (++n >= 3) {                                                           \
-        cm_model_emit(g3, CM_HASH_3, shift, CM_MODEL_CHAR, s3, end);          \
+        cm_model_temit(g3 * CM_HASH_3, CM_MODEL_CHAR, s3, end);               \
         if (n >= 4) {                                                         \
-            cm_model_emit(g4, CM_HASH_4, shift, CM_MODEL_CHAR, s4, end);      \
+            cm_model_temit(g4 * CM_HASH_4, CM_MODEL_CHAR, s4, end);           \
             if (n >= 5) {                                                     \
-                cm_model_emit(g5, CM_HASH_5, shift, CM_MODEL_CHAR, s5, end);  \
+                cm_model_temit(g5 * CM_HASH_5, CM_MODEL_CHAR, s5, end);       \
             }                                                                 \
         }                                                                     \
     }
 
 #define cm_model_word_end(end)                                                \
-    cm_model_emit(hw, CM_HASH_WORD, shift, CM_MODEL_WORD, ws, end);           \
+    cm_model_temit(hw * CM_HASH_WORD, CM_MODEL_WORD, ws, end);                \
     if (prev) {                                                               \
-        cm_model_emit(phw * CM_HASH_P + hw, CM_HASH_PAIR, shift,              \
-                      CM_MODEL_PAIR, pws, end);                               \
+        cm_model_temit((phw * CM_HASH_P + hw) * CM_HASH_PAIR, CM_MODEL_PAIR,  \
+                       pws, end);                                             \
     }                                                                         \
     prev = 1;                                                                 \
     phw = hw;                                                                 \
@@ -234,89 +514,265 @@ cm_model_features(const cm_view_t *view, unsigned bits,
     inword = 0;
 
 static inline int
-cm_model_walk(const unsigned char *t, size_t len, unsigned shift,
-    cm_model_feature_pt fn, void *ctx)
+cm_model_token(const unsigned char *t, size_t ts, size_t te, unsigned shift,
+    cm_model_tset_t *set, cm_model_feature_pt fn, void *ctx)
 {
     size_t    i, k, s1, s2, s3, s4, s5, ws, pws;
-    uint32_t  c, g1, g2, g3, g4, g5, hw, phw, uc;
-    unsigned  n, word, inword, prev, uw;
+    uint32_t  c, g1, g2, g3, g4, g5, hw, phw, hk;
+    unsigned  n, chars, cls, inword, prev;
 
-    g1 = g2 = g3 = g4 = g5 = 0;
-    s1 = s2 = s3 = s4 = s5 = 0;
+    cm_model_tset_next(set);
+
+    g1 = ' ';
+    g2 = g3 = g4 = g5 = 0;
+    s1 = ts;
+    s2 = s3 = s4 = s5 = 0;
+    n = 1;
     hw = phw = 0;
     ws = pws = 0;
     inword = 0;
     prev = 0;
-    i = 0;
 
-    while (i < len) {
+    for (i = ts, chars = 0; i < te && chars < CM_MODEL_TOKEN_CHARS;
+         i += k, chars++)
+    {
+        c = t[i];
 
-        if (cm_model_space(t[i])) {
-            i++;
-            continue;
+        if (c < 0x80) {
+            cls = cm_model_class_ascii[c];
+            k = 1;
+
+        } else {
+            k = cm_model_char(t + i, te - i, &c, &cls);
         }
 
-        /* a token, after its padding space */
-
-        g1 = ' ';
-        s1 = i;
-        n = 1;
-
-        do {
-            c = t[i];
-
-            if (c < 0x80) {
-                word = cm_model_word_ascii[c];
-                k = 1;
-
-            } else {
-                /* apart, so that c and word stay in registers */
-                k = cm_model_char(t + i, len - i, &uc, &uw);
-                c = uc;
-                word = uw;
+        if (cls == CM_MODEL_WORDCH) {
+            if (!inword) {
+                inword = 1;
+                hw = CM_HASH_SEED;
+                ws = i;
             }
 
-            if (word) {
-                if (!inword) {
-                    inword = 1;
-                    hw = CM_HASH_SEED;
-                    ws = i;
-                }
+            hw = hw * CM_HASH_P + c;
 
-                hw = hw * CM_HASH_P + c;
-
-            } else if (inword) {
-                cm_model_word_end(i);
-            }
-
-            cm_model_push(c, i, i + k);
-
-            i += k;
-
-        } while (i < len && !cm_model_space(t[i]));
-
-        if (inword) {
+        } else if (inword) {
             cm_model_word_end(i);
         }
 
-        cm_model_push(' ', i, i);
+        cm_model_push(c, i, i + k);
     }
+
+    if (inword) {
+        cm_model_word_end(i);
+    }
+
+    cm_model_push(' ', i, i);
 
     return CM_OK;
 }
 
 
+/* whether the key was in the set; it is now */
+
+static inline int
+cm_model_test_set(cm_model_set_t *set, uint32_t key)
+{
+    uint32_t           i;
+    cm_model_table_t  *tab;
+
+    if (set->nkeys >= CM_MODEL_SLOTS / 2) {
+        return cm_model_test_bits(set, key);
+    }
+
+    tab = set->tab;
+
+    for (i = key & (CM_MODEL_SLOTS - 1); tab->stamp[i] == tab->gen;
+         i = (i + 1) & (CM_MODEL_SLOTS - 1))
+    {
+        if (tab->key[i] == key) {
+            return 1;
+        }
+    }
+
+    tab->stamp[i] = tab->gen;
+    tab->key[i] = key;
+    set->nkeys++;
+
+    return 0;
+}
+
+
 /*
- * A character past ASCII: its code (its bytes) and whether it belongs in
- * a word (a letter, a mark or a digit); an invalid byte, which a view
- * never holds, is a symbol of its own.
+ * The same past CM_MODEL_SLOTS / 2 keys: the table's keys move into the
+ * bits the first time
+ */
+
+static int
+cm_model_test_bits(cm_model_set_t *set, uint32_t key)
+{
+    size_t             i;
+    uint64_t           bit, *word;
+    cm_model_table_t  *tab;
+
+    if (set->nkeys == CM_MODEL_SLOTS / 2) {
+        tab = set->tab;
+        set->nkeys++;
+
+        for (i = 0; i < CM_MODEL_SLOTS; i++) {
+            if (tab->stamp[i] == tab->gen) {
+                (void) cm_model_test_bits(set, tab->key[i]);
+            }
+        }
+    }
+
+    word = &set->seen[key >> 6];
+    bit = (uint64_t) 1 << (key & 63);
+
+    if (*word & bit) {
+        return 1;
+    }
+
+    if (*word == 0) {
+        set->set[set->nset++] = key >> 6;
+    }
+
+    *word |= bit;
+
+    return 0;
+}
+
+
+/*
+ * The words the bits made non-zero, each listed once: zero again, list
+ * too; and the next field's number, a zeroed scratch starting at 1
+ */
+
+static void
+cm_model_clear(cm_model_set_t *set)
+{
+    size_t             i;
+    cm_model_table_t  *tab;
+
+    for (i = 0; i < set->nset; i++) {
+        set->seen[set->set[i]] = 0;
+        set->set[i] = 0;
+    }
+
+    set->nset = 0;
+
+    tab = set->tab;
+
+    if (++tab->gen == 0) {
+        memset(tab->stamp, 0, sizeof(tab->stamp));
+        tab->gen = 1;
+    }
+}
+
+
+/* the scratch: the table, the bits, the list; a zeroed table starts at 1 */
+
+static void
+cm_model_set(void *state, unsigned bits, cm_model_set_t *set)
+{
+    set->tab = state;
+    set->nkeys = 0;
+    set->seen = (uint64_t *) ((cm_model_tset_t *) (set->tab + 1) + 1);
+    set->set = (uint32_t *) (set->seen + cm_model_nseen(bits));
+    set->nset = 0;
+
+    if (set->tab->gen == 0) {
+        set->tab->gen = 1;
+    }
+}
+
+
+/* whether the feature's hash was in the token's set; it is now */
+
+static inline int
+cm_model_test_tset(cm_model_tset_t *ts, uint32_t key)
+{
+    uint32_t  i;
+
+    for (i = key >> (32 - 10); ts->stamp[i] == ts->gen;
+         i = (i + 1) & (CM_MODEL_TSLOTS - 1))
+    {
+        if (ts->key[i] == key) {
+            return 1;
+        }
+    }
+
+    ts->stamp[i] = ts->gen;
+    ts->key[i] = key;
+
+    return 0;
+}
+
+
+/* an empty set for the next token; a zeroed scratch starts at 1 */
+
+static void
+cm_model_tset_next(cm_model_tset_t *ts)
+{
+    if (++ts->gen == 0) {
+        memset(ts->stamp, 0, sizeof(ts->stamp));
+        ts->gen = 1;
+    }
+}
+
+
+/* a token in the table: its first 8 bytes at once, the rest one by one */
+
+static inline const cm_model_tok_t *
+cm_model_find(const cm_model_t *m, const unsigned char *p, size_t len,
+    uint32_t hash, uint64_t head)
+{
+    size_t                 i, j, mask;
+    const unsigned char   *q;
+    const cm_model_tok_t  *e;
+
+    if (m->tok == NULL || len > CM_MODEL_TOKEN_MAX) {
+        return NULL;
+    }
+
+    mask = ((size_t) 1 << m->tbits) - 1;
+    i = (hash * CM_HASH_TOKEN) >> (32 - m->tbits);
+
+    for ( ;; ) {
+        e = &m->tok[i];
+
+        if (e->len == 0) {
+            return NULL;
+        }
+
+        if (e->hash == hash && e->head == head && e->len == len) {
+            q = m->pool + e->off;
+
+            for (j = 8; j < len && q[j] == p[j]; j++) {
+                /* void */
+            }
+
+            if (j >= len) {
+                return e;
+            }
+        }
+
+        i = (i + 1) & mask;
+    }
+}
+
+
+/*
+ * A character past ASCII: its code (its bytes) and its class: a letter,
+ * a mark or a digit makes words, the rest is other (Unicode's spaces
+ * too: a view has none); an invalid byte, which a view never holds, is
+ * other.
  */
 
 static size_t
 cm_model_char(const unsigned char *p, size_t len, uint32_t *code,
-    unsigned *word)
+    unsigned *cls)
 {
-    size_t               i, k;
+    size_t               k;
     uint32_t             cp;
     utf8proc_category_t  cat;
 
@@ -324,8 +780,32 @@ cm_model_char(const unsigned char *p, size_t len, uint32_t *code,
 
     if (k == 0) {
         *code = p[0];
-        *word = 0;
+        *cls = CM_MODEL_OTHER;
         return 1;
+    }
+
+    (void) cm_model_code(p, k, code);
+
+    cat = utf8proc_category((utf8proc_int32_t) cp);
+
+    *cls = (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_NO)
+           ? CM_MODEL_WORDCH : CM_MODEL_OTHER;
+
+    return k;
+}
+
+
+/* the code of a character past ASCII: its bytes, as many as its lead says */
+
+static size_t
+cm_model_code(const unsigned char *p, size_t len, uint32_t *code)
+{
+    size_t  i, k;
+
+    k = p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc0 ? 2 : 1;
+
+    if (k > len) {
+        k = 1;
     }
 
     *code = 0;
@@ -333,10 +813,6 @@ cm_model_char(const unsigned char *p, size_t len, uint32_t *code,
     for (i = 0; i < k; i++) {
         *code |= (uint32_t) p[i] << (8 * i);
     }
-
-    cat = utf8proc_category((utf8proc_int32_t) cp);
-
-    *word = cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_NO;
 
     return k;
 }
@@ -354,7 +830,7 @@ cm_model_norm(size_t n)
 size_t
 cm_model_state_size(const cm_model_t *m)
 {
-    return cm_model_nseen(m->bits) * (sizeof(uint64_t) + sizeof(uint32_t));
+    return cm_model_scratch_size(m->bits);
 }
 
 
@@ -364,16 +840,11 @@ cm_model_predict(const cm_model_t *m, void *state, const cm_view_t *view)
     cm_model_sum_t  s;
 
     s.w = m->w;
-    s.seen = state;
-    s.set = (uint32_t *) (s.seen + cm_model_nseen(m->bits));
-    s.nset = 0;
     s.dot = 0;
     s.n = 0;
 
-    (void) cm_model_walk(view->text, view->len, 32 - m->bits, cm_model_add,
-                         &s);
-
-    cm_model_clear(&s);
+    (void) cm_model_walk(view->text, view->len, 32 - m->bits, state, m, &s,
+                         cm_model_add, &s);
 
     if (s.n == 0) {
         return 0;
@@ -383,27 +854,11 @@ cm_model_predict(const cm_model_t *m, void *state, const cm_view_t *view)
 }
 
 
-/* a bucket's weight, the first time it comes up */
-
 static inline int
 cm_model_add(void *ctx, uint32_t bucket, unsigned kind, size_t start,
     size_t end)
 {
-    uint64_t         bit, *word;
     cm_model_sum_t  *s = ctx;
-
-    word = &s->seen[bucket >> 6];
-    bit = (uint64_t) 1 << (bucket & 63);
-
-    if (*word & bit) {
-        return 0;
-    }
-
-    if (*word == 0) {
-        s->set[s->nset++] = bucket >> 6;
-    }
-
-    *word |= bit;
 
     s->dot += s->w[bucket];
     s->n++;
@@ -412,17 +867,13 @@ cm_model_add(void *ctx, uint32_t bucket, unsigned kind, size_t start,
 }
 
 
-/* the words the field set, each listed once: zero again, list too */
+/* the same, not inline: for cm_model_explain's first pass */
 
-static void
-cm_model_clear(cm_model_sum_t *s)
+static int
+cm_model_add_out(void *ctx, uint32_t bucket, unsigned kind, size_t start,
+    size_t end)
 {
-    size_t  i;
-
-    for (i = 0; i < s->nset; i++) {
-        s->seen[s->set[i]] = 0;
-        s->set[i] = 0;
-    }
+    return cm_model_add(ctx, bucket, kind, start, end);
 }
 
 
@@ -437,108 +888,78 @@ cm_model_sigmoid(double z)
 }
 
 
-/* the shares of bias + w . x, one bucket at a time */
+/*
+ * The shares of bias + w . x, one feature at a time: a first walk sums
+ * them, for the norm; a second hands each its share.
+ */
+
+typedef struct {
+    const cm_model_t     *m;
+    double                norm;
+    cm_model_explain_pt   fn;
+    void                 *ctx;
+} cm_model_shares_t;
+
+static int cm_model_share(void *ctx, uint32_t bucket, unsigned kind,
+    size_t start, size_t end);
+
 
 int
 cm_model_explain(const cm_model_t *m, const cm_alloc_t *a,
     const cm_view_t *view, cm_model_explain_pt fn, void *ctx, double *p)
 {
-    int              rc;
-    size_t           i, size;
-    double           norm;
-    int64_t          dot;
-    cm_model_occ_t  *occ;
-    cm_model_occs_t  o;
-
-    size = cm_model_nseen(m->bits) * sizeof(uint64_t);
-
-    o.a = a;
-    o.occ = NULL;
-    o.n = 0;
-    o.nalloc = 0;
+    int                rc;
+    void              *state;
+    size_t             size;
+    cm_model_sum_t     s;
+    cm_model_shares_t  sh;
 
     *p = 0;
-    rc = CM_OK;
 
-    o.seen = a->alloc(a->data, size);
-    if (o.seen == NULL) {
+    size = cm_model_scratch_size(m->bits);
+
+    state = a->alloc(a->data, size);
+    if (state == NULL) {
         return CM_ERROR;
     }
 
-    memset(o.seen, 0, size);
+    memset(state, 0, size);
 
-    if (cm_model_features(view, m->bits, cm_model_collect, &o) != CM_OK) {
-        rc = CM_ERROR;
-        goto done;
-    }
+    s.w = m->w;
+    s.dot = 0;
+    s.n = 0;
 
-    if (o.n == 0) {
-        goto done;
-    }
+    rc = cm_model_features(view, m->bits, state, cm_model_add_out, &s);
 
-    norm = cm_model_norm(o.n);
-    dot = 0;
+    if (rc == CM_OK && s.n) {
+        sh.m = m;
+        sh.norm = cm_model_norm(s.n);
+        sh.fn = fn;
+        sh.ctx = ctx;
 
-    for (i = 0; i < o.n; i++) {
-        occ = &o.occ[i];
-        dot += m->w[occ->bucket];
+        rc = cm_model_features(view, m->bits, state, cm_model_share, &sh);
 
-        if (fn(ctx, occ->bucket, occ->kind, occ->start, occ->end,
-               m->w[occ->bucket] * m->scale / norm)
-            != 0)
-        {
-            break;
+        if (rc == CM_OK) {
+            *p = cm_model_sigmoid(m->bias + s.dot * m->scale / sh.norm);
         }
     }
-
-    *p = cm_model_sigmoid(m->bias + dot * m->scale / norm);
-
-done:
 
     if (a->free) {
-        if (o.occ) {
-            a->free(a->data, o.occ);
-        }
-
-        a->free(a->data, o.seen);
+        a->free(a->data, state);
     }
 
     return rc;
 }
 
 
-/* the first occurrence of each bucket */
-
 static int
-cm_model_collect(void *ctx, uint32_t bucket, unsigned kind, size_t start,
+cm_model_share(void *ctx, uint32_t bucket, unsigned kind, size_t start,
     size_t end)
 {
-    uint64_t          bit;
-    cm_model_occs_t  *o = ctx;
-    cm_model_occ_t   *occ;
+    cm_model_shares_t  *sh = ctx;
 
-    bit = (uint64_t) 1 << (bucket & 63);
-
-    if (o->seen[bucket >> 6] & bit) {
-        return 0;
-    }
-
-    o->seen[bucket >> 6] |= bit;
-
-    occ = cm_grow(o->a, o->occ, o->n, &o->nalloc, sizeof(cm_model_occ_t));
-    if (occ == NULL) {
-        return -1;
-    }
-
-    o->occ = occ;
-
-    occ = &o->occ[o->n++];
-    occ->bucket = bucket;
-    occ->kind = kind;
-    occ->start = start;
-    occ->end = end;
-
-    return 0;
+    return sh->fn(sh->ctx, bucket, kind, start, end,
+                  sh->m->w[bucket] * sh->m->scale / sh->norm);
 }
 
 
@@ -549,8 +970,14 @@ cm_model_info(const cm_model_t *m, cm_model_info_t *info)
     info->bias = m->bias;
     info->threshold = m->threshold;
     info->weights = m->weights;
+    info->tokens = m->ntok;
     info->memory = sizeof(cm_model_t)
                    + ((size_t) 1 << m->bits) * sizeof(int16_t);
+
+    if (m->tok) {
+        info->memory += ((size_t) 1 << m->tbits) * sizeof(cm_model_tok_t)
+                        + m->pool_len;
+    }
 }
 
 
@@ -569,10 +996,12 @@ cm_model_encode(const cm_alloc_t *a, const cm_model_spec_t *spec,
 {
     int             n;
     long            q;
-    size_t          nb, b, prev, nrec, size, hlen, dlen, k;
+    size_t          nb, b, prev, nrec, size, hlen, dlen, k, ntok;
     double          maxw, scale;
+    uint32_t        sum;
+    size_t          i, rlen;
     unsigned char  *buf, *d;
-    char            hdr[1024];
+    char            hdr[1024], toks[64], rates[CM_MODEL_RATES * 48 + 16];
 
     if (spec->bits < CM_MODEL_BITS_MIN || spec->bits > CM_MODEL_BITS_MAX) {
         snprintf(err, errlen, "bits must be %d to %d", CM_MODEL_BITS_MIN,
@@ -603,9 +1032,20 @@ cm_model_encode(const cm_alloc_t *a, const cm_model_spec_t *spec,
 
     scale = maxw > 0 ? maxw / CM_MODEL_STEPS : 1.0;
 
-    /* at most 4 bytes of gap and 2 of weight a bucket */
+    ntok = 0;
 
-    size = sizeof(hdr) + nb * 6;
+    for (k = 0; k < spec->tokens_len; k++) {
+        ntok += spec->tokens[k] == '\n';
+    }
+
+    if (spec->tokens_len && spec->tokens[spec->tokens_len - 1] != '\n') {
+        snprintf(err, errlen, "the last token has no \"\\n\"");
+        return CM_ERROR;
+    }
+
+    /* at most 4 bytes of gap and 2 of weight a bucket, then the tokens */
+
+    size = sizeof(hdr) + nb * 6 + spec->tokens_len;
 
     buf = a->alloc(a->data, size);
     if (buf == NULL) {
@@ -639,6 +1079,44 @@ cm_model_encode(const cm_alloc_t *a, const cm_model_spec_t *spec,
         nrec++;
     }
 
+    sum = cm_model_fnv(CM_FNV_BASIS, d, dlen);
+
+    if (spec->tokens_len) {
+        memcpy(d + dlen, spec->tokens, spec->tokens_len);
+        sum = cm_model_fnv(sum, d + dlen, spec->tokens_len);
+
+        snprintf(toks, sizeof(toks), "tokens %zu %zu\n", ntok,
+                 spec->tokens_len);
+
+    } else {
+        toks[0] = '\0';
+    }
+
+    rates[0] = '\0';
+    rlen = 0;
+
+    for (i = 0; i < spec->nrates && i < CM_MODEL_RATES; i++) {
+        if (!(spec->rates[i] > 0 && spec->rates[i] < 1
+              && spec->rate_thresholds[i] > 0
+              && spec->rate_thresholds[i] <= 1))
+        {
+            if (a->free) {
+                a->free(a->data, buf);
+            }
+
+            snprintf(err, errlen, "bad rate or threshold");
+            return CM_ERROR;
+        }
+
+        rlen += snprintf(rates + rlen, sizeof(rates) - rlen, "%s %.17g %.17g",
+                         i ? "" : "rates", spec->rates[i],
+                         spec->rate_thresholds[i]);
+    }
+
+    if (rlen) {
+        snprintf(rates + rlen, sizeof(rates) - rlen, "\n");
+    }
+
     n = snprintf(hdr, sizeof(hdr),
                  CM_MODEL_MAGIC " %d\n"
                  "%s%s%s"
@@ -647,13 +1125,14 @@ cm_model_encode(const cm_alloc_t *a, const cm_model_spec_t *spec,
                  "bias %.17g\n"
                  "threshold %.17g\n"
                  "scale %.17g\n"
+                 "%s%s"
                  "data %zu %zu %08x\n",
                  CM_MODEL_VERSION,
                  spec->comment ? "# " : "",
                  spec->comment ? spec->comment : "",
                  spec->comment ? "\n" : "",
-                 spec->bits, spec->bias, spec->threshold, scale, nrec, dlen,
-                 cm_model_fnv(d, dlen));
+                 spec->bits, spec->bias, spec->threshold, scale, rates, toks,
+                 nrec, dlen, sum);
 
     if (n < 0 || (size_t) n >= sizeof(hdr)) {
         if (a->free) {
@@ -665,6 +1144,8 @@ cm_model_encode(const cm_alloc_t *a, const cm_model_spec_t *spec,
     }
 
     hlen = n;
+
+    dlen += spec->tokens_len;
 
     memmove(buf + hlen, d, dlen);
     memcpy(buf, hdr, hlen);
@@ -688,7 +1169,7 @@ cm_model_t *
 cm_model_load_at(const cm_alloc_t *a, const char *path, const char *at,
     unsigned line, char *err, size_t errlen)
 {
-    size_t            nrec, nbytes, hlen, nb;
+    size_t            nrec, nbytes, tbytes, hlen, nb;
     uint32_t          sum;
     cm_file_t         f;
     cm_lines_t        ls;
@@ -723,7 +1204,8 @@ cm_model_load_at(const cm_alloc_t *a, const char *path, const char *at,
 
     cm_lines_init(&ls, f.data, f.len);
 
-    if (cm_model_header(&ld, m, &ls, &nrec, &nbytes, &sum, &m->scale)
+    if (cm_model_header(&ld, m, &ls, &nrec, &nbytes, &tbytes, &sum,
+                        &m->scale)
         != CM_OK)
     {
         goto failed;
@@ -731,14 +1213,14 @@ cm_model_load_at(const cm_alloc_t *a, const char *path, const char *at,
 
     hlen = ls.p - f.data;
 
-    if (hlen > f.len || f.len - hlen != nbytes) {
+    if (hlen > f.len || f.len - hlen != nbytes + tbytes) {
         cm_model_error(&ld, 0, "%zu bytes of data where the header says "
                        "%zu: the file is cut short or damaged",
-                       hlen > f.len ? 0 : f.len - hlen, nbytes);
+                       hlen > f.len ? 0 : f.len - hlen, nbytes + tbytes);
         goto failed;
     }
 
-    if (cm_model_fnv(f.data + hlen, nbytes) != sum) {
+    if (cm_model_fnv(CM_FNV_BASIS, f.data + hlen, nbytes + tbytes) != sum) {
         cm_model_error(&ld, 0, "checksum mismatch: the data is damaged");
         goto failed;
     }
@@ -754,6 +1236,13 @@ cm_model_load_at(const cm_alloc_t *a, const char *path, const char *at,
     memset(m->w, 0, nb * sizeof(int16_t));
 
     if (cm_model_records(&ld, m, f.data + hlen, nbytes, nrec) != CM_OK) {
+        goto failed;
+    }
+
+    if (m->ntok
+        && cm_model_tokens(&ld, a, m, f.data + hlen + nbytes, tbytes)
+           != CM_OK)
+    {
         goto failed;
     }
 
@@ -786,13 +1275,22 @@ cm_model_free(const cm_alloc_t *a, cm_model_t *m)
         a->free(a->data, m->w);
     }
 
+    if (m->tok) {
+        a->free(a->data, m->tok);
+    }
+
+    if (m->pool) {
+        a->free(a->data, m->pool);
+    }
+
     a->free(a->data, m);
 }
 
 
 static int
 cm_model_header(cm_model_load_t *ld, cm_model_t *m, cm_lines_t *ls,
-    size_t *nrec, size_t *nbytes, uint32_t *sum, double *scale)
+    size_t *nrec, size_t *nbytes, size_t *tbytes, uint32_t *sum,
+    double *scale)
 {
     size_t                klen, vlen;
     unsigned              seen, key;
@@ -822,6 +1320,7 @@ cm_model_header(cm_model_load_t *ld, cm_model_t *m, cm_lines_t *ls,
     }
 
     seen = 0;
+    *tbytes = 0;
 
     while (cm_lines_next(ls, &s, &e)) {
 
@@ -900,6 +1399,12 @@ cm_model_header(cm_model_load_t *ld, cm_model_t *m, cm_lines_t *ls,
         } else if (cm_key("scale")) {
             key = CM_HDR_SCALE;
 
+        } else if (cm_key("tokens")) {
+            key = CM_HDR_TOKENS;
+
+        } else if (cm_key("rates")) {
+            key = CM_HDR_RATES;
+
         } else {
             cm_model_header_unknown(ld, ls->line, s, klen);
             return CM_ERROR;
@@ -955,6 +1460,38 @@ cm_model_header(cm_model_load_t *ld, cm_model_t *m, cm_lines_t *ls,
             {
                 cm_model_error(ld, ls->line, "threshold must be a number "
                                "above 0 and at most 1");
+                return CM_ERROR;
+            }
+
+            break;
+
+        case CM_HDR_TOKENS:
+
+            /* TOKENS BYTES */
+
+            sp = memchr(v, ' ', vlen);
+
+            if (sp == NULL
+                || cm_model_ulong(v, sp - v, CM_FILE_MAX, &n) != CM_OK
+                || cm_model_ulong(sp + 1, e - sp - 1, CM_FILE_MAX, &k)
+                   != CM_OK
+                || (n == 0) != (k == 0) || k < 2 * n)
+            {
+                cm_model_error(ld, ls->line, "bad tokens line, must be "
+                               "\"tokens TOKENS BYTES\"");
+                return CM_ERROR;
+            }
+
+            m->ntok = n;
+            *tbytes = k;
+            break;
+
+        case CM_HDR_RATES:
+            if (cm_model_rates(m, v, vlen) != CM_OK) {
+                cm_model_error(ld, ls->line, "bad rates line, must be "
+                               "\"rates RATE THRESHOLD ...\", at most %d "
+                               "pairs of numbers above 0 and at most 1",
+                               CM_MODEL_RATES);
                 return CM_ERROR;
             }
 
@@ -1054,6 +1591,190 @@ cm_model_records(cm_model_load_t *ld, cm_model_t *m, const unsigned char *p,
 }
 
 
+/*
+ * The tokens, each ended by "\n": each one's sum and count, as
+ * cm_model_token finds them, in a table at most three quarters full.
+ * A token must be what a view's token can be: UTF-8 without a space, at
+ * most CM_MODEL_TOKEN_MAX bytes, and listed once.
+ */
+
+static int
+cm_model_tokens(cm_model_load_t *ld, const cm_alloc_t *a, cm_model_t *m,
+    const unsigned char *p, size_t len)
+{
+    int                    rc;
+    size_t                 i, k, size, ntok, mask;
+    uint32_t               h;
+    uint64_t               head;
+    cm_model_sum_t         s;
+    cm_model_tset_t       *tset;
+    cm_model_tok_t        *e;
+    const unsigned char   *q, *nl;
+
+    m->tbits = 4;
+
+    while (((size_t) 1 << m->tbits) < m->ntok + m->ntok / 3) {
+        m->tbits++;
+    }
+
+    size = ((size_t) 1 << m->tbits) * sizeof(cm_model_tok_t);
+    mask = ((size_t) 1 << m->tbits) - 1;
+
+    m->tok = a->alloc(a->data, size);
+    m->pool = a->alloc(a->data, len);
+    tset = a->alloc(a->data, sizeof(cm_model_tset_t));
+
+    if (m->tok == NULL || m->pool == NULL || tset == NULL) {
+        cm_model_error(ld, 0, "out of memory");
+        rc = CM_ERROR;
+        goto done;
+    }
+
+    memset(m->tok, 0, size);
+    memset(tset, 0, sizeof(cm_model_tset_t));
+    memcpy(m->pool, p, len);
+    m->pool_len = len;
+
+    s.w = m->w;
+    ntok = 0;
+    rc = CM_ERROR;
+
+    for (q = m->pool; q < m->pool + len; q = nl + 1) {
+        nl = memchr(q, '\n', m->pool + len - q);
+        if (nl == NULL || ntok == m->ntok) {
+            break;
+        }
+
+        ntok++;
+        k = nl - q;
+
+        if (k == 0 || k > CM_MODEL_TOKEN_MAX) {
+            cm_model_error(ld, 0, "token %zu is empty or longer than %d "
+                           "bytes", ntok, CM_MODEL_TOKEN_MAX);
+            goto done;
+        }
+
+        /* one token, as cm_model_walk reads them, and its hash */
+
+        if (cm_utf8_check(q, k) != k || cm_model_run(q, nl) != nl) {
+            cm_model_error(ld, 0, "token %zu is not UTF-8 or holds a "
+                           "space", ntok);
+            goto done;
+        }
+
+        h = cm_model_hash(q, k, m->pool + len, &head);
+
+        if (cm_model_find(m, q, k, h, head) != NULL) {
+            cm_model_error(ld, 0, "token %zu, \"%.*s\", is listed twice",
+                           ntok, (int) k, q);
+            goto done;
+        }
+
+        s.dot = 0;
+        s.n = 0;
+
+        (void) cm_model_token(q, 0, k, 32 - m->bits, tset, cm_model_add_out,
+                              &s);
+
+        if (s.n > UINT16_MAX || s.dot > INT32_MAX || s.dot < INT32_MIN) {
+            cm_model_error(ld, 0, "token %zu is out of range", ntok);
+            goto done;
+        }
+
+        i = (h * CM_HASH_TOKEN) >> (32 - m->tbits);
+
+        while (m->tok[i].len) {
+            i = (i + 1) & mask;
+        }
+
+        e = &m->tok[i];
+        e->head = head;
+        e->hash = h;
+        e->off = (uint32_t) (q - m->pool);
+        e->len = (uint16_t) k;
+        e->dot = (int32_t) s.dot;
+        e->n = (uint16_t) s.n;
+    }
+
+    if (ntok != m->ntok || q != m->pool + len) {
+        cm_model_error(ld, 0, "the tokens are not the %zu the header says",
+                       m->ntok);
+        goto done;
+    }
+
+    rc = CM_OK;
+
+done:
+
+    if (a->free && tset) {
+        a->free(a->data, tset);
+    }
+
+    return rc;
+}
+
+
+/* "RATE THRESHOLD ..." */
+
+static int
+cm_model_rates(cm_model_t *m, const unsigned char *p, size_t len)
+{
+    size_t                i;
+    double                v;
+    const unsigned char  *e, *sp;
+
+    e = p + len;
+    i = 0;
+
+    while (p < e) {
+        sp = memchr(p, ' ', e - p);
+        if (sp == NULL) {
+            sp = e;
+        }
+
+        if (i == 2 * CM_MODEL_RATES || cm_model_double(p, sp - p, &v) != CM_OK
+            || !(v > 0 && v <= 1))
+        {
+            return CM_ERROR;
+        }
+
+        if (i % 2) {
+            m->rate_thresholds[i / 2] = v;
+
+        } else {
+            m->rates[i / 2] = v;
+        }
+
+        i++;
+        p = sp < e ? sp + 1 : e;
+    }
+
+    if (i == 0 || i % 2) {
+        return CM_ERROR;
+    }
+
+    m->nrates = i / 2;
+
+    return CM_OK;
+}
+
+
+int
+cm_model_rate_threshold(const cm_model_t *m, double rate, double *threshold)
+{
+    size_t  i;
+
+    for (i = 0; i < m->nrates; i++) {
+        if (fabs(m->rates[i] - rate) < 1e-9) {
+            *threshold = m->rate_thresholds[i];
+            return CM_OK;
+        }
+    }
+
+    return CM_ERROR;
+}
+
+
 /* a finite decimal number, the whole of p */
 
 static int
@@ -1107,12 +1828,9 @@ cm_model_ulong(const unsigned char *p, size_t len, unsigned long max,
 
 
 static uint32_t
-cm_model_fnv(const unsigned char *p, size_t len)
+cm_model_fnv(uint32_t h, const unsigned char *p, size_t len)
 {
-    size_t    i;
-    uint32_t  h;
-
-    h = CM_FNV_BASIS;
+    size_t  i;
 
     for (i = 0; i < len; i++) {
         h = (h ^ p[i]) * CM_FNV_PRIME;

@@ -3,25 +3,36 @@
  * The learned scorer (cm_model.c): a logistic regression over hashed
  * n-grams of a field's normalised view, loaded by a "model" rule.
  *
- * Features: character 2- to 5-grams inside each space-separated token,
- * padded with a space at both ends (" slot "), and words (runs of
- * letters, marks and digits) alone and in pairs.  Each occurrence is
- * hashed into one of 2^bits buckets, and a bucket counts once in a
- * field however often its features occur: repeating a word, a phrase
- * or a character adds nothing after its first time.  The probability is
+ * Features, counted by token.  A token is a run of word characters
+ * (letters, marks and digits) or a run of other characters but spaces:
+ * "wa.me/62" is "wa", ".", "me", "/", "62".  Each distinct token of the
+ * field brings, once however often it occurs, itself and the character
+ * 2- to 5-grams of its first CM_MODEL_TOKEN_CHARS characters padded
+ * with a space at both ends (" slot ": " s", " sl", ..., "ot "); and
+ * each pair of neighbouring words counts once in the field.  Each is
+ * hashed into one of 2^bits buckets, and x[bucket] is how often the
+ * field's distinct tokens and pairs brought it: repeating a token, a
+ * phrase or a character adds nothing after its first time.  The
+ * probability is
  *
- *   1 / (1 + exp(-(bias + sum of w[bucket] over the buckets / norm(n))))
+ *   1 / (1 + exp(-(bias + sum of w[bucket] x[bucket] / norm(n))))
  *
- * for n buckets, norm(n) = sqrt(max(n, CM_MODEL_NORM_MIN)): a dot
- * product with the field's set of buckets, scaled by its size, and a
- * field of few buckets (a word or two, a run of one character) weighs
- * as one of CM_MODEL_NORM_MIN, too little to decide on alone.
- * comment-check train fits it on TF-IDF vectors of that set
- * (idf / norm(n)) and stores w x idf as w, so scoring needs no idf.
+ * for n = the sum of x, norm(n) = sqrt(max(n, CM_MODEL_NORM_MIN)): a dot
+ * product scaled by the field's size, and a field of few features (a
+ * word or two, a run of one character) weighs as one of
+ * CM_MODEL_NORM_MIN, too little to decide on alone.  comment-check train
+ * fits it on TF-IDF vectors (x idf / norm(n)) and stores w x idf as w, so
+ * scoring needs no idf.
+ *
+ * As a token's share depends on the token alone, the file lists the
+ * tokens seen most in training, and a loaded model keeps each one's sum
+ * and count: scoring a field hashes each token once and looks it up,
+ * and walks the n-grams only of the tokens the list lacks.  The list
+ * saves time and changes nothing: a token scores the same either way.
  *
  * The same walk finds the features for training and for scoring, so the
  * two cannot drift apart.  Plain C, no nginx headers; memory from the
- * caller's cm_alloc_t, and the set of buckets in the caller's scratch.
+ * caller's cm_alloc_t, and the sets of buckets in the caller's scratch.
  */
 
 
@@ -32,12 +43,21 @@
 #include "cm_engine.h"
 
 
-#define CM_MODEL_VERSION     2
+#define CM_MODEL_VERSION     3
 #define CM_MODEL_BITS_MIN    8
 #define CM_MODEL_BITS_MAX    24
 
-/* fewer buckets in a field weigh as this many: see norm(n) above */
+/* fewer features in a field weigh as this many: see norm(n) above */
 #define CM_MODEL_NORM_MIN    128
+
+/* a token's n-grams are those of its first this many characters */
+#define CM_MODEL_TOKEN_CHARS 64
+
+/* the most thresholds by share of ham a file may hold */
+#define CM_MODEL_RATES       16
+
+/* the longest token the list of tokens may hold, in bytes */
+#define CM_MODEL_TOKEN_MAX   64
 
 /* kinds of feature */
 #define CM_MODEL_CHAR        0
@@ -49,18 +69,23 @@ typedef struct cm_model_s  cm_model_t;
 
 
 /*
- * Every occurrence of a feature in a normalised view, repeats included:
- * its bucket, its kind and the bytes of the view it covers (the padding
- * spaces of a token's first and last n-grams are not in the view).  A
- * non-zero return stops the walk: CM_ERROR.
+ * The features of a normalised view, as they count: each distinct
+ * token's n-grams and words, each once in the token, and each distinct
+ * pair of words, with its bucket, its kind and the bytes of the view it
+ * covers (the padding spaces of a token's first and last n-grams are
+ * not in the view); a bucket may come up again from another token.
+ * "state" is scratch of cm_model_scratch_size(bits) bytes, zeroed, and
+ * left zeroed.  A non-zero return stops the walk: CM_ERROR.
  */
 typedef int (*cm_model_feature_pt)(void *ctx, uint32_t bucket, unsigned kind,
     size_t start, size_t end);
 
-int cm_model_features(const cm_view_t *view, unsigned bits,
+int cm_model_features(const cm_view_t *view, unsigned bits, void *state,
     cm_model_feature_pt fn, void *ctx);
 
-/* what the dot product of a field of n buckets is divided by */
+size_t cm_model_scratch_size(unsigned bits);
+
+/* what the dot product of a field of n features is divided by */
 double cm_model_norm(size_t n);
 
 
@@ -75,6 +100,15 @@ typedef struct {
     double                threshold;  /* default of the rules using it */
     const double         *w;
     const char           *comment;    /* a "#" line for people, or NULL */
+
+    /* thresholds that flagged these shares of ham out of fold */
+    const double         *rates;
+    const double         *rate_thresholds;
+    size_t                nrates;
+
+    /* the tokens to keep sums of, each ended by "\n", most useful first */
+    const unsigned char  *tokens;
+    size_t                tokens_len;
 } cm_model_spec_t;
 
 /*
@@ -98,6 +132,7 @@ typedef struct {
     double                bias;
     double                threshold;
     size_t                weights;    /* buckets with a weight */
+    size_t                tokens;     /* tokens listed */
     size_t                memory;     /* bytes in memory */
 } cm_model_info_t;
 
@@ -108,31 +143,39 @@ double cm_model_weight(const cm_model_t *m, uint32_t bucket);
 
 /*
  * Scratch bytes cm_model_predict needs, 8-byte aligned and zeroed once:
- * a bit for each bucket, and room to list the 64-bit words of them it
- * sets, to clear only those; it leaves them zeroed.  48 KB for 2^18
- * buckets.
+ * the set of the field's tokens and pairs, a bit a bucket (by a hash of
+ * each), and room to list the 64-bit words of it set, to clear only
+ * those; it leaves them zeroed.  48 KB for 2^18 buckets.
  */
 size_t cm_model_state_size(const cm_model_t *m);
 
 /*
  * The probability for one normalised view, in one pass: no memory, the
- * set of buckets in "state".  A view with no feature gets 0.
+ * sets of buckets in "state".  A view with no feature gets 0.
  */
 double cm_model_predict(const cm_model_t *m, void *state,
     const cm_view_t *view);
 
 /*
  * What each bucket added to bias + w . x, for comment-check --explain:
- * called with the first occurrence of each, in the order of
- * cm_model_features, with its bucket, kind and bytes (the repeats add
- * nothing).  Memory from "a".  Returns CM_OK with the probability in
- * *p, or CM_ERROR (no memory).
+ * called once a bucket, in the order of cm_model_features, with its
+ * first feature's kind and bytes and its share (w x[bucket] / norm).
+ * Memory from "a".  Returns CM_OK with the probability in *p, or
+ * CM_ERROR (no memory, or "fn" stopped it: *p is then 0).
  */
 typedef int (*cm_model_explain_pt)(void *ctx, uint32_t bucket,
     unsigned kind, size_t start, size_t end, double share);
 
 int cm_model_explain(const cm_model_t *m, const cm_alloc_t *a,
     const cm_view_t *view, cm_model_explain_pt fn, void *ctx, double *p);
+
+/*
+ * The threshold the file stores for flagging "rate" of the training ham
+ * out of fold (comment-check train keeps CM_MODEL_RATES of them):
+ * CM_OK, or CM_ERROR when it has none for that rate.
+ */
+int cm_model_rate_threshold(const cm_model_t *m, double rate,
+    double *threshold);
 
 /* the model of rule i and its threshold; NULL when rule i is no model */
 const cm_model_t *cm_ruleset_rule_model(const cm_ruleset_t *rs, size_t i,

@@ -2,11 +2,11 @@
  * Rule files: reading and parsing them into a rule set.
  *
  *   re    ID SCORE /PATTERN/FLAGS [field=A,B] [count=N] [tag=T] [msg="M"]
- *                                 [view=raw|norm] [against=T,T]
+ *                                 [view=raw|norm] [against=T,T] [max=..]
  *   words ID SCORE LISTFILE       [field=A,B] [tag=T] [msg="M"] [view=..]
- *                                 [against=T,T]
- *   model ID SCORE MODELFILE      [threshold=P] [field=A,B] [tag=T]
- *                                 [msg="M"]
+ *                                 [against=T,T] [max=hold|reject]
+ *   model ID SCORE MODELFILE      [threshold=P|R%] [field=A,B] [tag=T]
+ *                                 [msg="M"] [max=hold|reject]
  *   include FILE
  *
  * A regex is compiled by PCRE2 and read by the prefilter
@@ -40,6 +40,7 @@
 #define CM_OPT_VIEW        0x10
 #define CM_OPT_AGAINST     0x20
 #define CM_OPT_THRESHOLD   0x40
+#define CM_OPT_MAX         0x80
 
 
 
@@ -948,6 +949,9 @@ cm_parse_options(cm_line_t *ln, cm_rule_t *r, unsigned type)
         } else if (key.len == 9 && memcmp(key.data, "threshold", 9) == 0) {
             opt = CM_OPT_THRESHOLD;
 
+        } else if (key.len == 3 && memcmp(key.data, "max", 3) == 0) {
+            opt = CM_OPT_MAX;
+
         } else {
             cm_error(ln, 0, "unknown option \"%.*s\"",
                      (int) key.len, key.data);
@@ -1018,6 +1022,24 @@ cm_parse_options(cm_line_t *ln, cm_rule_t *r, unsigned type)
 
         case CM_OPT_THRESHOLD:
             if (cm_parse_threshold(ln, r, &val) != CM_OK) {
+                return CM_ERROR;
+            }
+
+            break;
+
+        case CM_OPT_MAX:
+            if (val.len == 4 && memcmp(val.data, "hold", 4) == 0) {
+                if (r->score <= 0) {
+                    cm_error(ln, 0, "\"max=hold\" is for a positive score");
+                    return CM_ERROR;
+                }
+
+                r->hold_only = 1;
+
+            } else if (!(val.len == 6 && memcmp(val.data, "reject", 6) == 0))
+            {
+                cm_error(ln, 0, "bad max \"%.*s\", must be hold or reject",
+                         (int) val.len, val.data);
                 return CM_ERROR;
             }
 
@@ -1126,7 +1148,10 @@ cm_parse_msg(cm_line_t *ln, cm_rule_t *r)
 }
 
 
-/* threshold=P, a probability: above 0, at most 1 */
+/*
+ * threshold=P, a probability above 0 and at most 1; or threshold=R%, the
+ * model file's threshold for flagging R% of its training ham
+ */
 
 static int
 cm_parse_threshold(cm_line_t *ln, cm_rule_t *r, cm_str_t *val)
@@ -1143,6 +1168,16 @@ cm_parse_threshold(cm_line_t *ln, cm_rule_t *r, cm_str_t *val)
 
     p = strtod(buf, &end);
 
+    if (end != buf && *end == '%' && end[1] == '\0') {
+        if (!(p > 0 && p < 100)) {
+            goto bad;
+        }
+
+        r->rate = p / 100;
+
+        return CM_OK;
+    }
+
     if (*end != '\0' || !(p > 0 && p <= 1)) {
         goto bad;
     }
@@ -1154,7 +1189,8 @@ cm_parse_threshold(cm_line_t *ln, cm_rule_t *r, cm_str_t *val)
 bad:
 
     cm_error(ln, 0, "bad threshold \"%.*s\", must be a probability above "
-             "0 and at most 1", (int) val->len, val->data);
+             "0 and at most 1, or a share of ham such as 3%%",
+             (int) val->len, val->data);
 
     return CM_ERROR;
 }
@@ -1477,6 +1513,7 @@ cm_load_words(cm_line_t *ln, cm_rule_t *r, cm_str_t *name)
 static int
 cm_load_model(cm_line_t *ln, cm_rule_t *r, cm_str_t *name)
 {
+    size_t            i;
     char             *path;
     uint32_t         *models;
     cm_alloc_t        a;
@@ -1495,12 +1532,23 @@ cm_load_model(cm_line_t *ln, cm_rule_t *r, cm_str_t *name)
         return CM_ERROR;
     }
 
-    cm_rs_allocator(rs, &a);
+    /* a file loaded once, however many rules name it */
 
-    r->model = cm_model_load_at(&a, path, ln->file, ln->line, ln->ld->err,
-                                ln->ld->errlen);
+    for (i = 0; i < rs->nmodels; i++) {
+        if (strcmp(rs->rules[rs->models[i]].model_path, path) == 0) {
+            r->model = rs->rules[rs->models[i]].model;
+            break;
+        }
+    }
 
-    cm_rs_free(rs, path);
+    if (r->model == NULL) {
+        cm_rs_allocator(rs, &a);
+
+        r->model = cm_model_load_at(&a, path, ln->file, ln->line,
+                                    ln->ld->err, ln->ld->errlen);
+    }
+
+    r->model_path = path;
 
     if (r->model == NULL) {
         cm_rs_free(rs, models);
@@ -1509,7 +1557,18 @@ cm_load_model(cm_line_t *ln, cm_rule_t *r, cm_str_t *name)
 
     cm_model_info(r->model, &info);
 
-    if (r->threshold == 0) {
+    if (r->rate) {
+        if (cm_model_rate_threshold(r->model, r->rate, &r->threshold)
+            != CM_OK)
+        {
+            cm_rs_free(rs, models);
+            cm_error(ln, 0, "model \"%.*s\" has no threshold for %g%% of "
+                     "ham: train it again, or give a probability",
+                     (int) name->len, name->data, 100 * r->rate);
+            return CM_ERROR;
+        }
+
+    } else if (r->threshold == 0) {
         r->threshold = info.threshold;
     }
 

@@ -70,6 +70,7 @@ typedef struct {
     size_t                nfields;
     cm_str_t             *against;   /* a negative score cancels only */
     size_t                nagainst;  /* hits with these tags */
+    unsigned              hold_only; /* max=hold: never makes a reject */
 
     /*
      * The regex of an "re" rule.  In a reference rule set, word lists are
@@ -79,9 +80,14 @@ typedef struct {
     pcre2_code          **codes;
     size_t                ncodes;
 
-    /* a "model" rule: fires at this probability or above */
+    /*
+     * a "model" rule: fires at this probability or above, given or the
+     * file's for the share of ham "rate"; rules naming one file share it
+     */
     cm_model_t           *model;
+    const char           *model_path;
     double                threshold;
+    double                rate;
 } cm_rule_t;
 
 

@@ -73,13 +73,13 @@ cm_fields_add(const cm_alloc_t *a, cm_fields_t *fields,
 
 
 cm_decision_e
-cm_decide(int score, int hold, int reject)
+cm_decide(const cm_result_t *res, int hold, int reject)
 {
-    if (score >= reject) {
+    if (res->score >= reject && res->score - res->capped >= reject) {
         return CM_REJECT;
     }
 
-    if (score >= hold) {
+    if (res->score >= hold) {
         return CM_HOLD;
     }
 

@@ -8,8 +8,9 @@
  * The input is read twice: as a model file, which cm_model_load must
  * refuse or load without leaving a block behind; and as a comment, whose
  * features must lie in the view and in 2^bits buckets, whose probability
- * must be in [0, 1] and equal the sum cm_model_explain reports, with the
- * scratch left zeroed.
+ * must be in [0, 1], the same again from the same scratch, the same to
+ * the bit from a model that lists some of its tokens, and equal to the
+ * sum cm_model_explain reports.
  */
 
 
@@ -39,7 +40,7 @@ typedef struct {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void fz_file(const uint8_t *data, size_t size);
 static void fz_text(const uint8_t *data, size_t size);
-static cm_model_t *fz_model(void);
+static cm_model_t *fz_model(const char *tokens);
 static int fz_feature(void *ctx, uint32_t bucket, unsigned kind,
     size_t start, size_t end);
 static int fz_share(void *ctx, uint32_t bucket, unsigned kind, size_t start,
@@ -117,16 +118,18 @@ fz_file(const uint8_t *data, size_t size)
 static void
 fz_text(const uint8_t *data, size_t size)
 {
-    size_t              i;
     double              p, q;
     fz_walk_t           w;
     cm_view_t           v;
-    static void        *state;
-    static cm_model_t  *m;
+    static void        *state, *fstate;
+    static cm_model_t  *m, *listed;
 
     if (m == NULL) {
-        m = fz_model();
+        m = fz_model("");
+        listed = fz_model("slot\ngacor\n1\n11\n.\n!!\nwa.me/62\n"
+                          "caf\xc3\xa9\n\xf0\x9f\x94\xa5\n");
         state = fz_state(m);
+        fstate = calloc(1, cm_model_scratch_size(FZ_BITS));
     }
 
     if (cm_view_norm(&cm_alloc_malloc, data, size, &v) != CM_OK) {
@@ -136,7 +139,7 @@ fz_text(const uint8_t *data, size_t size)
     w.len = v.len;
     w.sum = 0;
 
-    if (cm_model_features(&v, FZ_BITS, fz_feature, &w) != CM_OK) {
+    if (cm_model_features(&v, FZ_BITS, fstate, fz_feature, &w) != CM_OK) {
         abort();
     }
 
@@ -146,10 +149,10 @@ fz_text(const uint8_t *data, size_t size)
         abort();
     }
 
-    for (i = 0; i < cm_model_state_size(m); i++) {
-        if (((unsigned char *) state)[i] != 0) {
-            abort();
-        }
+    if (cm_model_predict(m, state, &v) != p
+        || cm_model_predict(listed, state, &v) != p)
+    {
+        abort();
     }
 
     if (cm_model_explain(m, &cm_alloc_malloc, &v, fz_share, &w, &q)
@@ -167,7 +170,7 @@ fz_text(const uint8_t *data, size_t size)
 /* a model of 2^FZ_BITS buckets with weights from -1 to 1 */
 
 static cm_model_t *
-fz_model(void)
+fz_model(const char *tokens)
 {
     FILE             *f;
     char              path[64], err[CM_ERRLEN];
@@ -186,6 +189,8 @@ fz_model(void)
     spec.threshold = 0.5;
     spec.w = w;
     spec.comment = NULL;
+    spec.tokens = (const unsigned char *) tokens;
+    spec.tokens_len = strlen(tokens);
 
     if (cm_model_encode(&cm_alloc_malloc, &spec, &buf, &len, err,
                         sizeof(err))

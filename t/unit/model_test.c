@@ -29,10 +29,10 @@ typedef struct {
     size_t                end[256];
     unsigned              kind[256];
 
-    /* each bucket once */
+    /* each bucket once, and how often it came up */
     size_t                ndistinct;
     uint32_t              distinct[1 << BITS];
-    unsigned char         seen[1 << BITS];
+    uint32_t              count[1 << BITS];
 } occ_t;
 
 typedef struct {
@@ -60,16 +60,19 @@ static int has(const occ_t *o, unsigned kind, size_t start, size_t end);
 static double expected(const double *w, double bias, const char *text);
 static double predict(const cm_model_t *m, const char *text);
 static char *repeat(const char *head, const char *s, size_t n);
-static int zeroed(const unsigned char *p, size_t len);
 static void spam_weights(double *w);
 static const char *path(const char *name);
 static void write_file(const char *name, const void *data, size_t len);
 static void write_model(const char *name, const double *w, double bias,
     double threshold);
+static void write_model_tokens(const char *name, const double *w,
+    const char *tokens);
+static void write_spec(const char *name, const cm_model_spec_t *spec);
 static char *read_model(const char *name, size_t *len);
 static void model_error(const char *name, const char *text, size_t len,
     const char *want, ...);
 static void rules_error(const char *text, const char *want, ...);
+static void model_error_file(const char *name, const char *want);
 static cm_ruleset_t *rules(const char *text, int reference);
 static int match(cm_ruleset_t *rs, const char *name, const char *value,
     cm_result_t *res);
@@ -81,9 +84,12 @@ static void test_repeat(void);
 static void test_rules(void);
 static void test_errors(void);
 static void test_memory(void);
+static void test_tokens(void);
+static void test_rates(void);
 
 
 static char           dir[64];
+static void          *fstate;        /* cm_model_features' */
 static cm_scratch_t  *scratch;
 static void          *state;         /* cm_model_predict's */
 static size_t         state_size;
@@ -105,6 +111,7 @@ main(void)
 
     arena.size = 16 << 20;
     arena.buf = calloc(1, arena.size);
+    fstate = calloc(1, cm_model_scratch_size(BITS));
     scratch = cm_scratch_create(&cm_alloc_malloc, 0, 0);
     ok(arena.buf && scratch, "scratch created");
 
@@ -115,9 +122,12 @@ main(void)
     test_rules();
     test_errors();
     test_memory();
+    test_tokens();
+    test_rates();
 
     cm_scratch_free(scratch);
     free(arena.buf);
+    free(fstate);
     free(state);
 
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
@@ -225,7 +235,7 @@ test_file(void)
     write_model("a.model", w, -2.5, 0.7);
     text = read_model("a.model", &len);
 
-    hdr = "cm-model 2\n# test\nfeatures char2-5 word1-2\nbits 12\n"
+    hdr = "cm-model 3\n# test\nfeatures char2-5 word1-2 by token\nbits 12\n"
           "bias -2.5\nthreshold 0.69999999999999996\nscale ";
     is_str(text, strlen(hdr), hdr, "header");
 
@@ -289,8 +299,10 @@ test_predict(void)
     }
 
     state_size = cm_model_state_size(m);
-    is_int(state_size, 4096 / 64 * 12,
-           "scratch: a bit a bucket, and a word's index for each 64");
+    is_int(state_size, cm_model_scratch_size(BITS),
+           "scratch: as cm_model_scratch_size says");
+    ok(state_size > 4096 / 64 * 12 && state_size < 64 * 1024,
+       "scratch: a bit a bucket, a word's index for each 64, two tables");
 
     state = calloc(1, state_size);
 
@@ -301,7 +313,8 @@ test_predict(void)
                      strlen(texts[i]), &v);
 
         p = cm_model_predict(m, state, &v);
-        ok(zeroed(state, state_size), "the scratch left zeroed");
+        ok(cm_model_predict(m, state, &v) == p,
+           "the same again: the scratch was left ready");
         want = expected(w, -1.0, texts[i]);
 
         ok(fabs(p - want) < 1e-4, "p(\"%s\") = %.4f", texts[i], want);
@@ -377,7 +390,6 @@ test_repeat(void)
     is_int(o->ndistinct, 13, "64 KB of '1': 13 buckets (12 n-grams, a word)");
 
     p = predict(m, text);
-    ok(zeroed(state, state_size), "64 KB of '1': the scratch left zeroed");
     ok(fabs(p - expected(w, -1.0, text)) < 1e-4,
        "64 KB of '1': p as summed here");
     ok(p <= predict(m, "11111"), "64 KB of '1': no higher than '11111'");
@@ -581,13 +593,13 @@ test_errors(void)
     rules_error("model 1 5\n", "test.rules:1: missing model file");
     rules_error("model 1 5 e.model threshold=2\n",
                 "test.rules:1: bad threshold \"2\", must be a probability "
-                "above 0 and at most 1");
+                "above 0 and at most 1, or a share of ham such as 3%%");
     rules_error("model 1 5 e.model threshold=0\n",
                 "test.rules:1: bad threshold \"0\", must be a probability "
-                "above 0 and at most 1");
+                "above 0 and at most 1, or a share of ham such as 3%%");
     rules_error("model 1 5 e.model threshold=x\n",
                 "test.rules:1: bad threshold \"x\", must be a probability "
-                "above 0 and at most 1");
+                "above 0 and at most 1, or a share of ham such as 3%%");
     rules_error("model 1 5 e.model view=raw\n",
                 "test.rules:1: unknown option \"view\" for a model rule");
     rules_error("model 1 5 e.model count=2\n",
@@ -613,15 +625,18 @@ test_errors(void)
     model_error("x.model", "", 0,
                 "x.model:1: not a model file (no \"cm-model\" line)");
     model_error("x.model", "cm-model 1\nfeatures char2-5 word1-2\n", 35,
-                "x.model:1: model version 1, this engine reads version 2: "
+                "x.model:1: model version 1, this engine reads version 3: "
                 "train it again");
-    model_error("x.model", "cm-model 3\n", 11,
-                "x.model:1: model version 3, this engine reads version 2: "
+    model_error("x.model", "cm-model 2\nfeatures char2-5 word1-2\n", 35,
+                "x.model:1: model version 2, this engine reads version 3: "
+                "train it again");
+    model_error("x.model", "cm-model 4\n", 11,
+                "x.model:1: model version 4, this engine reads version 3: "
                 "train it again");
     model_error("x.model", "cm-model one\n", 13,
                 "x.model:1: bad version \"one\"");
 
-#define HDR  "cm-model 2\nfeatures char2-5 word1-2\n"
+#define HDR  "cm-model 3\nfeatures char2-5 word1-2 by token\n"
 
     model_error("x.model", HDR "bits 40\n", sizeof(HDR "bits 40\n") - 1,
                 "x.model:3: bits must be 8 to 24");
@@ -637,10 +652,10 @@ test_errors(void)
                 "most 1");
     model_error("x.model", HDR "bias nan\n", sizeof(HDR "bias nan\n") - 1,
                 "x.model:3: bad bias");
-    model_error("x.model", "cm-model 2\nfeatures char1-3\n",
-                sizeof("cm-model 2\nfeatures char1-3\n") - 1,
+    model_error("x.model", "cm-model 3\nfeatures char1-3\n",
+                sizeof("cm-model 3\nfeatures char1-3\n") - 1,
                 "x.model:2: features \"char1-3\" unknown, this engine "
-                "computes \"char2-5 word1-2\"");
+                "computes \"char2-5 word1-2 by token\"");
     model_error("x.model", HDR "bits 12\ndata 0 0 811c9dc5\n",
                 sizeof(HDR "bits 12\ndata 0 0 811c9dc5\n") - 1,
                 "x.model:4: header incomplete before \"data\": it needs "
@@ -699,7 +714,7 @@ test_errors(void)
 
     /* a damaged file named by a rule: the file's own error */
 
-    write_file("bad.model", "cm-model 2\nbits 12\n", 19);
+    write_file("bad.model", "cm-model 3\nbits 12\n", 19);
     rules_error("model 1 5 bad.model\n",
                 "bad.model:2: no \"data\" line: the file is cut short");
 }
@@ -743,6 +758,177 @@ test_memory(void)
        "a rule set with a model");
     cm_ruleset_free(rs);
     ok(c.allocs == c.frees, "all of a rule set with a model freed");
+}
+
+
+/*
+ * The list of tokens saves time and changes nothing: every text scores
+ * the same, to the bit, with its tokens listed or not; a bad list is
+ * refused.
+ */
+
+static void
+test_tokens(void)
+{
+    int                i;
+    char               err[CM_ERRLEN];
+    double            *w, p, q;
+    void              *st;
+    cm_view_t          v;
+    cm_model_t        *plain, *listed;
+    cm_model_info_t    info;
+    static const char *tokens = "slot\ngacor\nterima\nkasih\nslot88.\n"
+                                "wa.me/62812\ncaf\xc3\xa9\n1111111111\n"
+                                "\xf0\x9f\x94\xa5\n";
+    static const char *texts[] = {
+        "slot gacor",
+        "SLOT GACOR slot88. terima kasih terima",
+        "hubungi wa.me/62812 sekarang slot",
+        "caf\xc3\xa9 \xf0\x9f\x94\xa5 gacor 1111111111 1111111111",
+        "a b c d e f g h i j k l m n o p q r s t u v w x y z slot",
+        "kasih, terima... slot! gacor? 1111111111x",
+        NULL
+    };
+
+    w = calloc(1 << BITS, sizeof(double));
+    spam_weights(w);
+    write_model_tokens("plain.model", w, "");
+    write_model_tokens("listed.model", w, tokens);
+
+    plain = cm_model_load(&cm_alloc_malloc, path("plain.model"), err,
+                          sizeof(err));
+    listed = cm_model_load(&cm_alloc_malloc, path("listed.model"), err,
+                           sizeof(err));
+    ok(plain && listed, "models with and without tokens load");
+
+    if (plain == NULL || listed == NULL) {
+        printf("# %s\n", err);
+        goto done;
+    }
+
+    cm_model_info(listed, &info);
+    is_int(info.tokens, 9, "9 tokens listed");
+
+    st = calloc(1, cm_model_state_size(listed));
+
+    for (i = 0; texts[i]; i++) {
+        cm_view_norm(&cm_alloc_malloc, (const unsigned char *) texts[i],
+                     strlen(texts[i]), &v);
+
+        p = cm_model_predict(plain, st, &v);
+        q = cm_model_predict(listed, st, &v);
+
+        ok(p == q && p > 0, "listed or not, the same p for \"%s\"",
+           texts[i]);
+
+        if (p != q) {
+            printf("#   %.17g and %.17g\n", p, q);
+        }
+
+        free(v.text);
+        free(v.map);
+    }
+
+    free(st);
+
+    /* bad lists */
+
+    write_model_tokens("t1.model", w, "slot\na b\n");
+    model_error_file("t1.model", "t1.model: token 2 is not UTF-8 or holds a "
+                     "space");
+    write_model_tokens("t2.model", w, "slot\n\xff\xfe\n");
+    model_error_file("t2.model", "t2.model: token 2 is not UTF-8 or holds a "
+                     "space");
+    write_model_tokens("t3.model", w, "slot\ngacor\nslot\n");
+    model_error_file("t3.model", "t3.model: token 3, \"slot\", is listed "
+                     "twice");
+    write_model_tokens("t4.model", w, "slot\n\ngacor\n");
+    model_error_file("t4.model", "t4.model: token 2 is empty or longer than "
+                     "64 bytes");
+    write_model_tokens("t5.model", w, "slot\n"
+                       "0123456789012345678901234567890123456789"
+                       "01234567890123456789012345\n");
+    model_error_file("t5.model", "t5.model: token 2 is empty or longer than "
+                     "64 bytes");
+
+done:
+
+    cm_model_free(&cm_alloc_malloc, plain);
+    cm_model_free(&cm_alloc_malloc, listed);
+    free(w);
+}
+
+
+/*
+ * Thresholds by share of ham: the file keeps them, a rule names one with
+ * threshold=R%; two rules naming one file share the model
+ */
+
+static void
+test_rates(void)
+{
+    char               err[CM_ERRLEN];
+    double            *w, th, th2;
+    size_t             i;
+    unsigned char     *buf;
+    cm_model_t        *m;
+    cm_ruleset_t      *rs;
+    cm_model_spec_t    spec;
+    const cm_model_t  *m1, *m2;
+    static double      rates[] = { 0.01, 0.03 };
+    static double      ths[] = { 0.75, 0.4 };
+
+    w = calloc(1 << BITS, sizeof(double));
+    spam_weights(w);
+
+    memset(&spec, 0, sizeof(cm_model_spec_t));
+    spec.bits = BITS;
+    spec.bias = -1.0;
+    spec.threshold = 0.75;
+    spec.w = w;
+    spec.rates = rates;
+    spec.rate_thresholds = ths;
+    spec.nrates = 2;
+
+    ok(cm_model_encode(&cm_alloc_malloc, &spec, &buf, &i, err, sizeof(err))
+       == CM_OK, "a model with rates encodes");
+    write_file("models/rates.model", buf, i);
+    ok(strstr((char *) buf, "\nrates 0.01 0.75 0.029999999999999999 0.40"
+              "000000000000002\n") != NULL, "the rates line");
+    free(buf);
+
+    m = cm_model_load(&cm_alloc_malloc, path("models/rates.model"), err,
+                      sizeof(err));
+    ok(m && cm_model_rate_threshold(m, 0.03, &th) == CM_OK && th == 0.4
+       && cm_model_rate_threshold(m, 0.02, &th) == CM_ERROR,
+       "the rates read back");
+    cm_model_free(&cm_alloc_malloc, m);
+
+    rs = rules("model 5001 5 models/rates.model\n"
+               "model 5002 2 models/rates.model threshold=3% max=hold\n",
+               0);
+    ok(rs != NULL, "threshold=3%");
+
+    if (rs) {
+        m1 = cm_ruleset_rule_model(rs, 0, &th);
+        m2 = cm_ruleset_rule_model(rs, 1, &th2);
+        ok(th == 0.75 && th2 == 0.4, "the file's default and its 3%");
+        ok(m1 == m2, "one file, one model for both rules");
+        cm_ruleset_free(rs);
+    }
+
+    rules_error("model 5002 2 models/rates.model threshold=2%\n",
+                "test.rules:1: model \"models/rates.model\" has no threshold "
+                "for 2%% of ham: train it again, or give a probability");
+    rules_error("model 5002 2 models/rates.model threshold=100%\n",
+                "test.rules:1: bad threshold \"100%%\", must be a probability "
+                "above 0 and at most 1, or a share of ham such as 3%%");
+
+    model_error("x.model", "cm-model 3\nrates 0.01\n", 22,
+                "x.model:2: bad rates line, must be \"rates RATE THRESHOLD "
+                "...\", at most 16 pairs of numbers above 0 and at most 1");
+
+    free(w);
 }
 
 
@@ -806,8 +992,7 @@ collect(void *ctx, uint32_t bucket, unsigned kind, size_t start, size_t end)
     o->n++;
     o->kinds[kind]++;
 
-    if (!o->seen[bucket]) {
-        o->seen[bucket] = 1;
+    if (o->count[bucket]++ == 0) {
         o->distinct[o->ndistinct++] = bucket;
     }
 
@@ -834,7 +1019,7 @@ features(const char *text, occ_t *o)
 
     cm_view_norm(&cm_alloc_malloc, (const unsigned char *) text,
                  strlen(text), &v);
-    cm_model_features(&v, BITS, collect, o);
+    cm_model_features(&v, BITS, fstate, collect, o);
 
     free(v.text);
     free(v.map);
@@ -852,7 +1037,7 @@ view_features(const char *text, occ_t *o)
     v.len = strlen(text);
     v.map = NULL;
 
-    cm_model_features(&v, BITS, collect, o);
+    cm_model_features(&v, BITS, fstate, collect, o);
 }
 
 
@@ -873,8 +1058,9 @@ has(const occ_t *o, unsigned kind, size_t start, size_t end)
 
 /*
  * The probability as the header says: bias plus the weights of the
- * field's buckets, each once, over the square root of their number (of
- * 128 when fewer), with the weights rounded as the file rounds them.
+ * field's features as they count (a bucket as often as distinct tokens
+ * and pairs bring it), over the square root of their number (of 128 when
+ * fewer), with the weights rounded as the file rounds them.
  */
 
 static double
@@ -902,10 +1088,11 @@ expected(const double *w, double bias, const char *text)
     dot = 0;
 
     for (i = 0; i < o.ndistinct; i++) {
-        dot += lround(w[o.distinct[i]] / step) * step;
+        dot += o.count[o.distinct[i]] * lround(w[o.distinct[i]] / step)
+               * step;
     }
 
-    n = o.ndistinct < 128 ? 128 : o.ndistinct;
+    n = o.n < 128 ? 128 : o.n;
 
     return 1 / (1 + exp(-(bias + dot / sqrt((double) n))));
 }
@@ -982,21 +1169,6 @@ repeat(const char *head, const char *s, size_t n)
 }
 
 
-static int
-zeroed(const unsigned char *p, size_t len)
-{
-    size_t  i;
-
-    for (i = 0; i < len; i++) {
-        if (p[i]) {
-            return 0;
-        }
-    }
-
-    return 1;
-}
-
-
 static const char *
 path(const char *name)
 {
@@ -1041,18 +1213,46 @@ write_file(const char *name, const void *data, size_t len)
 static void
 write_model(const char *name, const double *w, double bias, double threshold)
 {
-    char             err[CM_ERRLEN];
-    size_t           len;
-    unsigned char   *buf;
     cm_model_spec_t  spec;
 
+    memset(&spec, 0, sizeof(cm_model_spec_t));
     spec.bits = BITS;
     spec.bias = bias;
     spec.threshold = threshold;
     spec.w = w;
     spec.comment = "test";
 
-    if (cm_model_encode(&cm_alloc_malloc, &spec, &buf, &len, err,
+    write_spec(name, &spec);
+}
+
+
+/* a model of bias -1, threshold 0.5, with "tokens" listed */
+
+static void
+write_model_tokens(const char *name, const double *w, const char *tokens)
+{
+    cm_model_spec_t  spec;
+
+    memset(&spec, 0, sizeof(cm_model_spec_t));
+    spec.bits = BITS;
+    spec.bias = -1.0;
+    spec.threshold = 0.5;
+    spec.w = w;
+    spec.tokens = (const unsigned char *) tokens;
+    spec.tokens_len = strlen(tokens);
+
+    write_spec(name, &spec);
+}
+
+
+static void
+write_spec(const char *name, const cm_model_spec_t *spec)
+{
+    char            err[CM_ERRLEN];
+    size_t          len;
+    unsigned char  *buf;
+
+    if (cm_model_encode(&cm_alloc_malloc, spec, &buf, &len, err,
                         sizeof(err))
         != CM_OK)
     {
@@ -1103,6 +1303,26 @@ model_error(const char *name, const char *text, size_t len,
 
     ok(m == NULL, "refused: %s", w);
     is_str(err, strlen(err), full, "error: %s", w);
+
+    cm_model_free(&cm_alloc_malloc, m);
+}
+
+
+/* a model file as written: refused with dir/ + want */
+
+static void
+model_error_file(const char *name, const char *want)
+{
+    char         err[CM_ERRLEN], full[2 * CM_ERRLEN];
+    cm_model_t  *m;
+
+    snprintf(full, sizeof(full), "%s/%s", dir, want);
+
+    err[0] = '\0';
+    m = cm_model_load(&cm_alloc_malloc, path(name), err, sizeof(err));
+
+    ok(m == NULL, "refused: %s", want);
+    is_str(err, strlen(err), full, "error: %s", want);
 
     cm_model_free(&cm_alloc_malloc, m);
 }

@@ -132,6 +132,10 @@ test_errors(void)
     load_error("re 1 1 /a/ tag=x junk\n",
                "main.rules:1: unknown option \"junk\"");
     load_error("re 1 1 /a/ count=0\n", "main.rules:1: bad count \"0\"");
+    load_error("re 1 1 /a/ max=x\n",
+               "main.rules:1: bad max \"x\", must be hold or reject");
+    load_error("re 1 -1 /a/ max=hold\n",
+               "main.rules:1: \"max=hold\" is for a positive score");
     load_error("re 1 1 /a/ count=x\n", "main.rules:1: bad count \"x\"");
     load_error("re 1 1 /a/ tag=a.b\n", "main.rules:1: bad tag \"a.b\"");
     load_error("re 1 1 /a/ view=xx\n",
@@ -997,10 +1001,35 @@ test_scores(void)
 
     match1(rs, "berita", &res);
     is_int(res.score, -3, "negative total");
-    is_int(cm_decide(res.score, 5, 10), CM_PASS, "pass");
+    is_int(cm_decide(&res, 5, 10), CM_PASS, "pass");
 
     match1(rs, "", &res);
     ok(res.nhits == 0 && res.score == 0, "empty comment");
+
+    cm_ruleset_free(rs);
+
+    /* max=hold: counts to hold, never to reject */
+
+    rs = rules("re 510 5 /judi/ max=hold\n"
+               "re 511 5 /slot/\n"
+               "re 512 6 /gacor/ max=reject\n");
+
+    match1(rs, "judi", &res);
+    ok(res.score == 5 && res.capped == 5
+       && cm_decide(&res, 5, 10) == CM_HOLD, "max=hold alone holds");
+
+    match1(rs, "judi slot", &res);
+    ok(res.score == 10 && res.capped == 5
+       && cm_decide(&res, 5, 10) == CM_HOLD,
+       "max=hold with a rule of 5: held, not rejected");
+
+    match1(rs, "judi slot gacor", &res);
+    ok(res.score == 16 && cm_decide(&res, 5, 10) == CM_REJECT,
+       "the other rules reach 10 on their own: rejected");
+
+    match1(rs, "slot gacor", &res);
+    ok(res.capped == 0 && cm_decide(&res, 5, 10) == CM_REJECT,
+       "max=reject is the default");
 
     cm_ruleset_free(rs);
 }

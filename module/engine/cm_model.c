@@ -7,13 +7,14 @@
  * A model owns nothing but its own memory (from the caller's
  * allocator): a table of 2^bits weights of 16 bits and a table of
  * tokens, read-only once loaded.  Scoring a field is one pass over its
- * normalised view: each token is hashed, and the first time it comes up
- * in the field its sum is looked up in the table of tokens, or, for a
- * token the table lacks, its n-grams and words are walked and their
- * weights added, each bucket once in the token; pairs of words add
- * their bucket's weight the first time it comes up in the field.  The
- * sets are bits in the caller's scratch, cleared afterwards through
- * lists of the 64-bit words that were set; no memory, in integers.  The
+ * normalised view: each token is found and hashed, and the first time
+ * it comes up in the field its sum is looked up in the table of tokens,
+ * or, for a token the table lacks, its n-grams and words are walked and
+ * their weights added, each feature once in the token; each pair of
+ * neighbouring tokens adds its bucket's weight the first time it comes
+ * up in the field.  The sets of what came up are tables stamped with
+ * the field's (the token's) number in the caller's scratch, so that the
+ * next empties them by counting one up; no memory, in integers.  The
  * walk is one inline function, expanded into that pass, into
  * cm_model_features, which comment-check train counts with, and into
  * the loading of the tokens' sums: what the model learns from and what
@@ -61,9 +62,10 @@
 
 /*
  * Hashing: a character's code is its UTF-8 bytes; an n-gram's hash is
- * the polynomial of its codes in CM_HASH_P, a word's and a token's too,
- * each from its own seed; the bucket is the top bits of the hash times a
- * multiplier of the feature's kind (Fibonacci hashing).
+ * the polynomial of its codes in CM_HASH_P, a word's too, from its own
+ * seed; a feature's key is the hash times a multiplier of its kind, its
+ * bucket the key's top bits (Fibonacci hashing).  A token's hash is of
+ * its bytes, 8 at a time (cm_model_hash).
  */
 #define CM_HASH_P             0x2545f491u
 #define CM_HASH_2             0x9e3779b1u
@@ -283,11 +285,6 @@ cm_model_scratch_size(unsigned bits)
  * up; each token, the first time its hash comes up, brings its own
  * features: its sum from "known" (cm_model_predict), or its walk.
  */
-
-#define cm_model_emit(b, kind, start, end)                                    \
-    if (fn(ctx, b, kind, start, end) != 0) {                                  \
-        return CM_ERROR;                                                      \
-    }
 
 static inline int
 cm_model_walk(const unsigned char *t, size_t len, unsigned shift,

@@ -1269,6 +1269,7 @@ cm_train_write(cm_train_t *t, double threshold)
              t->nlabel[CM_SPAM], t->nlabel[CM_ABUSE], t->o->c,
              t->o->folds, 100 * t->o->target_fp);
 
+    memset(&spec, 0, sizeof(cm_model_spec_t));
     spec.bits = t->o->bits;
     spec.bias = t->bias;
     spec.threshold = threshold;

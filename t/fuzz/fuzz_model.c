@@ -184,6 +184,7 @@ fz_model(const char *tokens)
         w[i] = (double) ((i * 2654435761u) % 2001) / 1000 - 1;
     }
 
+    memset(&spec, 0, sizeof(cm_model_spec_t));
     spec.bits = FZ_BITS;
     spec.bias = -1;
     spec.threshold = 0.5;

@@ -366,9 +366,10 @@ size_t cm_ruleset_rule_needs(const cm_ruleset_t *rs, size_t i, char *buf,
  * Per-worker scratch space: PCRE2 match data, match context with the
  * limits, JIT stack, the counters of the prefilter and the word lists,
  * and the models' sets of buckets (grown to fit the largest rule set it
- * meets: 48 KB for a model of 2^18 buckets).  One per thread of
- * matching; not shared.  0 for a limit means the engine's default
- * (100000 / 1000).  The match limit is for a field of 1 KB or less; it
+ * meets: 48 KB for a model of 2^18 buckets, and 41 KB of tables that
+ * every model shares).  Any rule sets may use one, in turn.  One per
+ * thread of matching; not shared.  0 for a limit means the engine's
+ * default (100000 / 1000).  The match limit is for a field of 1 KB or less; it
  * grows with the field (CM_MATCH_LIMIT_KB more for each KB), so that a
  * rule that scans a field once is never stopped by padding alone.
  */

@@ -70,6 +70,12 @@ struct cm_scratch_s {
      */
     unsigned char          *state;
     size_t                  state_size;
+
+    /*
+     * the models' stamped tables, which are not left zeroed: apart, so
+     * that no rule set's zeroed state ever lies on them
+     */
+    unsigned char          *model_tables;
 };
 
 
@@ -246,6 +252,10 @@ cm_scratch_free(cm_scratch_t *s)
     if (s->alloc.free) {
         if (s->state) {
             s->alloc.free(s->alloc.data, s->state);
+        }
+
+        if (s->model_tables) {
+            s->alloc.free(s->alloc.data, s->model_tables);
         }
 
         s->alloc.free(s->alloc.data, s);
@@ -1496,7 +1506,8 @@ cm_match_models(cm_match_t *m)
                 return CM_ERROR;
             }
 
-            p = cm_model_predict(r->model, m->s->state + off, v);
+            p = cm_model_predict_parts(r->model, m->s->model_tables,
+                                       m->s->state + off, v);
 
             if (p >= r->threshold) {
                 if (cm_add_hit(m, r, f, v, 0, v->len, 1) != CM_OK) {
@@ -1548,6 +1559,17 @@ cm_scratch_state(cm_match_t *m)
     unsigned char   *state;
 
     s = m->s;
+
+    if (m->rs->nmodels && s->model_tables == NULL) {
+        s->model_tables = s->alloc.alloc(s->alloc.data,
+                                         cm_model_tables_size());
+        if (s->model_tables == NULL) {
+            snprintf(m->err, m->errlen, "out of memory");
+            return CM_ERROR;
+        }
+
+        memset(s->model_tables, 0, cm_model_tables_size());
+    }
 
     need = cm_scratch_layout(m->rs, &off);
 

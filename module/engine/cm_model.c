@@ -191,7 +191,7 @@ typedef struct {
 
 
 static inline int cm_model_walk(const unsigned char *t, size_t len,
-    unsigned shift, void *state, const cm_model_t *known,
+    unsigned shift, void *tables, void *bits, const cm_model_t *known,
     cm_model_sum_t *sum, cm_model_feature_pt fn, void *ctx)
     __attribute__((always_inline));
 static inline int cm_model_token(const unsigned char *t, size_t ts,
@@ -204,7 +204,8 @@ static inline int cm_model_test_tset(cm_model_tset_t *ts, uint32_t bucket)
     __attribute__((always_inline));
 static void cm_model_tset_next(cm_model_tset_t *ts);
 static void cm_model_clear(cm_model_set_t *set);
-static void cm_model_set(void *state, unsigned bits, cm_model_set_t *set);
+static void cm_model_set(void *tables, void *state, unsigned bits,
+    cm_model_set_t *set);
 static inline const cm_model_tok_t *cm_model_find(const cm_model_t *m,
     const unsigned char *p, size_t len, uint32_t hash, uint64_t head)
     __attribute__((always_inline));
@@ -265,16 +266,30 @@ int
 cm_model_features(const cm_view_t *view, unsigned bits, void *state,
     cm_model_feature_pt fn, void *ctx)
 {
-    return cm_model_walk(view->text, view->len, 32 - bits, state, NULL,
-                         NULL, fn, ctx);
+    return cm_model_walk(view->text, view->len, 32 - bits, state,
+                         (unsigned char *) state + cm_model_tables_size(),
+                         NULL, NULL, fn, ctx);
 }
 
 
 size_t
 cm_model_scratch_size(unsigned bits)
 {
-    return sizeof(cm_model_table_t) + sizeof(cm_model_tset_t)
-           + cm_model_nseen(bits) * (sizeof(uint64_t) + sizeof(uint32_t));
+    return cm_model_tables_size() + cm_model_bits_size(bits);
+}
+
+
+size_t
+cm_model_tables_size(void)
+{
+    return sizeof(cm_model_table_t) + sizeof(cm_model_tset_t);
+}
+
+
+size_t
+cm_model_bits_size(unsigned bits)
+{
+    return cm_model_nseen(bits) * (sizeof(uint64_t) + sizeof(uint32_t));
 }
 
 
@@ -288,7 +303,7 @@ cm_model_scratch_size(unsigned bits)
 
 static inline int
 cm_model_walk(const unsigned char *t, size_t len, unsigned shift,
-    void *state, const cm_model_t *known, cm_model_sum_t *sum,
+    void *tables, void *bits, const cm_model_t *known, cm_model_sum_t *sum,
     cm_model_feature_pt fn, void *ctx)
 {
     int                    rc;
@@ -299,7 +314,7 @@ cm_model_walk(const unsigned char *t, size_t len, unsigned shift,
     const unsigned char   *p, *ts, *pts, *end;
     const cm_model_tok_t  *e;
 
-    cm_model_set(state, 32 - shift, &field);
+    cm_model_set(tables, bits, 32 - shift, &field);
 
     ph = 0;
     pts = t;
@@ -666,14 +681,17 @@ cm_model_clear(cm_model_set_t *set)
 }
 
 
-/* the scratch: the table, the bits, the list; a zeroed table starts at 1 */
+/*
+ * The scratch: the tables (the field's, then the token's), and apart the
+ * bits and their list; a zeroed table starts at 1
+ */
 
 static void
-cm_model_set(void *state, unsigned bits, cm_model_set_t *set)
+cm_model_set(void *tables, void *state, unsigned bits, cm_model_set_t *set)
 {
-    set->tab = state;
+    set->tab = tables;
     set->nkeys = 0;
-    set->seen = (uint64_t *) ((cm_model_tset_t *) (set->tab + 1) + 1);
+    set->seen = state;
     set->set = (uint32_t *) (set->seen + cm_model_nseen(bits));
     set->nset = 0;
 
@@ -834,14 +852,24 @@ cm_model_state_size(const cm_model_t *m)
 double
 cm_model_predict(const cm_model_t *m, void *state, const cm_view_t *view)
 {
+    return cm_model_predict_parts(m, state,
+                                  (unsigned char *) state
+                                  + cm_model_tables_size(), view);
+}
+
+
+double
+cm_model_predict_parts(const cm_model_t *m, void *tables, void *bits,
+    const cm_view_t *view)
+{
     cm_model_sum_t  s;
 
     s.w = m->w;
     s.dot = 0;
     s.n = 0;
 
-    (void) cm_model_walk(view->text, view->len, 32 - m->bits, state, m, &s,
-                         cm_model_add, &s);
+    (void) cm_model_walk(view->text, view->len, 32 - m->bits, tables, bits,
+                         m, &s, cm_model_add, &s);
 
     if (s.n == 0) {
         return 0;

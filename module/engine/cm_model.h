@@ -74,8 +74,9 @@ typedef struct cm_model_s  cm_model_t;
  * pair of words, with its bucket, its kind and the bytes of the view it
  * covers (the padding spaces of a token's first and last n-grams are
  * not in the view); a bucket may come up again from another token.
- * "state" is scratch of cm_model_scratch_size(bits) bytes, zeroed, and
- * left zeroed.  A non-zero return stops the walk: CM_ERROR.
+ * "state" is scratch of cm_model_scratch_size(bits) bytes, both parts
+ * of the scratch below, zeroed once.  A non-zero return stops the walk:
+ * CM_ERROR.
  */
 typedef int (*cm_model_feature_pt)(void *ctx, uint32_t bucket, unsigned kind,
     size_t start, size_t end);
@@ -142,18 +143,33 @@ void cm_model_info(const cm_model_t *m, cm_model_info_t *info);
 double cm_model_weight(const cm_model_t *m, uint32_t bucket);
 
 /*
- * Scratch bytes cm_model_predict needs, 8-byte aligned and zeroed once:
- * the set of the field's tokens and pairs, a bit a bucket (by a hash of
- * each), and room to list the 64-bit words of it set, to clear only
- * those; it leaves them zeroed.  48 KB for 2^18 buckets.
+ * Scratch: two parts, 8-byte aligned and zeroed once.
+ *
+ * The tables (cm_model_tables_size(), 41 KB): the field's tokens and
+ * pairs seen, and one token's features, stamped with a count that each
+ * field and token moves on, so never cleared.  Any models, of any rule
+ * sets, may share one; nothing else may use its memory.
+ *
+ * The bits (cm_model_bits_size(bits), 48 KB for 2^18 buckets): where a
+ * field of more than 2048 tokens and pairs goes on, a bit a bucket, and
+ * room to list the 64-bit words set, to clear only those; left zeroed,
+ * so other zeroed scratch may share its memory.
+ *
+ * cm_model_state_size() is both, the tables first, as cm_model_predict
+ * and cm_model_features take them.
  */
+size_t cm_model_tables_size(void);
+size_t cm_model_bits_size(unsigned bits);
 size_t cm_model_state_size(const cm_model_t *m);
 
 /*
  * The probability for one normalised view, in one pass: no memory, the
- * sets of buckets in "state".  A view with no feature gets 0.
+ * sets in "state" (both parts), or in "tables" and "bits".  A view with
+ * no feature gets 0.
  */
 double cm_model_predict(const cm_model_t *m, void *state,
+    const cm_view_t *view);
+double cm_model_predict_parts(const cm_model_t *m, void *tables, void *bits,
     const cm_view_t *view);
 
 /*

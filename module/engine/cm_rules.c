@@ -1572,8 +1572,8 @@ cm_load_model(cm_line_t *ln, cm_rule_t *r, cm_str_t *name)
         r->threshold = info.threshold;
     }
 
-    if (cm_model_state_size(r->model) > rs->model_state) {
-        rs->model_state = cm_model_state_size(r->model);
+    if (cm_model_bits_size(info.bits) > rs->model_state) {
+        rs->model_state = cm_model_bits_size(info.bits);
     }
 
     if (rs->nmodels) {

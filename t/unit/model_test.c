@@ -86,6 +86,9 @@ static void test_errors(void);
 static void test_memory(void);
 static void test_tokens(void);
 static void test_rates(void);
+static void test_shared_scratch(void);
+static void signature(cm_ruleset_t *rs, cm_scratch_t *s, const char *text,
+    char *buf, size_t len);
 
 
 static char           dir[64];
@@ -124,6 +127,7 @@ main(void)
     test_memory();
     test_tokens();
     test_rates();
+    test_shared_scratch();
 
     cm_scratch_free(scratch);
     free(arena.buf);
@@ -929,6 +933,133 @@ test_rates(void)
                 "...\", at most 16 pairs of numbers above 0 and at most 1");
 
     free(w);
+}
+
+
+/*
+ * One scratch for rule sets of other layouts, in turn, as a worker with
+ * several locations has: the models' stamped tables, which are not left
+ * zeroed, must not lie on another rule set's zeroed counters (they did:
+ * the shipped rules then missed rule 2104 on "z*$c" after a smaller rule
+ * set with a model had run)
+ */
+
+static void
+test_shared_scratch(void)
+{
+    int                i, j, k;
+    char               err[CM_ERRLEN], alone[256], shared[256], *many;
+    double            *w;
+    cm_scratch_t      *own;
+    cm_ruleset_t      *small, *big, *ref, *other;
+    static const char *texts[] = {
+        "z*$c",
+        "slot gacor maxwin hari ini, daftar sekarang",
+        "Terima kasih infonya, sangat bermanfaat",
+        "d.a.f.t.a.r s.l.o.t g.a.c.o.r sekarang",
+        "Kasus ini harus diusut tuntas, dasar bangsat",
+        "hubungi wa.me/6281234567890 pinjaman cepat cair tanpa jaminan",
+        "z*$c slot",
+        NULL
+    };
+
+    w = calloc(1 << BITS, sizeof(double));
+    spam_weights(w);
+    write_model("models/shared.model", w, -1.0, 0.5);
+    free(w);
+
+    /* 2,000 distinct tokens, and their pairs: most of the tables' slots */
+
+    many = malloc(2000 * 8);
+
+    for (i = 0, j = 0; i < 2000; i++) {
+        j += sprintf(many + j, "t%dx ", i);
+    }
+
+    small = rules("re 1 2 /terima/ tag=thanks\n"
+                  "model 5001 5 models/shared.model\n", 0);
+
+    big = cm_ruleset_create(&cm_alloc_malloc);
+    ref = cm_ruleset_create(&cm_alloc_malloc);
+    cm_ruleset_set_reference(ref);
+    own = cm_scratch_create(&cm_alloc_malloc, 0, 0);
+
+    ok(small && big && ref && own
+       && cm_ruleset_add_file(big, CM_TEST_TOP "/rules/main.rules", err,
+                              sizeof(err)) == CM_OK
+       && cm_ruleset_compile(big, err, sizeof(err)) == CM_OK
+       && cm_ruleset_add_file(ref, CM_TEST_TOP "/rules/main.rules", err,
+                              sizeof(err)) == CM_OK
+       && cm_ruleset_compile(ref, err, sizeof(err)) == CM_OK,
+       "the shipped rules, engine and reference, and a small set");
+
+    if (small == NULL || own == NULL) {
+        goto done;
+    }
+
+    for (k = 0; k < 2; k++) {
+        other = k ? ref : small;
+
+        for (i = 0; texts[i]; i++) {
+            signature(big, own, texts[i], alone, sizeof(alone));
+
+            /* the other rule set's models stamp their tables all over */
+
+            for (j = 0; texts[j]; j++) {
+                signature(other, scratch, texts[j], shared, sizeof(shared));
+                signature(other, scratch, many, shared, sizeof(shared));
+            }
+
+            signature(big, scratch, texts[i], shared, sizeof(shared));
+
+            is_str(shared, strlen(shared), alone,
+                   "one scratch, after the %s rule set: \"%s\"",
+                   k ? "reference" : "small", texts[i]);
+        }
+    }
+
+done:
+
+    free(many);
+    cm_ruleset_free(small);
+    cm_ruleset_free(big);
+    cm_ruleset_free(ref);
+    cm_scratch_free(own);
+}
+
+
+/* "SCORE:ID,ID..." of a text matched with scratch "s" */
+
+static void
+signature(cm_ruleset_t *rs, cm_scratch_t *s, const char *text, char *buf,
+    size_t len)
+{
+    char         err[CM_ERRLEN];
+    size_t       i, n;
+    cm_field_t   f;
+    cm_result_t  res;
+
+    f.name = (const unsigned char *) "comment";
+    f.name_len = 7;
+    f.value = (const unsigned char *) text;
+    f.value_len = strlen(text);
+    f.flags = 0;
+
+    arena.used = 0;
+
+    if (cm_match(rs, s, &arena_allocator, &f, 1, &res, err, sizeof(err))
+        != CM_OK)
+    {
+        snprintf(buf, len, "error: %.200s", err);
+        return;
+    }
+
+    n = snprintf(buf, len, "%d:", res.score);
+
+    for (i = 0; i < res.nhits && n < len; i++) {
+        n += snprintf(buf + n, len - n, "%s%u", i ? "," : "",
+                      res.hits[i].id);
+    }
 }
 
 

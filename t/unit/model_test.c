@@ -774,8 +774,8 @@ test_memory(void)
 static void
 test_tokens(void)
 {
-    int                i;
-    char               err[CM_ERRLEN];
+    int                i, n;
+    char               err[CM_ERRLEN], *big;
     double            *w, p, q;
     void              *st;
     cm_view_t          v;
@@ -832,6 +832,25 @@ test_tokens(void)
         free(v.text);
         free(v.map);
     }
+
+    /* past 2048 tokens and pairs, the field's set goes on in bits */
+
+    big = malloc(3000 * 12);
+
+    for (i = 0, n = 0; i < 3000; i++) {
+        n += sprintf(big + n, "%s%d ", i % 3 ? "slot" : "kasih", i % 1500);
+    }
+
+    cm_view_norm(&cm_alloc_malloc, (const unsigned char *) big, n, &v);
+    p = cm_model_predict(plain, st, &v);
+    q = cm_model_predict(listed, st, &v);
+    ok(p == q && fabs(p - expected(w, -1.0, big)) < 1e-4
+       && cm_model_predict(plain, st, &v) == p,
+       "1500 distinct tokens and their pairs: p as summed here, listed or "
+       "not, and again");
+    free(v.text);
+    free(v.map);
+    free(big);
 
     free(st);
 

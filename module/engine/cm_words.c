@@ -2355,8 +2355,9 @@ cm_words_head(const cm_view_t *view, const cm_skel_t *sk, size_t s)
 
 
 /*
- * No letter after the match.  U+FFFD read as MacRoman ("ÔøΩ"), which some comment systems glue to
- * the last word, does not count as letters in the raw view.
+ * No letter after the match.  U+FFFD read as MacRoman ("ÔøΩ"), which
+ * some comment systems glue to the last word, does not count as letters
+ * in the raw view.
  */
 
 static int

@@ -930,12 +930,12 @@ test_rates(void)
     rs = rules("model 5001 5 models/rates.model\n"
                "model 5002 2 models/rates.model threshold=3% max=hold\n",
                0);
-    ok(rs != NULL, "threshold=3%");
+    ok(rs != NULL, "threshold=3%%");
 
     if (rs) {
         m1 = cm_ruleset_rule_model(rs, 0, &th);
         m2 = cm_ruleset_rule_model(rs, 1, &th2);
-        ok(th == 0.75 && th2 == 0.4, "the file's default and its 3%");
+        ok(th == 0.75 && th2 == 0.4, "the file's default and its 3%%");
         ok(m1 == m2, "one file, one model for both rules");
         cm_ruleset_free(rs);
     }

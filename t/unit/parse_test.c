@@ -229,7 +229,7 @@ test_form(void)
     is_int(fields.nelts, 4, "form: empty pairs skipped");
     ok(field_is(0, "a", "1") && field_is(1, "comment", "hello world!")
        && field_is(2, "flag", "") && field_is(3, "", "x"),
-       "form: pairs, '+', %XX, name without '='");
+       "form: pairs, '+', %%XX, name without '='");
     is_str(err, strlen(err), "", "form: err cleared");
 
     is_int(parse(form, "na%6De=%zz%4%41%&b%2=%", 0), CM_OK,
@@ -240,7 +240,7 @@ test_form(void)
     parse(form, "x=a%00b", 0);
     ok(fields.nelts == 1 && fields.elts[0].value_len == 3
        && memcmp(fields.elts[0].value, "a\0b", 3) == 0,
-       "form: %00 decodes to a NUL byte");
+       "form: %%00 decodes to a NUL byte");
 
     parse(form, plain, 0);
     ok(fields.nelts == 1

@@ -9,12 +9,26 @@
 #define _CM_TAP_H_INCLUDED_
 
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 
 static int  tap_n;
 static int  tap_failed;
+
+
+/* a test's name is a printf format, and its arguments follow it */
+
+static void tap_vok(int pass, const char *file, int line, const char *name,
+    va_list args);
+static void tap_ok(int pass, const char *file, int line, const char *name,
+    ...) __attribute__((format(printf, 4, 5), unused));
+static void tap_is_int(long got, long want, const char *file, int line,
+    const char *name, ...) __attribute__((format(printf, 5, 6), unused));
+static void tap_is_str(const char *got, size_t glen, const char *want,
+    const char *file, int line, const char *name, ...)
+    __attribute__((format(printf, 6, 7), unused));
 
 
 #define ok(cond, ...)                                                        \
@@ -29,7 +43,8 @@ static int  tap_failed;
 
 
 static void
-tap_ok(int pass, const char *file, int line, const char *name, ...)
+tap_vok(int pass, const char *file, int line, const char *name,
+    va_list args)
 {
     tap_n++;
 
@@ -37,7 +52,9 @@ tap_ok(int pass, const char *file, int line, const char *name, ...)
         tap_failed++;
     }
 
-    printf("%sok %d - %s\n", pass ? "" : "not ", tap_n, name);
+    printf("%sok %d - ", pass ? "" : "not ", tap_n);
+    vprintf(name, args);
+    printf("\n");
 
     if (!pass) {
         printf("#   failed at %s line %d\n", file, line);
@@ -46,10 +63,25 @@ tap_ok(int pass, const char *file, int line, const char *name, ...)
 
 
 static void
+tap_ok(int pass, const char *file, int line, const char *name, ...)
+{
+    va_list  args;
+
+    va_start(args, name);
+    tap_vok(pass, file, line, name, args);
+    va_end(args);
+}
+
+
+static void
 tap_is_int(long got, long want, const char *file, int line, const char *name,
     ...)
 {
-    tap_ok(got == want, file, line, name);
+    va_list  args;
+
+    va_start(args, name);
+    tap_vok(got == want, file, line, name, args);
+    va_end(args);
 
     if (got != want) {
         printf("#   got: %ld\n#   expected: %ld\n", got, want);
@@ -61,12 +93,15 @@ static void
 tap_is_str(const char *got, size_t glen, const char *want, const char *file,
     int line, const char *name, ...)
 {
-    int  pass;
+    int      pass;
+    va_list  args;
 
     pass = got != NULL && glen == strlen(want)
            && memcmp(got, want, glen) == 0;
 
-    tap_ok(pass, file, line, name);
+    va_start(args, name);
+    tap_vok(pass, file, line, name, args);
+    va_end(args);
 
     if (!pass) {
         printf("#   got: '%.*s'\n#   expected: '%s'\n",

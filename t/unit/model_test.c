@@ -15,6 +15,7 @@
 
 #include "cm_engine.h"
 #include "cm_model.h"
+#include "alloc.h"
 #include "tap.h"
 
 
@@ -35,21 +36,7 @@ typedef struct {
     uint32_t              count[1 << BITS];
 } occ_t;
 
-typedef struct {
-    long                  allocs;
-    long                  frees;
-} counter_t;
 
-typedef struct {
-    unsigned char        *buf;
-    size_t                size;
-    size_t                used;
-} arena_t;
-
-
-static void *arena_alloc(void *data, size_t size);
-static void *count_alloc(void *data, size_t size);
-static void count_free(void *data, void *p);
 static int collect(void *ctx, uint32_t bucket, unsigned kind, size_t start,
     size_t end);
 static int sum_share(void *ctx, uint32_t bucket, unsigned kind, size_t start,
@@ -1083,49 +1070,6 @@ signature(cm_ruleset_t *rs, cm_scratch_t *s, const char *text, char *buf,
 
 
 /* helpers */
-
-static void *
-arena_alloc(void *data, size_t size)
-{
-    void     *p;
-    arena_t  *a = data;
-
-    a->used = (a->used + 15) & ~(size_t) 15;
-
-    if (size > a->size - a->used) {
-        return NULL;
-    }
-
-    p = a->buf + a->used;
-    a->used += size;
-
-    return p;
-}
-
-
-static void *
-count_alloc(void *data, size_t size)
-{
-    counter_t  *c = data;
-
-    c->allocs++;
-
-    return malloc(size);
-}
-
-
-static void
-count_free(void *data, void *p)
-{
-    counter_t  *c = data;
-
-    if (p) {
-        c->frees++;
-    }
-
-    free(p);
-}
-
 
 static int
 collect(void *ctx, uint32_t bucket, unsigned kind, size_t start, size_t end)

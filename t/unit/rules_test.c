@@ -13,24 +13,10 @@
 #include <unistd.h>
 
 #include "cm_engine.h"
+#include "alloc.h"
 #include "tap.h"
 
 
-typedef struct {
-    unsigned char        *buf;
-    size_t                size;
-    size_t                used;
-} arena_t;
-
-typedef struct {
-    long                  allocs;
-    long                  frees;
-} counter_t;
-
-
-static void *arena_alloc(void *data, size_t size);
-static void *count_alloc(void *data, size_t size);
-static void count_free(void *data, void *p);
 static const char *path(const char *name);
 static void write_file(const char *name, const char *text);
 static int load(const char *name, cm_ruleset_t **rsp, char *err);
@@ -1236,49 +1222,6 @@ test_memory(void)
     is_int(rc, CM_ERROR, "fails");
     cm_ruleset_free(rs);
     ok(c.allocs > 0 && c.allocs == c.frees, "failed rule set all freed");
-}
-
-
-static void *
-arena_alloc(void *data, size_t size)
-{
-    void     *p;
-    arena_t  *a = data;
-
-    a->used = (a->used + 15) & ~(size_t) 15;
-
-    if (size > a->size - a->used) {
-        return NULL;
-    }
-
-    p = a->buf + a->used;
-    a->used += size;
-
-    return p;
-}
-
-
-static void *
-count_alloc(void *data, size_t size)
-{
-    counter_t  *c = data;
-
-    c->allocs++;
-
-    return malloc(size);
-}
-
-
-static void
-count_free(void *data, void *p)
-{
-    counter_t  *c = data;
-
-    if (p) {
-        c->frees++;
-    }
-
-    free(p);
 }
 
 

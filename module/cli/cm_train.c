@@ -51,8 +51,6 @@
 /* the largest difference between the engine and the fit it may show */
 #define CM_TRAIN_CHECK     1e-3
 
-#define cm_train_space(c)  ((c) == ' ' || ((c) >= '\t' && (c) <= '\r'))
-
 #define CM_HAM             0
 #define CM_SPAM            1
 #define CM_ABUSE           2
@@ -645,7 +643,7 @@ cm_train_tokens(cm_train_t *t, const cm_view_t *v)
     size_t  i, s;
 
     for (i = 0; i < v->len; i = s + 1) {
-        for (s = i; s < v->len && !cm_train_space(v->text[s]); s++) {
+        for (s = i; s < v->len && !cm_model_space(v->text[s]); s++) {
             /* void */
         }
 

@@ -81,7 +81,6 @@
 #define CM_ONES               0x0101010101010101ull
 #define CM_HIGH               0x8080808080808080ull
 
-#define cm_model_space(c)     ((c) == ' ' || ((c) >= '\t' && (c) <= '\r'))
 
 /* the 64-bit words of a bit a bucket */
 #define cm_model_nseen(bits)  (((size_t) 1 << (bits)) / 64)

@@ -50,6 +50,9 @@
 /* fewer features in a field weigh as this many: see norm(n) above */
 #define CM_MODEL_NORM_MIN    128
 
+/* what ends a token: the bytes between tokens */
+#define cm_model_space(c)    ((c) == ' ' || ((c) >= '\t' && (c) <= '\r'))
+
 /* a token's n-grams are those of its first this many characters */
 #define CM_MODEL_TOKEN_CHARS 64
 

@@ -42,6 +42,7 @@ typedef enum {
 typedef struct ngx_http_cm_redis_link_s  ngx_http_cm_redis_link_t;
 
 typedef void (*ngx_http_cm_redis_closed_pt)(ngx_http_cm_redis_t *redis);
+typedef void (*ngx_http_cm_redis_connect_pt)(ngx_http_cm_redis_t *redis);
 
 struct ngx_http_cm_redis_link_s {
     ngx_http_cm_redis_t          *redis;
@@ -52,6 +53,7 @@ struct ngx_http_cm_redis_link_s {
     ngx_event_t                   timer;      /* connect timeout or backoff */
     ngx_msec_t                    backoff;
     ngx_uint_t                    state;
+    ngx_http_cm_redis_connect_pt  connect;    /* when the backoff is over */
     ngx_http_cm_redis_closed_pt   closed;     /* hiredis freed the context */
 
     unsigned                      writing:1;
@@ -106,7 +108,6 @@ static void ngx_http_cm_redis_handshake_reply(redisAsyncContext *ac,
     void *r, void *privdata);
 static ngx_int_t ngx_http_cm_redis_is_master(redisReply *reply);
 static void ngx_http_cm_redis_master_closed(ngx_http_cm_redis_t *redis);
-static void ngx_http_cm_redis_master_timer(ngx_event_t *ev);
 
 static void ngx_http_cm_redis_sentinel_connect(ngx_http_cm_redis_t *redis);
 static void ngx_http_cm_redis_sentinel_address(redisAsyncContext *ac,
@@ -117,11 +118,11 @@ static void ngx_http_cm_redis_sentinel_found(ngx_http_cm_redis_t *redis,
     u_char *host, size_t len, u_char *port, size_t plen);
 static void ngx_http_cm_redis_sentinel_renew(ngx_http_cm_redis_t *redis);
 static void ngx_http_cm_redis_sentinel_closed(ngx_http_cm_redis_t *redis);
-static void ngx_http_cm_redis_sentinel_timer(ngx_event_t *ev);
+static void ngx_http_cm_redis_link_timer(ngx_event_t *ev);
 
 static void ngx_http_cm_redis_link_init(ngx_http_cm_redis_t *redis,
     ngx_http_cm_redis_link_t *link, const char *kind,
-    ngx_event_handler_pt timer, ngx_http_cm_redis_closed_pt closed);
+    ngx_http_cm_redis_connect_pt connect, ngx_http_cm_redis_closed_pt closed);
 static ngx_int_t ngx_http_cm_redis_link_open(ngx_http_cm_redis_link_t *link,
     redisAsyncContext *ac);
 static void ngx_http_cm_redis_link_close(ngx_http_cm_redis_link_t *link);
@@ -332,7 +333,7 @@ ngx_http_cm_redis_create(ngx_cycle_t *cycle, ngx_http_cm_redis_conf_t *rcf)
     ngx_queue_init(&redis->pending);
 
     ngx_http_cm_redis_link_init(redis, &redis->master, "redis",
-                                ngx_http_cm_redis_master_timer,
+                                ngx_http_cm_redis_connect,
                                 ngx_http_cm_redis_master_closed);
 
     redis->master.name = rcf->name;
@@ -367,7 +368,7 @@ ngx_http_cm_redis_create(ngx_cycle_t *cycle, ngx_http_cm_redis_conf_t *rcf)
                              - redis->master.name.data;
 
     ngx_http_cm_redis_link_init(redis, &redis->sentinel, "redis sentinel",
-                                ngx_http_cm_redis_sentinel_timer,
+                                ngx_http_cm_redis_sentinel_connect,
                                 ngx_http_cm_redis_sentinel_closed);
 
     /* the sentinels are asked in turn, each worker from its own */
@@ -804,39 +805,6 @@ ngx_http_cm_redis_master_closed(ngx_http_cm_redis_t *redis)
 }
 
 
-static void
-ngx_http_cm_redis_master_timer(ngx_event_t *ev)
-{
-    ngx_http_cm_redis_t  *redis = ev->data;
-
-    ngx_http_cm_redis_link_t  *link;
-
-    link = &redis->master;
-
-    switch (link->state) {
-
-    case NGX_HTTP_CM_REDIS_IDLE:
-        if (ngx_exiting || ngx_terminate || ngx_quit) {
-            return;
-        }
-
-        ngx_http_cm_redis_connect(redis);
-        return;
-
-    case NGX_HTTP_CM_REDIS_CONNECTING:
-        ngx_log_error(ngx_http_cm_redis_level(link), redis->log, 0,
-                      "comment moderation: redis \"%V\": connect timed out",
-                      &link->name);
-        link->failing = 1;
-        ngx_http_cm_redis_link_close(link);
-        return;
-
-    default:
-        return;
-    }
-}
-
-
 /*
  * One sentinel, the next in turn: where the master is, then every
  * failover as it happens.  hiredis gives the reply to a command sent
@@ -1125,14 +1093,15 @@ ngx_http_cm_redis_sentinel_closed(ngx_http_cm_redis_t *redis)
 }
 
 
+/*
+ * A link's timer: the backoff over, connect again (unless the worker is
+ * going); a connect unanswered, close it, which plans the retry
+ */
+
 static void
-ngx_http_cm_redis_sentinel_timer(ngx_event_t *ev)
+ngx_http_cm_redis_link_timer(ngx_event_t *ev)
 {
-    ngx_http_cm_redis_t  *redis = ev->data;
-
-    ngx_http_cm_redis_link_t  *link;
-
-    link = &redis->sentinel;
+    ngx_http_cm_redis_link_t  *link = ev->data;
 
     switch (link->state) {
 
@@ -1141,13 +1110,13 @@ ngx_http_cm_redis_sentinel_timer(ngx_event_t *ev)
             return;
         }
 
-        ngx_http_cm_redis_sentinel_connect(redis);
+        link->connect(link->redis);
         return;
 
     case NGX_HTTP_CM_REDIS_CONNECTING:
-        ngx_log_error(ngx_http_cm_redis_level(link), redis->log, 0,
-                      "comment moderation: redis sentinel \"%V\": no answer "
-                      "in %Mms", &link->name, redis->conf->timeout);
+        ngx_log_error(ngx_http_cm_redis_level(link), link->redis->log, 0,
+                      "comment moderation: %s \"%V\": no answer in %Mms",
+                      link->kind, &link->name, link->redis->conf->timeout);
         link->failing = 1;
         ngx_http_cm_redis_link_close(link);
         return;
@@ -1161,15 +1130,16 @@ ngx_http_cm_redis_sentinel_timer(ngx_event_t *ev)
 static void
 ngx_http_cm_redis_link_init(ngx_http_cm_redis_t *redis,
     ngx_http_cm_redis_link_t *link, const char *kind,
-    ngx_event_handler_pt timer, ngx_http_cm_redis_closed_pt closed)
+    ngx_http_cm_redis_connect_pt connect, ngx_http_cm_redis_closed_pt closed)
 {
     link->redis = redis;
     link->kind = kind;
     link->state = NGX_HTTP_CM_REDIS_IDLE;
+    link->connect = connect;
     link->closed = closed;
 
-    link->timer.handler = timer;
-    link->timer.data = redis;
+    link->timer.handler = ngx_http_cm_redis_link_timer;
+    link->timer.data = link;
     link->timer.log = redis->log;
     link->timer.cancelable = 1;
 }

@@ -52,6 +52,32 @@ ok(defined $a && $a =~ /^cm-model 3\n/, 'a model file');
 like($a, qr/^tokens \d+ \d+$/m, 'it lists its tokens');
 is($a, slurp("$dir/b.model"), 'the same data, the same bytes');
 
+# the list: the corpus's tokens, then its most seen words' forms with
+# . , ! or ? after them that it lacks (the file ends with the list)
+
+my ($ntok, $tbytes) = $a =~ /^tokens (\d+) (\d+)$/m;
+my @tok = split /\n/, substr($a, -$tbytes);
+is(scalar @tok, $ntok, 'the list holds as many tokens as it says');
+my %listed = map { $_ => 1 } @tok;
+ok($listed{'followers'} && $listed{'beritanya,'},
+   'the list holds the corpus\'s tokens');
+ok((grep { $listed{"followers$_"} } '.', ',', '!', '?') == 4,
+   'and a word the corpus has with . , ! ? after it');
+ok(!$listed{'beritanya,.'} && !$listed{'beritanya,,'},
+   'but no form of a token that ends with punctuation');
+my %corpus;
+open my $cfh, '<', "$top/t/model/train.tsv" or die;
+while (<$cfh>) {
+    next if /^#/ || !/\t/;
+    chomp;
+    $corpus{$_} = 1 for split ' ', lc((split /\t/, $_, 2)[1]);
+}
+close $cfh;
+my @forms = grep { !$corpus{$_} } @tok;
+ok(@forms > 0, 'the list holds forms the corpus lacks');
+is(scalar(grep { !/[.,!?]\z/ || !$corpus{substr($_, 0, -1)} } @forms), 0,
+   'each of them a corpus token with . , ! or ? after it');
+
 $out = `$bin train --out $dir/c.model $dir/nothing.tsv 2>&1`;
 isnt($?, 0, 'train: a missing corpus fails');
 like($out, qr/nothing\.tsv: cannot open/, 'train: names it');

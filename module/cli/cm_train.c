@@ -48,6 +48,14 @@
 #define CM_TRAIN_FP        0.01
 #define CM_TRAIN_TOKENS    65536
 
+/*
+ * The most seen words that the list also holds with each of these after
+ * them ("kami." for "kami"), when the corpora do not: a comment's words
+ * end its sentences and clauses more often than a corpus shows each
+ */
+#define CM_TRAIN_ENDED     3000
+#define CM_TRAIN_ENDS      ".,!?"
+
 /* the largest difference between the engine and the fit it may show */
 #define CM_TRAIN_CHECK     1e-3
 
@@ -101,6 +109,7 @@ typedef struct {
     const unsigned char  *p;
     size_t                len;
     size_t                count;
+    unsigned char         end;       /* a byte after p, or 0 */
 } cm_listed_t;
 
 
@@ -149,6 +158,8 @@ static int cm_train_occ(void *ctx, uint32_t bucket, unsigned kind,
     size_t start, size_t end);
 static int cm_train_feature(cm_train_t *t, uint32_t bucket, uint32_t count);
 static int cm_train_tokens(cm_train_t *t, const cm_view_t *v);
+static cm_token_t *cm_train_token_find(cm_train_t *t, const unsigned char *p,
+    size_t len, uint64_t *hash);
 static int cm_train_token(cm_train_t *t, const unsigned char *p, size_t len);
 static int cm_train_token_cmp(const void *a, const void *b);
 static unsigned char *cm_train_token_list(cm_train_t *t, size_t *len);
@@ -693,7 +704,7 @@ cm_train_feature(cm_train_t *t, uint32_t bucket, uint32_t count)
 static int
 cm_train_token(cm_train_t *t, const unsigned char *p, size_t len)
 {
-    size_t          i, k, n, mask;
+    size_t          i, k, n;
     uint64_t        h;
     cm_token_t     *tok, *e;
     unsigned char  *pool;
@@ -725,23 +736,11 @@ cm_train_token(cm_train_t *t, const unsigned char *p, size_t len)
         t->tok_alloc = n;
     }
 
-    h = 14695981039346656037ULL;
+    e = cm_train_token_find(t, p, len, &h);
 
-    for (i = 0; i < len; i++) {
-        h = (h ^ p[i]) * 1099511628211ULL;
-    }
-
-    mask = t->tok_alloc - 1;
-
-    for (i = h & mask; t->tok[i].len; i = (i + 1) & mask) {
-        e = &t->tok[i];
-
-        if (e->hash == h && e->len == len
-            && memcmp(t->pool + e->off, p, len) == 0)
-        {
-            e->count++;
-            return 0;
-        }
+    if (e->len) {
+        e->count++;
+        return 0;
     }
 
     if (t->pool_len + len > t->pool_alloc) {
@@ -760,7 +759,6 @@ cm_train_token(cm_train_t *t, const unsigned char *p, size_t len)
         t->pool_alloc = n;
     }
 
-    e = &t->tok[i];
     e->hash = h;
     e->off = t->pool_len;
     e->len = len;
@@ -774,33 +772,75 @@ cm_train_token(cm_train_t *t, const unsigned char *p, size_t len)
 }
 
 
+/* the token's slot in the counts, or the empty slot it would take */
+
+static cm_token_t *
+cm_train_token_find(cm_train_t *t, const unsigned char *p, size_t len,
+    uint64_t *hash)
+{
+    size_t       i, mask;
+    uint64_t     h;
+    cm_token_t  *e;
+
+    h = 14695981039346656037ULL;
+
+    for (i = 0; i < len; i++) {
+        h = (h ^ p[i]) * 1099511628211ULL;
+    }
+
+    *hash = h;
+    mask = t->tok_alloc - 1;
+
+    for (i = h & mask; t->tok[i].len; i = (i + 1) & mask) {
+        e = &t->tok[i];
+
+        if (e->hash == h && e->len == len
+            && memcmp(t->pool + e->off, p, len) == 0)
+        {
+            return e;
+        }
+    }
+
+    return &t->tok[i];
+}
+
+
 /*
  * The tokens the file lists, each ended by "\n": the corpora's, the most
- * seen first (then in byte order), at most --tokens of them.
+ * seen first (then in byte order), then the CM_TRAIN_ENDED most seen of
+ * them that end with a letter or a digit, each with each of
+ * CM_TRAIN_ENDS after it that the corpora lack; at most --tokens in all.
+ * A token listed only makes scoring it cheaper (cm_model.c): the list
+ * changes no probability.
  */
 
 static unsigned char *
 cm_train_token_list(cm_train_t *t, size_t *len)
 {
-    size_t          i, n, size;
+    size_t          i, j, n, m, ended, size;
+    uint64_t        h;
+    const char     *c;
     cm_listed_t    *list;
-    unsigned char  *out, *p;
+    unsigned char  *out, *p, last, form[CM_MODEL_TOKEN_MAX];
 
     *len = 0;
 
-    list = malloc((t->ntok ? t->ntok : 1) * sizeof(cm_listed_t));
+    ended = t->ntok < CM_TRAIN_ENDED ? t->ntok : CM_TRAIN_ENDED;
+
+    list = malloc((t->ntok + ended * (sizeof(CM_TRAIN_ENDS) - 1) + 1)
+                  * sizeof(cm_listed_t));
     if (list == NULL) {
         return NULL;
     }
 
     n = 0;
-    size = 0;
 
     for (i = 0; i < t->tok_alloc; i++) {
         if (t->tok[i].len) {
             list[n].p = t->pool + t->tok[i].off;
             list[n].len = t->tok[i].len;
             list[n].count = t->tok[i].count;
+            list[n].end = 0;
             n++;
         }
     }
@@ -811,8 +851,43 @@ cm_train_token_list(cm_train_t *t, size_t *len)
         n = t->o->tokens;
     }
 
+    /* the forms, after the corpora's tokens; their bytes are the base's */
+
+    m = n;
+
+    for (i = 0, j = 0; i < m && j < ended; i++) {
+        last = list[i].p[list[i].len - 1];
+
+        if (!((last >= '0' && last <= '9') || (last >= 'a' && last <= 'z')
+              || last >= 0x80)
+            || list[i].len >= CM_MODEL_TOKEN_MAX)
+        {
+            continue;
+        }
+
+        j++;
+
+        memcpy(form, list[i].p, list[i].len);
+
+        for (c = CM_TRAIN_ENDS; *c && n < t->o->tokens; c++) {
+            form[list[i].len] = (unsigned char) *c;
+
+            if (cm_train_token_find(t, form, list[i].len + 1, &h)->len) {
+                continue;
+            }
+
+            list[n].p = list[i].p;
+            list[n].len = list[i].len;
+            list[n].count = 0;
+            list[n].end = (unsigned char) *c;
+            n++;
+        }
+    }
+
+    size = 0;
+
     for (i = 0; i < n; i++) {
-        size += list[i].len + 1;
+        size += list[i].len + (list[i].end != 0) + 1;
     }
 
     out = malloc(size ? size : 1);
@@ -823,6 +898,11 @@ cm_train_token_list(cm_train_t *t, size_t *len)
         for (i = 0; i < n; i++) {
             memcpy(p, list[i].p, list[i].len);
             p += list[i].len;
+
+            if (list[i].end) {
+                *p++ = list[i].end;
+            }
+
             *p++ = '\n';
         }
 
@@ -1464,8 +1544,9 @@ cm_train_usage(FILE *f)
 "  --oof FILE        write PROBABILITY<TAB>LABEL<TAB>TEXT for every\n"
 "                    comment, out of fold: what it would flag\n"
 "  --tokens N        list at most N of the corpora's tokens, the most\n"
-"                    seen first, whose sums make scoring faster; 0 for\n"
-"                    none (default %d)\n"
+"                    seen first, then forms of the most seen words with\n"
+"                    . , ! or ? after them; their sums make scoring\n"
+"                    faster; 0 for none (default %d)\n"
 "\n"
 "Prints, out of fold, the share of each label flagged at the threshold,\n"
 "for each file and for all of them.\n",

@@ -131,14 +131,39 @@ sub wait_for {
 }
 
 
-# a free loopback port: bind port 0, note the port, close
+# A free loopback port for a server a test starts later: one below the
+# kernel's ephemeral range, which outgoing connections (to backends, to
+# Redis) take their local ports from, so that none of them can hold it
+# by then; that binds now, and that this process has not handed out
+# before.  Without such room, bind port 0.
+my %handed;
+
 sub free_port {
+    my ($low) = eval {
+        open my $fh, '<', '/proc/sys/net/ipv4/ip_local_port_range' or die;
+        split ' ', scalar <$fh>;
+    };
+    $low = 0 unless $low && $low > 12000;
+
+    for (1 .. ($low ? 200 : 0)) {
+        my $port = 10000 + int(rand($low - 10000));
+        next if $handed{$port};
+        my $s = IO::Socket::INET->new(
+            LocalAddr => '127.0.0.1', LocalPort => $port, Proto => 'tcp',
+            Listen => 1,
+        ) or next;
+        close $s;
+        $handed{$port} = 1;
+        return $port;
+    }
+
     my $s = IO::Socket::INET->new(
         LocalAddr => '127.0.0.1', LocalPort => 0, Proto => 'tcp',
         Listen => 1, ReuseAddr => 1,
     ) or die "cannot bind a free port: $!\n";
     my $port = $s->sockport;
     close $s;
+    $handed{$port} = 1;
     return $port;
 }
 

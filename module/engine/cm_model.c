@@ -146,8 +146,6 @@ typedef struct {
 } cm_model_table_t;
 
 typedef struct {
-    cm_model_table_t     *tab;
-    size_t                nkeys;     /* in tab, or more: then in seen */
     uint64_t             *seen;
     uint32_t             *set;
     size_t                nset;
@@ -155,20 +153,58 @@ typedef struct {
 
 
 /*
- * The buckets of one token, each counted once in it: the same kind of
- * table, which a token (at most CM_MODEL_TOKEN_CHARS characters, about
- * 320 features) never fills past a third.  After the field's table.
+ * One token's walk.  Its words and pairs of words, each counted once in
+ * it: the same kind of table as the field's, which a token (at most
+ * CM_MODEL_TOKEN_CHARS characters, so at most 63 words and pairs) never
+ * fills past a quarter.  Its characters' codes, and where they start,
+ * by position (0 is the padding space before it); its n-grams' hashes,
+ * by the position they end at, each position chained to the one before
+ * it whose 2-gram fell in the same of CM_MODEL_GSLOTS slots, which
+ * cm_model_repeats follows.  After the field's table.
  */
 
-#define CM_MODEL_TSLOTS       1024        /* 2^10 */
+#define CM_MODEL_TSLOTS       256         /* 2^8 */
+#define CM_MODEL_GSLOTS       64          /* 2^6 */
+#define CM_MODEL_GPOS         (CM_MODEL_TOKEN_CHARS + 2)
 
 typedef struct {
     uint32_t              gen;
     uint32_t              pad;
     uint32_t              key[CM_MODEL_TSLOTS];
     uint32_t              stamp[CM_MODEL_TSLOTS];
+    uint32_t              code[CM_MODEL_GPOS];
+    size_t                at[CM_MODEL_GPOS + 1];
+    uint32_t              g[CM_MODEL_GPOS][4];   /* the 2- to 5-grams */
+    uint8_t               chain[CM_MODEL_GPOS];  /* a position + 1, or 0 */
+    uint8_t               last[CM_MODEL_GSLOTS]; /* the same, by slot */
 } cm_model_tset_t;
 
+
+/*
+ * The tokens of a view, found a batch at a time before they are counted:
+ * where each starts, its length, hash and first 8 bytes.  After the
+ * token's walk.
+ */
+
+#define CM_MODEL_BATCH        64
+
+typedef struct {
+    uint64_t              head;
+    size_t                start;
+    uint32_t              hash;
+    uint32_t              len;
+} cm_model_span_t;
+
+
+
+/* the table of tokens, as cm_model_find reads it */
+
+typedef struct {
+    const cm_model_tok_t *tok;       /* NULL: none */
+    const unsigned char  *pool;
+    unsigned              shift;     /* 32 - tbits */
+    size_t                mask;
+} cm_model_list_t;
 
 
 /* cm_model_predict's sums over a field */
@@ -189,27 +225,48 @@ typedef struct {
 } cm_model_load_t;
 
 
+/* the walk of a token the table lacks */
+typedef int (*cm_model_token_pt)(const unsigned char *t, size_t ts,
+    size_t te, unsigned shift, cm_model_tset_t *set, cm_model_feature_pt fn,
+    void *ctx);
+
 static inline int cm_model_walk(const unsigned char *t, size_t len,
     unsigned shift, void *tables, void *bits, const cm_model_t *known,
-    cm_model_sum_t *sum, cm_model_feature_pt fn, void *ctx)
-    __attribute__((always_inline));
-static inline int cm_model_token(const unsigned char *t, size_t ts,
-    size_t te, unsigned shift, cm_model_tset_t *set, cm_model_feature_pt fn,
+    cm_model_sum_t *sum, cm_model_token_pt token, cm_model_feature_pt fn,
     void *ctx) __attribute__((always_inline));
-static inline int cm_model_test_set(cm_model_set_t *set, uint32_t bucket)
+static size_t cm_model_scan(const unsigned char *t, size_t *i, size_t len,
+    cm_model_span_t *sp);
+static inline int cm_model_token(const unsigned char *t, size_t ts,
+    size_t te, unsigned shift, cm_model_tset_t *set, unsigned spans,
+    cm_model_feature_pt fn, void *ctx) __attribute__((always_inline));
+static int cm_model_token_sum(const unsigned char *t, size_t ts, size_t te,
+    unsigned shift, cm_model_tset_t *set, cm_model_feature_pt fn, void *ctx);
+static int cm_model_token_out(const unsigned char *t, size_t ts, size_t te,
+    unsigned shift, cm_model_tset_t *set, cm_model_feature_pt fn, void *ctx);
+static unsigned cm_model_repeats(cm_model_tset_t *ts, unsigned pos,
+    unsigned j);
+static inline int cm_model_seen(cm_model_table_t *tab, uint32_t gen,
+    size_t *nkeys, cm_model_set_t *set, uint32_t key)
     __attribute__((always_inline));
+static void cm_model_spill(cm_model_set_t *set, cm_model_table_t *tab,
+    uint32_t gen);
 static int cm_model_test_bits(cm_model_set_t *set, uint32_t bucket);
 static inline int cm_model_test_tset(cm_model_tset_t *ts, uint32_t bucket)
     __attribute__((always_inline));
 static void cm_model_tset_next(cm_model_tset_t *ts);
-static void cm_model_clear(cm_model_set_t *set);
-static void cm_model_set(void *tables, void *state, unsigned bits,
-    cm_model_set_t *set);
-static inline const cm_model_tok_t *cm_model_find(const cm_model_t *m,
-    const unsigned char *p, size_t len, uint32_t hash, uint64_t head)
-    __attribute__((always_inline));
+static void cm_model_clear(cm_model_set_t *set, cm_model_table_t *tab);
+static uint32_t cm_model_set(cm_model_table_t *tab, void *state,
+    unsigned bits, cm_model_set_t *set);
+static void cm_model_list(const cm_model_t *m, cm_model_list_t *list);
+static inline const cm_model_tok_t *cm_model_find(
+    const cm_model_list_t *list, const unsigned char *p, size_t len,
+    uint32_t hash, uint64_t head) __attribute__((always_inline));
 static inline uint32_t cm_model_hash(const unsigned char *p, size_t len,
     const unsigned char *end, uint64_t *head) __attribute__((always_inline));
+static inline uint32_t cm_model_hash8(uint64_t x, size_t len)
+    __attribute__((always_inline));
+static inline uint64_t cm_model_spaces(uint64_t x)
+    __attribute__((always_inline));
 static size_t cm_model_char(const unsigned char *p, size_t len,
     uint32_t *code, unsigned *cls) __attribute__((noinline));
 static inline const unsigned char *cm_model_run(const unsigned char *p,
@@ -267,7 +324,7 @@ cm_model_features(const cm_view_t *view, unsigned bits, void *state,
 {
     return cm_model_walk(view->text, view->len, 32 - bits, state,
                          (unsigned char *) state + cm_model_tables_size(),
-                         NULL, NULL, fn, ctx);
+                         NULL, NULL, cm_model_token_out, fn, ctx);
 }
 
 
@@ -281,7 +338,8 @@ cm_model_scratch_size(unsigned bits)
 size_t
 cm_model_tables_size(void)
 {
-    return sizeof(cm_model_table_t) + sizeof(cm_model_tset_t);
+    return sizeof(cm_model_table_t) + sizeof(cm_model_tset_t)
+           + CM_MODEL_BATCH * sizeof(cm_model_span_t);
 }
 
 
@@ -293,97 +351,194 @@ cm_model_bits_size(unsigned bits)
 
 
 /*
- * One pass over the view.  A token is a run of characters between
- * spaces, found 8 bytes at a time and hashed 8 bytes at a time.  Each
- * pair of neighbouring tokens counts the first time its bucket comes
- * up; each token, the first time its hash comes up, brings its own
- * features: its sum from "known" (cm_model_predict), or its walk.
+ * One pass over the view, a batch of tokens at a time: cm_model_scan
+ * finds them (a token is a run of characters between spaces), then each
+ * is counted.  Each pair of neighbouring tokens counts the first time
+ * its bucket comes up; each token, the first time its bucket comes up,
+ * brings its own features: its sum from "known" (cm_model_predict), or
+ * its walk.
  */
 
 static inline int
 cm_model_walk(const unsigned char *t, size_t len, unsigned shift,
     void *tables, void *bits, const cm_model_t *known, cm_model_sum_t *sum,
-    cm_model_feature_pt fn, void *ctx)
+    cm_model_token_pt token, cm_model_feature_pt fn, void *ctx)
 {
     int                    rc;
-    uint32_t               h, ph, bucket;
-    uint64_t               head;
+    size_t                 i, j, n, pts, nkeys;
+    uint32_t               h, ph, bucket, gen;
     unsigned               prev;
     cm_model_set_t         field;
-    const unsigned char   *p, *ts, *pts, *end;
+    cm_model_table_t      *tab;
+    cm_model_tset_t       *tset;
+    cm_model_span_t       *sp;
+    cm_model_list_t        list;
     const cm_model_tok_t  *e;
 
-    cm_model_set(tables, bits, 32 - shift, &field);
+    cm_model_list(known, &list);
+
+    tab = tables;
+    gen = cm_model_set(tab, bits, 32 - shift, &field);
+    nkeys = 0;
+
+    tset = (cm_model_tset_t *) (tab + 1);
+    sp = (cm_model_span_t *) (tset + 1);
 
     ph = 0;
-    pts = t;
+    pts = 0;
     prev = 0;
     rc = CM_OK;
-    p = t;
-    end = t + len;
+    i = 0;
 
-    while (p < end) {
+    while (rc == CM_OK && i < len) {
+        n = cm_model_scan(t, &i, len, sp);
 
-        if (cm_model_space(*p)) {
-            p++;
-            continue;
-        }
+        for (j = 0; j < n; j++) {
+            h = sp[j].hash;
 
-        ts = p;
-        p = cm_model_run(p + 1, end);
-        h = cm_model_hash(ts, p - ts, end, &head);
+            if (prev) {
+                bucket = ((ph * CM_HASH_P + h) * CM_HASH_PAIR) >> shift;
 
-        if (prev) {
-            bucket = ((ph * CM_HASH_P + h) * CM_HASH_PAIR) >> shift;
+                if (!cm_model_seen(tab, gen, &nkeys, &field, bucket)
+                    && fn(ctx, bucket, CM_MODEL_PAIR, pts,
+                          sp[j].start + sp[j].len)
+                       != 0)
+                {
+                    rc = CM_ERROR;
+                    break;
+                }
+            }
 
-            if (!cm_model_test_set(&field, bucket)
-                && fn(ctx, bucket, CM_MODEL_PAIR, pts - t, p - t) != 0)
+            prev = 1;
+            ph = h;
+            pts = sp[j].start;
+
+            if (cm_model_seen(tab, gen, &nkeys, &field,
+                              (h * CM_HASH_TOKEN) >> shift))
+            {
+                continue;
+            }
+
+            if (list.tok) {
+                e = cm_model_find(&list, t + sp[j].start, sp[j].len, h,
+                                  sp[j].head);
+
+                if (e) {
+                    sum->dot += e->dot;
+                    sum->n += e->n;
+                    continue;
+                }
+            }
+
+            if (token(t, sp[j].start, sp[j].start + sp[j].len, shift, tset,
+                      fn, ctx)
+                != CM_OK)
             {
                 rc = CM_ERROR;
                 break;
             }
         }
-
-        prev = 1;
-        ph = h;
-        pts = ts;
-
-        if (cm_model_test_set(&field, (h * CM_HASH_TOKEN) >> shift)) {
-            continue;
-        }
-
-        if (known) {
-            e = cm_model_find(known, ts, p - ts, h, head);
-
-            if (e) {
-                sum->dot += e->dot;
-                sum->n += e->n;
-                continue;
-            }
-        }
-
-        if (cm_model_token(t, ts - t, p - t, shift,
-                           (cm_model_tset_t *) (field.tab + 1), fn, ctx)
-            != CM_OK)
-        {
-            rc = CM_ERROR;
-            break;
-        }
     }
 
-    cm_model_clear(&field);
+    cm_model_clear(&field, tab);
 
     return rc;
 }
 
 
 /*
- * Where a token that goes on at p ends: at the first space.  8 bytes at
- * a time while none is a space or a control character (a view has no
- * control character but the space, so this is the rule), then one by
- * one: the byte x ^ 0x20 of a space is 0, found by the borrow of
- * subtracting 1 from each byte, and a byte b < 0x20 by that of b - 0x20;
- * the lowest byte flagged is a true one.
+ * The next tokens of the view from *i on, at most CM_MODEL_BATCH: most
+ * end at a space within their first 8 bytes, found at once; the others
+ * are found and hashed 8 bytes at a time (cm_model_run, cm_model_hash).
+ */
+
+static size_t
+cm_model_scan(const unsigned char *t, size_t *i, size_t len,
+    cm_model_span_t *sp)
+{
+    size_t                n, k;
+    uint64_t              x, m;
+    const unsigned char  *p, *ts, *end;
+
+    p = t + *i;
+    end = t + len;
+
+    for (n = 0; n < CM_MODEL_BATCH; n++) {
+
+        /* the space before it (a view has no two in a row) */
+
+        while (end - p >= 8 && cm_model_space(*p)) {
+            p++;
+        }
+
+        if (end - p < 8) {
+            break;
+        }
+
+        ts = p;
+        sp[n].start = ts - t;
+
+        memcpy(&x, p, 8);
+        m = cm_model_spaces(x);
+
+        if (m) {
+            k = __builtin_ctzll(m) >> 3;
+            x &= ((m & -m) >> 7) - 1;
+            sp[n].head = x;
+            sp[n].hash = cm_model_hash8(x, k);
+            sp[n].len = (uint32_t) k;
+            p += k;
+            continue;
+        }
+
+        p = cm_model_run(p + 8, end);
+        sp[n].hash = cm_model_hash(ts, p - ts, end, &sp[n].head);
+        sp[n].len = (uint32_t) (p - ts);
+    }
+
+    /* the last bytes of the view, one by one */
+
+    for ( /* void */ ; n < CM_MODEL_BATCH && p < end; n++) {
+
+        while (cm_model_space(*p)) {
+            if (++p == end) {
+                goto done;
+            }
+        }
+
+        ts = p;
+        p = cm_model_run(p + 1, end);
+
+        sp[n].start = ts - t;
+        sp[n].hash = cm_model_hash(ts, p - ts, end, &sp[n].head);
+        sp[n].len = (uint32_t) (p - ts);
+    }
+
+done:
+
+    *i = p - t;
+
+    return n;
+}
+
+
+/*
+ * The bytes of x that end a token (cm_model_space), flagged by their top
+ * bit: the borrow of subtracting 0x21 from each byte, in one that is
+ * 0x20 or less.  The lowest byte flagged is a true one; those above it
+ * may not be.
+ */
+
+static inline uint64_t
+cm_model_spaces(uint64_t x)
+{
+    return (x - 0x21 * CM_ONES) & ~x & CM_HIGH;
+}
+
+
+/*
+ * Where a token that goes on at p ends: at the first space; 8 bytes at a
+ * time, then one by one.
  */
 
 static inline const unsigned char *
@@ -394,17 +549,10 @@ cm_model_run(const unsigned char *p, const unsigned char *end)
     while (end - p >= 8) {
         memcpy(&x, p, 8);
 
-        m = (((x ^ (' ' * CM_ONES)) - CM_ONES) | (x - ' ' * CM_ONES)) & ~x
-            & CM_HIGH;
+        m = cm_model_spaces(x);
 
         if (m) {
-            p += __builtin_ctzll(m) >> 3;
-
-            if (*p == ' ') {
-                return p;
-            }
-
-            break;
+            return p + (__builtin_ctzll(m) >> 3);
         }
 
         p += 8;
@@ -440,9 +588,7 @@ cm_model_hash(const unsigned char *p, size_t len, const unsigned char *end,
         x &= ~(uint64_t) 0 >> (64 - 8 * len);
         *head = x;
 
-        h = ((CM_HASH_SEED ^ x) * CM_HASH_K64 ^ len) * CM_HASH_K64;
-
-        return (uint32_t) (h >> 32);
+        return cm_model_hash8(x, len);
     }
 
     h = CM_HASH_SEED;
@@ -473,14 +619,28 @@ cm_model_hash(const unsigned char *p, size_t len, const unsigned char *end,
 }
 
 
+/* the same of a token of len <= 8 bytes, x, 0-padded */
+
+static inline uint32_t
+cm_model_hash8(uint64_t x, size_t len)
+{
+    return (uint32_t) ((((CM_HASH_SEED ^ x) * CM_HASH_K64 ^ len)
+                        * CM_HASH_K64) >> 32);
+}
+
+
 /*
- * A token's features, each once in it (by its 32-bit hash), over its first
- * CM_MODEL_TOKEN_CHARS characters: read as " TOKEN ", after each
- * character (the padding spaces included) the 2- to 5-grams that end
- * there; its words (runs of letters, marks and digits), each alone and
- * with the word before it in the token.  g2..g5 are the n-grams'
- * hashes, each the one before it times CM_HASH_P plus the new code, and
- * s2..s5 where they start; gN is right from the Nth character on.
+ * A token's features, each once in it, over its first
+ * CM_MODEL_TOKEN_CHARS characters, in two passes.  The first reads the
+ * characters: their codes (and, with "spans", where they start), and
+ * its words (runs of letters, marks and digits), each alone and with the
+ * word before it in the token.  The second reads the token as " TOKEN ":
+ * at each position (the padding spaces too) the 2- to 5-grams that end
+ * there.  g2..g5 are the n-grams' hashes, each the one before it times
+ * CM_HASH_P plus the new code; gN is right from the (N-1)th position on.
+ * An n-gram counts unless one of the same hash, whose shorter ones had
+ * the same hashes too, ended before (cm_model_repeats: "dup" has bit N
+ * set); a word or a pair, unless its key came up before in the token.
  */
 
 #define cm_model_temit(key, kind, start, end)                                 \
@@ -489,28 +649,6 @@ cm_model_hash(const unsigned char *p, size_t len, const unsigned char *end,
         && fn(ctx, hk >> shift, kind, start, end) != 0)                       \
     {                                                                         \
         return CM_ERROR;                                                      \
-    }
-
-#define cm_model_push(code, at, end)                                          \
-    g5 = g4 * CM_HASH_P + (code);                                            \
-    g4 = g3 * CM_HASH_P + (code);                                            \
-    g3 = g2 * CM_HASH_P + (code);                                            \
-    g2 = g1 * CM_HASH_P + (code);                                            \
-    g1 = (code);                                                              \
-    s5 = s4;                                                                  \
-    s4 = s3;                                                                  \
-    s3 = s2;                                                                  \
-    s2 = s1;                                                                  \
-    s1 = (at);                                                                \
-    cm_model_temit(g2 * CM_HASH_2, CM_MODEL_CHAR, s2, end);                   \
-    if (++n >= 3) {                                                           \
-        cm_model_temit(g3 * CM_HASH_3, CM_MODEL_CHAR, s3, end);               \
-        if (n >= 4) {                                                         \
-            cm_model_temit(g4 * CM_HASH_4, CM_MODEL_CHAR, s4, end);           \
-            if (n >= 5) {                                                     \
-                cm_model_temit(g5 * CM_HASH_5, CM_MODEL_CHAR, s5, end);       \
-            }                                                                 \
-        }                                                                     \
     }
 
 #define cm_model_word_end(end)                                                \
@@ -524,28 +662,42 @@ cm_model_hash(const unsigned char *p, size_t len, const unsigned char *end,
     pws = ws;                                                                 \
     inword = 0;
 
+#define cm_model_gemit(key, len)                                              \
+    if (!(dup & (1u << (len)))                                                \
+        && fn(ctx, (key) >> shift, CM_MODEL_CHAR,                             \
+              spans ? at[pos + 1 - (len)] : 0, spans ? at[pos + 1] : 0)       \
+           != 0)                                                              \
+    {                                                                         \
+        return CM_ERROR;                                                      \
+    }
+
 static inline int
 cm_model_token(const unsigned char *t, size_t ts, size_t te, unsigned shift,
-    cm_model_tset_t *set, cm_model_feature_pt fn, void *ctx)
+    cm_model_tset_t *set, unsigned spans, cm_model_feature_pt fn, void *ctx)
 {
-    size_t    i, k, s1, s2, s3, s4, s5, ws, pws;
-    uint32_t  c, g1, g2, g3, g4, g5, hw, phw, hk;
-    unsigned  n, chars, cls, inword, prev;
+    size_t     i, k, ws, pws, *at;
+    uint32_t   c, cc, hw, phw, hk, k2, *code, *g;
+    unsigned   j, pos, npos, slot, cls, ccls, inword, prev, dup;
+    const uint32_t  *pg;
 
     cm_model_tset_next(set);
 
-    g1 = ' ';
-    g2 = g3 = g4 = g5 = 0;
-    s1 = ts;
-    s2 = s3 = s4 = s5 = 0;
-    n = 1;
+    code = set->code;
+    at = set->at;
+
     hw = phw = 0;
     ws = pws = 0;
     inword = 0;
     prev = 0;
 
-    for (i = ts, chars = 0; i < te && chars < CM_MODEL_TOKEN_CHARS;
-         i += k, chars++)
+    code[0] = ' ';
+
+    if (spans) {
+        at[0] = ts;
+    }
+
+    for (i = ts, pos = 1; i < te && pos <= CM_MODEL_TOKEN_CHARS;
+         i += k, pos++)
     {
         c = t[i];
 
@@ -554,7 +706,15 @@ cm_model_token(const unsigned char *t, size_t ts, size_t te, unsigned shift,
             k = 1;
 
         } else {
-            k = cm_model_char(t + i, te - i, &c, &cls);
+            k = cm_model_char(t + i, te - i, &cc, &ccls);
+            c = cc;
+            cls = ccls;
+        }
+
+        code[pos] = c;
+
+        if (spans) {
+            at[pos] = i;
         }
 
         if (cls == CM_MODEL_WORDCH) {
@@ -569,35 +729,184 @@ cm_model_token(const unsigned char *t, size_t ts, size_t te, unsigned shift,
         } else if (inword) {
             cm_model_word_end(i);
         }
-
-        cm_model_push(c, i, i + k);
     }
 
     if (inword) {
         cm_model_word_end(i);
     }
 
-    cm_model_push(' ', i, i);
+    /* the padding space after it, which starts and ends there */
+
+    code[pos] = ' ';
+    npos = pos + 1;
+
+    if (spans) {
+        at[pos] = i;
+        at[pos + 1] = i;
+    }
+
+    memset(set->last, 0, sizeof(set->last));
+    memset(set->g[0], 0, sizeof(set->g[0]));
+
+    for (pos = 1; pos < npos; pos++) {
+        c = code[pos];
+        g = set->g[pos];
+        pg = set->g[pos - 1];
+
+        g[0] = code[pos - 1] * CM_HASH_P + c;
+        g[1] = pg[0] * CM_HASH_P + c;
+        g[2] = pg[1] * CM_HASH_P + c;
+        g[3] = pg[2] * CM_HASH_P + c;
+
+        k2 = g[0] * CM_HASH_2;
+        slot = k2 >> (32 - 6);
+        j = set->last[slot];
+        set->chain[pos] = (uint8_t) j;
+        set->last[slot] = (uint8_t) (pos + 1);
+
+        if (j == 0 && pos >= 4) {
+
+            /* most positions: all four n-grams, none a repeat */
+
+            dup = 0;
+
+            cm_model_gemit(k2, 2);
+            cm_model_gemit(g[1] * CM_HASH_3, 3);
+            cm_model_gemit(g[2] * CM_HASH_4, 4);
+            cm_model_gemit(g[3] * CM_HASH_5, 5);
+
+            continue;
+        }
+
+        dup = j ? cm_model_repeats(set, pos, j) : 0;
+
+        cm_model_gemit(k2, 2);
+
+        if (pos >= 2) {
+            cm_model_gemit(g[1] * CM_HASH_3, 3);
+
+            if (pos >= 3) {
+                cm_model_gemit(g[2] * CM_HASH_4, 4);
+
+                if (pos >= 4) {
+                    cm_model_gemit(g[3] * CM_HASH_5, 5);
+                }
+            }
+        }
+    }
 
     return CM_OK;
 }
 
 
-/* whether the key was in the set; it is now */
+/*
+ * The walk of a token, apart from the pass over the view, whose
+ * registers it would take: one that adds each feature's weight (scoring,
+ * and the table's sums: the same code), with a sum of its own, and one
+ * that hands each feature to fn, with where it starts and ends.
+ */
+
+static int
+cm_model_token_sum(const unsigned char *t, size_t ts, size_t te,
+    unsigned shift, cm_model_tset_t *set, cm_model_feature_pt fn, void *ctx)
+{
+    int              rc;
+    cm_model_sum_t  *sum, s;
+
+    sum = ctx;
+    s.w = sum->w;
+    s.dot = 0;
+    s.n = 0;
+
+    rc = cm_model_token(t, ts, te, shift, set, 0, cm_model_add, &s);
+
+    sum->dot += s.dot;
+    sum->n += s.n;
+
+    return rc;
+}
+
+
+static int
+cm_model_token_out(const unsigned char *t, size_t ts, size_t te,
+    unsigned shift, cm_model_tset_t *set, cm_model_feature_pt fn, void *ctx)
+{
+    return cm_model_token(t, ts, te, shift, set, 1, fn, ctx);
+}
+
+
+/*
+ * Which of the n-grams ending at position pos (the 2-gram's bit 2, up to
+ * the 5-gram's bit 5) ended before, when the 2-gram's slot has: a repeat
+ * ends with a repeated 2-gram, so only the positions before it in the
+ * slot's chain are looked at, from the nearest.  An n-gram repeats one
+ * ending at such a position when their hashes are the same, and those of
+ * the shorter ones too; done when all have.
+ */
+
+static unsigned
+cm_model_repeats(cm_model_tset_t *ts, unsigned pos, unsigned j)
+{
+    unsigned         at, dup, all;
+    const uint32_t  *g, *h;
+
+    g = ts->g[pos];
+    all = (pos >= 4) ? 0x3c : (pos >= 3) ? 0x1c : (pos >= 2) ? 0x0c : 0x04;
+    dup = 0;
+
+    for ( /* void */ ; j; j = ts->chain[at]) {
+        at = j - 1;
+        h = ts->g[at];
+
+        if (h[0] != g[0]) {
+            continue;
+        }
+
+        dup |= 1u << 2;
+
+        if (at >= 2 && h[1] == g[1]) {
+            dup |= 1u << 3;
+
+            if (at >= 3 && h[2] == g[2]) {
+                dup |= 1u << 4;
+
+                if (at >= 4 && h[3] == g[3]) {
+                    dup |= 1u << 5;
+                }
+            }
+        }
+
+        if ((dup & all) == all) {
+            break;
+        }
+    }
+
+    return dup;
+}
+
+
+/*
+ * Whether the key was in the field's set; it is now.  nkeys counts the
+ * keys in the table, whose slots of this field hold the stamp gen; past
+ * CM_MODEL_SLOTS / 2, they move into the bits.
+ */
 
 static inline int
-cm_model_test_set(cm_model_set_t *set, uint32_t key)
+cm_model_seen(cm_model_table_t *tab, uint32_t gen, size_t *nkeys,
+    cm_model_set_t *set, uint32_t key)
 {
-    uint32_t           i;
-    cm_model_table_t  *tab;
+    uint32_t  i;
 
-    if (set->nkeys >= CM_MODEL_SLOTS / 2) {
+    if (*nkeys >= CM_MODEL_SLOTS / 2) {
+        if (*nkeys == CM_MODEL_SLOTS / 2) {
+            cm_model_spill(set, tab, gen);
+            (*nkeys)++;
+        }
+
         return cm_model_test_bits(set, key);
     }
 
-    tab = set->tab;
-
-    for (i = key & (CM_MODEL_SLOTS - 1); tab->stamp[i] == tab->gen;
+    for (i = key & (CM_MODEL_SLOTS - 1); tab->stamp[i] == gen;
          i = (i + 1) & (CM_MODEL_SLOTS - 1))
     {
         if (tab->key[i] == key) {
@@ -605,36 +914,35 @@ cm_model_test_set(cm_model_set_t *set, uint32_t key)
         }
     }
 
-    tab->stamp[i] = tab->gen;
+    tab->stamp[i] = gen;
     tab->key[i] = key;
-    set->nkeys++;
+    (*nkeys)++;
 
     return 0;
 }
 
 
-/*
- * The same past CM_MODEL_SLOTS / 2 keys: the table's keys move into the
- * bits the first time
- */
+/* the table's keys into the bits */
+
+static void
+cm_model_spill(cm_model_set_t *set, cm_model_table_t *tab, uint32_t gen)
+{
+    size_t  i;
+
+    for (i = 0; i < CM_MODEL_SLOTS; i++) {
+        if (tab->stamp[i] == gen) {
+            (void) cm_model_test_bits(set, tab->key[i]);
+        }
+    }
+}
+
+
+/* whether the key's bit was set; it is now */
 
 static int
 cm_model_test_bits(cm_model_set_t *set, uint32_t key)
 {
-    size_t             i;
-    uint64_t           bit, *word;
-    cm_model_table_t  *tab;
-
-    if (set->nkeys == CM_MODEL_SLOTS / 2) {
-        tab = set->tab;
-        set->nkeys++;
-
-        for (i = 0; i < CM_MODEL_SLOTS; i++) {
-            if (tab->stamp[i] == tab->gen) {
-                (void) cm_model_test_bits(set, tab->key[i]);
-            }
-        }
-    }
+    uint64_t  bit, *word;
 
     word = &set->seen[key >> 6];
     bit = (uint64_t) 1 << (key & 63);
@@ -659,10 +967,9 @@ cm_model_test_bits(cm_model_set_t *set, uint32_t key)
  */
 
 static void
-cm_model_clear(cm_model_set_t *set)
+cm_model_clear(cm_model_set_t *set, cm_model_table_t *tab)
 {
-    size_t             i;
-    cm_model_table_t  *tab;
+    size_t  i;
 
     for (i = 0; i < set->nset; i++) {
         set->seen[set->set[i]] = 0;
@@ -670,8 +977,6 @@ cm_model_clear(cm_model_set_t *set)
     }
 
     set->nset = 0;
-
-    tab = set->tab;
 
     if (++tab->gen == 0) {
         memset(tab->stamp, 0, sizeof(tab->stamp));
@@ -682,21 +987,22 @@ cm_model_clear(cm_model_set_t *set)
 
 /*
  * The scratch: the tables (the field's, then the token's), and apart the
- * bits and their list; a zeroed table starts at 1
+ * bits and their list; the field's stamp, a zeroed table starting at 1
  */
 
-static void
-cm_model_set(void *tables, void *state, unsigned bits, cm_model_set_t *set)
+static uint32_t
+cm_model_set(cm_model_table_t *tab, void *state, unsigned bits,
+    cm_model_set_t *set)
 {
-    set->tab = tables;
-    set->nkeys = 0;
     set->seen = state;
     set->set = (uint32_t *) (set->seen + cm_model_nseen(bits));
     set->nset = 0;
 
-    if (set->tab->gen == 0) {
-        set->tab->gen = 1;
+    if (tab->gen == 0) {
+        tab->gen = 1;
     }
+
+    return tab->gen;
 }
 
 
@@ -707,7 +1013,7 @@ cm_model_test_tset(cm_model_tset_t *ts, uint32_t key)
 {
     uint32_t  i;
 
-    for (i = key >> (32 - 10); ts->stamp[i] == ts->gen;
+    for (i = key >> (32 - 8); ts->stamp[i] == ts->gen;
          i = (i + 1) & (CM_MODEL_TSLOTS - 1))
     {
         if (ts->key[i] == key) {
@@ -734,32 +1040,48 @@ cm_model_tset_next(cm_model_tset_t *ts)
 }
 
 
+/* the table of a model's tokens, or of none */
+
+static void
+cm_model_list(const cm_model_t *m, cm_model_list_t *list)
+{
+    if (m == NULL || m->tok == NULL) {
+        memset(list, 0, sizeof(cm_model_list_t));
+        return;
+    }
+
+    list->tok = m->tok;
+    list->pool = m->pool;
+    list->shift = 32 - m->tbits;
+    list->mask = ((size_t) 1 << m->tbits) - 1;
+}
+
+
 /* a token in the table: its first 8 bytes at once, the rest one by one */
 
 static inline const cm_model_tok_t *
-cm_model_find(const cm_model_t *m, const unsigned char *p, size_t len,
-    uint32_t hash, uint64_t head)
+cm_model_find(const cm_model_list_t *list, const unsigned char *p,
+    size_t len, uint32_t hash, uint64_t head)
 {
-    size_t                 i, j, mask;
+    size_t                 i, j;
     const unsigned char   *q;
     const cm_model_tok_t  *e;
 
-    if (m->tok == NULL || len > CM_MODEL_TOKEN_MAX) {
+    if (len > CM_MODEL_TOKEN_MAX) {
         return NULL;
     }
 
-    mask = ((size_t) 1 << m->tbits) - 1;
-    i = (hash * CM_HASH_TOKEN) >> (32 - m->tbits);
+    i = (hash * CM_HASH_TOKEN) >> list->shift;
 
     for ( ;; ) {
-        e = &m->tok[i];
+        e = &list->tok[i];
 
         if (e->len == 0) {
             return NULL;
         }
 
         if (e->hash == hash && e->head == head && e->len == len) {
-            q = m->pool + e->off;
+            q = list->pool + e->off;
 
             for (j = 8; j < len && q[j] == p[j]; j++) {
                 /* void */
@@ -770,7 +1092,7 @@ cm_model_find(const cm_model_t *m, const unsigned char *p, size_t len,
             }
         }
 
-        i = (i + 1) & mask;
+        i = (i + 1) & list->mask;
     }
 }
 
@@ -868,7 +1190,7 @@ cm_model_predict_parts(const cm_model_t *m, void *tables, void *bits,
     s.n = 0;
 
     (void) cm_model_walk(view->text, view->len, 32 - m->bits, tables, bits,
-                         m, &s, cm_model_add, &s);
+                         m, &s, cm_model_token_sum, cm_model_add, &s);
 
     if (s.n == 0) {
         return 0;
@@ -1631,6 +1953,7 @@ cm_model_tokens(cm_model_load_t *ld, const cm_alloc_t *a, cm_model_t *m,
     uint32_t               h;
     uint64_t               head;
     cm_model_sum_t         s;
+    cm_model_list_t        list;
     cm_model_tset_t       *tset;
     cm_model_tok_t        *e;
     const unsigned char   *q, *nl;
@@ -1656,6 +1979,7 @@ cm_model_tokens(cm_model_load_t *ld, const cm_alloc_t *a, cm_model_t *m,
 
     memset(m->tok, 0, size);
     memset(tset, 0, sizeof(cm_model_tset_t));
+    cm_model_list(m, &list);
     memcpy(m->pool, p, len);
     m->pool_len = len;
 
@@ -1688,7 +2012,7 @@ cm_model_tokens(cm_model_load_t *ld, const cm_alloc_t *a, cm_model_t *m,
 
         h = cm_model_hash(q, k, m->pool + len, &head);
 
-        if (cm_model_find(m, q, k, h, head) != NULL) {
+        if (cm_model_find(&list, q, k, h, head) != NULL) {
             cm_model_error(ld, 0, "token %zu, \"%.*s\", is listed twice",
                            ntok, (int) k, q);
             goto done;
@@ -1697,8 +2021,7 @@ cm_model_tokens(cm_model_load_t *ld, const cm_alloc_t *a, cm_model_t *m,
         s.dot = 0;
         s.n = 0;
 
-        (void) cm_model_token(q, 0, k, 32 - m->bits, tset, cm_model_add_out,
-                              &s);
+        (void) cm_model_token_sum(q, 0, k, 32 - m->bits, tset, NULL, &s);
 
         if (s.n > UINT16_MAX || s.dot > INT32_MAX || s.dot < INT32_MIN) {
             cm_model_error(ld, 0, "token %zu is out of range", ntok);

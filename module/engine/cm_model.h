@@ -50,8 +50,11 @@
 /* fewer features in a field weigh as this many: see norm(n) above */
 #define CM_MODEL_NORM_MIN    128
 
-/* what ends a token: the bytes between tokens */
-#define cm_model_space(c)    ((c) == ' ' || ((c) >= '\t' && (c) <= '\r'))
+/*
+ * What ends a token: the bytes between tokens, the space and the controls
+ * (a view holds no control: cm_view_norm drops them, or makes a space)
+ */
+#define cm_model_space(c)    ((unsigned char) (c) <= ' ')
 
 /* a token's n-grams are those of its first this many characters */
 #define CM_MODEL_TOKEN_CHARS 64
@@ -148,10 +151,11 @@ double cm_model_weight(const cm_model_t *m, uint32_t bucket);
 /*
  * Scratch: two parts, 8-byte aligned and zeroed once.
  *
- * The tables (cm_model_tables_size(), 41 KB): the field's tokens and
- * pairs seen, and one token's features, stamped with a count that each
- * field and token moves on, so never cleared.  Any models, of any rule
- * sets, may share one; nothing else may use its memory.
+ * The tables (cm_model_tables_size(), 38 KB): the field's tokens and
+ * pairs seen, and one token's words and pairs, stamped with a count that
+ * each field and token moves on, so never cleared; a token's n-grams;
+ * a batch of tokens found.  Any models, of any rule sets, may share one;
+ * nothing else may use its memory.
  *
  * The bits (cm_model_bits_size(bits), 48 KB for 2^18 buckets): where a
  * field of more than 2048 tokens and pairs goes on, a bit a bucket, and

@@ -174,7 +174,6 @@ typedef struct {
     uint32_t              stamp[CM_MODEL_TSLOTS];
     uint32_t              code[CM_MODEL_GPOS];
     size_t                at[CM_MODEL_GPOS + 1];
-    uint32_t              g[CM_MODEL_GPOS][4];   /* the 2- to 5-grams */
     uint8_t               chain[CM_MODEL_GPOS];  /* a position + 1, or 0 */
     uint8_t               last[CM_MODEL_GSLOTS]; /* the same, by slot */
 } cm_model_tset_t;
@@ -244,7 +243,7 @@ static int cm_model_token_sum(const unsigned char *t, size_t ts, size_t te,
 static int cm_model_token_out(const unsigned char *t, size_t ts, size_t te,
     unsigned shift, cm_model_tset_t *set, cm_model_feature_pt fn, void *ctx);
 static unsigned cm_model_repeats(cm_model_tset_t *ts, unsigned pos,
-    unsigned j);
+    unsigned j, uint32_t g2, uint32_t g3, uint32_t g4, uint32_t g5);
 static inline int cm_model_seen(cm_model_table_t *tab, uint32_t gen,
     size_t *nkeys, cm_model_set_t *set, uint32_t key)
     __attribute__((always_inline));
@@ -463,16 +462,20 @@ cm_model_scan(const unsigned char *t, size_t *i, size_t len,
     p = t + *i;
     end = t + len;
 
-    for (n = 0; n < CM_MODEL_BATCH; n++) {
+    for (n = 0; n < CM_MODEL_BATCH && end - p > 8; n++) {
 
-        /* the space before it (a view has no two in a row) */
+        /* the space before it: a view has no two in a row */
 
-        while (end - p >= 8 && cm_model_space(*p)) {
-            p++;
-        }
+        p += cm_model_space(*p);
 
-        if (end - p < 8) {
-            break;
+        if (cm_model_space(*p)) {
+            do {
+                p++;
+            } while (p < end && cm_model_space(*p));
+
+            if (end - p < 8) {
+                break;
+            }
         }
 
         ts = p;
@@ -676,9 +679,8 @@ cm_model_token(const unsigned char *t, size_t ts, size_t te, unsigned shift,
     cm_model_tset_t *set, unsigned spans, cm_model_feature_pt fn, void *ctx)
 {
     size_t     i, k, ws, pws, *at;
-    uint32_t   c, cc, hw, phw, hk, k2, *code, *g;
+    uint32_t   c, cc, g1, g2, g3, g4, g5, hw, phw, hk, k2, *code;
     unsigned   j, pos, npos, slot, cls, ccls, inword, prev, dup;
-    const uint32_t  *pg;
 
     cm_model_tset_next(set);
 
@@ -746,19 +748,20 @@ cm_model_token(const unsigned char *t, size_t ts, size_t te, unsigned shift,
     }
 
     memset(set->last, 0, sizeof(set->last));
-    memset(set->g[0], 0, sizeof(set->g[0]));
+
+    g1 = ' ';
+    g2 = g3 = g4 = 0;
 
     for (pos = 1; pos < npos; pos++) {
         c = code[pos];
-        g = set->g[pos];
-        pg = set->g[pos - 1];
 
-        g[0] = code[pos - 1] * CM_HASH_P + c;
-        g[1] = pg[0] * CM_HASH_P + c;
-        g[2] = pg[1] * CM_HASH_P + c;
-        g[3] = pg[2] * CM_HASH_P + c;
+        g5 = g4 * CM_HASH_P + c;
+        g4 = g3 * CM_HASH_P + c;
+        g3 = g2 * CM_HASH_P + c;
+        g2 = g1 * CM_HASH_P + c;
+        g1 = c;
 
-        k2 = g[0] * CM_HASH_2;
+        k2 = g2 * CM_HASH_2;
         slot = k2 >> (32 - 6);
         j = set->last[slot];
         set->chain[pos] = (uint8_t) j;
@@ -771,25 +774,25 @@ cm_model_token(const unsigned char *t, size_t ts, size_t te, unsigned shift,
             dup = 0;
 
             cm_model_gemit(k2, 2);
-            cm_model_gemit(g[1] * CM_HASH_3, 3);
-            cm_model_gemit(g[2] * CM_HASH_4, 4);
-            cm_model_gemit(g[3] * CM_HASH_5, 5);
+            cm_model_gemit(g3 * CM_HASH_3, 3);
+            cm_model_gemit(g4 * CM_HASH_4, 4);
+            cm_model_gemit(g5 * CM_HASH_5, 5);
 
             continue;
         }
 
-        dup = j ? cm_model_repeats(set, pos, j) : 0;
+        dup = j ? cm_model_repeats(set, pos, j, g2, g3, g4, g5) : 0;
 
         cm_model_gemit(k2, 2);
 
         if (pos >= 2) {
-            cm_model_gemit(g[1] * CM_HASH_3, 3);
+            cm_model_gemit(g3 * CM_HASH_3, 3);
 
             if (pos >= 3) {
-                cm_model_gemit(g[2] * CM_HASH_4, 4);
+                cm_model_gemit(g4 * CM_HASH_4, 4);
 
                 if (pos >= 4) {
-                    cm_model_gemit(g[3] * CM_HASH_5, 5);
+                    cm_model_gemit(g5 * CM_HASH_5, 5);
                 }
             }
         }
@@ -836,41 +839,48 @@ cm_model_token_out(const unsigned char *t, size_t ts, size_t te,
 
 
 /*
- * Which of the n-grams ending at position pos (the 2-gram's bit 2, up to
- * the 5-gram's bit 5) ended before, when the 2-gram's slot has: a repeat
- * ends with a repeated 2-gram, so only the positions before it in the
- * slot's chain are looked at, from the nearest.  An n-gram repeats one
- * ending at such a position when their hashes are the same, and those of
- * the shorter ones too; done when all have.
+ * Which of the n-grams ending at position pos, g2..g5 (the 2-gram's
+ * bit 2, up to the 5-gram's bit 5), ended before, when the 2-gram's slot
+ * has: a repeat ends with a repeated 2-gram, so only the positions
+ * before it in the slot's chain are looked at, from the nearest, their
+ * hashes made again from the codes.  An n-gram repeats one ending at
+ * such a position when their hashes are the same, and those of the
+ * shorter ones too; done when all have.
  */
 
-static unsigned
-cm_model_repeats(cm_model_tset_t *ts, unsigned pos, unsigned j)
-{
-    unsigned         at, dup, all;
-    const uint32_t  *g, *h;
+#define CM_HASH_P2            (CM_HASH_P * CM_HASH_P)
+#define CM_HASH_P3            (CM_HASH_P2 * CM_HASH_P)
+#define CM_HASH_P4            (CM_HASH_P3 * CM_HASH_P)
 
-    g = ts->g[pos];
+static unsigned
+cm_model_repeats(cm_model_tset_t *ts, unsigned pos, unsigned j, uint32_t g2,
+    uint32_t g3, uint32_t g4, uint32_t g5)
+{
+    uint32_t         h;
+    unsigned         at, dup, all;
+    const uint32_t  *c;
+
+    c = ts->code;
     all = (pos >= 4) ? 0x3c : (pos >= 3) ? 0x1c : (pos >= 2) ? 0x0c : 0x04;
     dup = 0;
 
     for ( /* void */ ; j; j = ts->chain[at]) {
         at = j - 1;
-        h = ts->g[at];
+        h = c[at - 1] * CM_HASH_P + c[at];
 
-        if (h[0] != g[0]) {
+        if (h != g2) {
             continue;
         }
 
         dup |= 1u << 2;
 
-        if (at >= 2 && h[1] == g[1]) {
+        if (at >= 2 && (h += c[at - 2] * CM_HASH_P2) == g3) {
             dup |= 1u << 3;
 
-            if (at >= 3 && h[2] == g[2]) {
+            if (at >= 3 && (h += c[at - 3] * CM_HASH_P3) == g4) {
                 dup |= 1u << 4;
 
-                if (at >= 4 && h[3] == g[3]) {
+                if (at >= 4 && h + c[at - 4] * CM_HASH_P4 == g5) {
                     dup |= 1u << 5;
                 }
             }

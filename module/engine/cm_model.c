@@ -139,10 +139,14 @@ struct cm_model_s {
 #define CM_MODEL_SLOTS        4096
 
 typedef struct {
+    uint32_t              stamp;
+    uint32_t              key;
+} cm_model_slot_t;
+
+typedef struct {
     uint32_t              gen;
     uint32_t              pad;
-    uint32_t              key[CM_MODEL_SLOTS];
-    uint32_t              stamp[CM_MODEL_SLOTS];
+    cm_model_slot_t       slot[CM_MODEL_SLOTS];
 } cm_model_table_t;
 
 typedef struct {
@@ -170,8 +174,7 @@ typedef struct {
 typedef struct {
     uint32_t              gen;
     uint32_t              pad;
-    uint32_t              key[CM_MODEL_TSLOTS];
-    uint32_t              stamp[CM_MODEL_TSLOTS];
+    cm_model_slot_t       slot[CM_MODEL_TSLOTS];
     uint32_t              code[CM_MODEL_GPOS];
     size_t                at[CM_MODEL_GPOS + 1];
     uint8_t               chain[CM_MODEL_GPOS];  /* a position + 1, or 0 */
@@ -179,20 +182,6 @@ typedef struct {
 } cm_model_tset_t;
 
 
-/*
- * The tokens of a view, found a batch at a time before they are counted:
- * where each starts, its length, hash and first 8 bytes.  After the
- * token's walk.
- */
-
-#define CM_MODEL_BATCH        64
-
-typedef struct {
-    uint64_t              head;
-    size_t                start;
-    uint32_t              hash;
-    uint32_t              len;
-} cm_model_span_t;
 
 
 
@@ -233,8 +222,6 @@ static inline int cm_model_walk(const unsigned char *t, size_t len,
     unsigned shift, void *tables, void *bits, const cm_model_t *known,
     cm_model_sum_t *sum, cm_model_token_pt token, cm_model_feature_pt fn,
     void *ctx) __attribute__((always_inline));
-static size_t cm_model_scan(const unsigned char *t, size_t *i, size_t len,
-    cm_model_span_t *sp);
 static inline int cm_model_token(const unsigned char *t, size_t ts,
     size_t te, unsigned shift, cm_model_tset_t *set, unsigned spans,
     cm_model_feature_pt fn, void *ctx) __attribute__((always_inline));
@@ -337,8 +324,7 @@ cm_model_scratch_size(unsigned bits)
 size_t
 cm_model_tables_size(void)
 {
-    return sizeof(cm_model_table_t) + sizeof(cm_model_tset_t)
-           + CM_MODEL_BATCH * sizeof(cm_model_span_t);
+    return sizeof(cm_model_table_t) + sizeof(cm_model_tset_t);
 }
 
 
@@ -350,12 +336,12 @@ cm_model_bits_size(unsigned bits)
 
 
 /*
- * One pass over the view, a batch of tokens at a time: cm_model_scan
- * finds them (a token is a run of characters between spaces), then each
- * is counted.  Each pair of neighbouring tokens counts the first time
- * its bucket comes up; each token, the first time its bucket comes up,
- * brings its own features: its sum from "known" (cm_model_predict), or
- * its walk.
+ * One pass over the view.  A token is a run of characters between
+ * spaces: most end within their first 8 bytes, found and hashed at once;
+ * the others 8 bytes at a time (cm_model_run, cm_model_hash).  Each pair
+ * of neighbouring tokens counts the first time its bucket comes up; each
+ * token, the first time its bucket comes up, brings its own features:
+ * its sum from "known" (cm_model_predict), or its walk.
  */
 
 static inline int
@@ -364,14 +350,15 @@ cm_model_walk(const unsigned char *t, size_t len, unsigned shift,
     cm_model_token_pt token, cm_model_feature_pt fn, void *ctx)
 {
     int                    rc;
-    size_t                 i, j, n, pts, nkeys;
+    size_t                 k, nkeys;
     uint32_t               h, ph, bucket, gen;
+    uint64_t               x, m, head;
     unsigned               prev;
     cm_model_set_t         field;
     cm_model_table_t      *tab;
     cm_model_tset_t       *tset;
-    cm_model_span_t       *sp;
     cm_model_list_t        list;
+    const unsigned char   *p, *ts, *pts, *end;
     const cm_model_tok_t  *e;
 
     cm_model_list(known, &list);
@@ -381,147 +368,94 @@ cm_model_walk(const unsigned char *t, size_t len, unsigned shift,
     nkeys = 0;
 
     tset = (cm_model_tset_t *) (tab + 1);
-    sp = (cm_model_span_t *) (tset + 1);
 
     ph = 0;
-    pts = 0;
+    pts = t;
     prev = 0;
     rc = CM_OK;
-    i = 0;
+    p = t;
+    end = t + len;
 
-    while (rc == CM_OK && i < len) {
-        n = cm_model_scan(t, &i, len, sp);
+    for ( ;; ) {
 
-        for (j = 0; j < n; j++) {
-            h = sp[j].hash;
+        /* the space before it: a view has no two in a row */
 
-            if (prev) {
-                bucket = ((ph * CM_HASH_P + h) * CM_HASH_PAIR) >> shift;
+        if (end - p > 8) {
+            p += cm_model_space(*p);
+        }
 
-                if (!cm_model_seen(tab, gen, &nkeys, &field, bucket)
-                    && fn(ctx, bucket, CM_MODEL_PAIR, pts,
-                          sp[j].start + sp[j].len)
-                       != 0)
-                {
-                    rc = CM_ERROR;
-                    break;
-                }
+        while (p < end && cm_model_space(*p)) {
+            p++;
+        }
+
+        if (p == end) {
+            break;
+        }
+
+        ts = p;
+
+        if (end - p >= 8) {
+            memcpy(&x, p, 8);
+            m = cm_model_spaces(x);
+
+            if (m) {
+                k = __builtin_ctzll(m) >> 3;
+                head = x & (((m & -m) >> 7) - 1);
+                h = cm_model_hash8(head, k);
+                p += k;
+                goto found;
             }
 
-            prev = 1;
-            ph = h;
-            pts = sp[j].start;
+            p = cm_model_run(p + 8, end);
 
-            if (cm_model_seen(tab, gen, &nkeys, &field,
-                              (h * CM_HASH_TOKEN) >> shift))
-            {
-                continue;
-            }
+        } else {
+            p = cm_model_run(p + 1, end);
+        }
 
-            if (list.tok) {
-                e = cm_model_find(&list, t + sp[j].start, sp[j].len, h,
-                                  sp[j].head);
+        h = cm_model_hash(ts, p - ts, end, &head);
 
-                if (e) {
-                    sum->dot += e->dot;
-                    sum->n += e->n;
-                    continue;
-                }
-            }
+    found:
 
-            if (token(t, sp[j].start, sp[j].start + sp[j].len, shift, tset,
-                      fn, ctx)
-                != CM_OK)
+        if (prev) {
+            bucket = ((ph * CM_HASH_P + h) * CM_HASH_PAIR) >> shift;
+
+            if (!cm_model_seen(tab, gen, &nkeys, &field, bucket)
+                && fn(ctx, bucket, CM_MODEL_PAIR, pts - t, p - t) != 0)
             {
                 rc = CM_ERROR;
                 break;
             }
+        }
+
+        prev = 1;
+        ph = h;
+        pts = ts;
+
+        if (cm_model_seen(tab, gen, &nkeys, &field,
+                          (h * CM_HASH_TOKEN) >> shift))
+        {
+            continue;
+        }
+
+        if (list.tok) {
+            e = cm_model_find(&list, ts, p - ts, h, head);
+
+            if (e) {
+                sum->dot += e->dot;
+                sum->n += e->n;
+                continue;
+            }
+        }
+
+        if (token(t, ts - t, p - t, shift, tset, fn, ctx) != CM_OK) {
+            rc = CM_ERROR;
+            break;
         }
     }
 
     cm_model_clear(&field, tab);
 
     return rc;
-}
-
-
-/*
- * The next tokens of the view from *i on, at most CM_MODEL_BATCH: most
- * end at a space within their first 8 bytes, found at once; the others
- * are found and hashed 8 bytes at a time (cm_model_run, cm_model_hash).
- */
-
-static size_t
-cm_model_scan(const unsigned char *t, size_t *i, size_t len,
-    cm_model_span_t *sp)
-{
-    size_t                n, k;
-    uint64_t              x, m;
-    const unsigned char  *p, *ts, *end;
-
-    p = t + *i;
-    end = t + len;
-
-    for (n = 0; n < CM_MODEL_BATCH && end - p > 8; n++) {
-
-        /* the space before it: a view has no two in a row */
-
-        p += cm_model_space(*p);
-
-        if (cm_model_space(*p)) {
-            do {
-                p++;
-            } while (p < end && cm_model_space(*p));
-
-            if (end - p < 8) {
-                break;
-            }
-        }
-
-        ts = p;
-        sp[n].start = ts - t;
-
-        memcpy(&x, p, 8);
-        m = cm_model_spaces(x);
-
-        if (m) {
-            k = __builtin_ctzll(m) >> 3;
-            x &= ((m & -m) >> 7) - 1;
-            sp[n].head = x;
-            sp[n].hash = cm_model_hash8(x, k);
-            sp[n].len = (uint32_t) k;
-            p += k;
-            continue;
-        }
-
-        p = cm_model_run(p + 8, end);
-        sp[n].hash = cm_model_hash(ts, p - ts, end, &sp[n].head);
-        sp[n].len = (uint32_t) (p - ts);
-    }
-
-    /* the last bytes of the view, one by one */
-
-    for ( /* void */ ; n < CM_MODEL_BATCH && p < end; n++) {
-
-        while (cm_model_space(*p)) {
-            if (++p == end) {
-                goto done;
-            }
-        }
-
-        ts = p;
-        p = cm_model_run(p + 1, end);
-
-        sp[n].start = ts - t;
-        sp[n].hash = cm_model_hash(ts, p - ts, end, &sp[n].head);
-        sp[n].len = (uint32_t) (p - ts);
-    }
-
-done:
-
-    *i = p - t;
-
-    return n;
 }
 
 
@@ -916,16 +850,16 @@ cm_model_seen(cm_model_table_t *tab, uint32_t gen, size_t *nkeys,
         return cm_model_test_bits(set, key);
     }
 
-    for (i = key & (CM_MODEL_SLOTS - 1); tab->stamp[i] == gen;
+    for (i = key & (CM_MODEL_SLOTS - 1); tab->slot[i].stamp == gen;
          i = (i + 1) & (CM_MODEL_SLOTS - 1))
     {
-        if (tab->key[i] == key) {
+        if (tab->slot[i].key == key) {
             return 1;
         }
     }
 
-    tab->stamp[i] = gen;
-    tab->key[i] = key;
+    tab->slot[i].stamp = gen;
+    tab->slot[i].key = key;
     (*nkeys)++;
 
     return 0;
@@ -940,8 +874,8 @@ cm_model_spill(cm_model_set_t *set, cm_model_table_t *tab, uint32_t gen)
     size_t  i;
 
     for (i = 0; i < CM_MODEL_SLOTS; i++) {
-        if (tab->stamp[i] == gen) {
-            (void) cm_model_test_bits(set, tab->key[i]);
+        if (tab->slot[i].stamp == gen) {
+            (void) cm_model_test_bits(set, tab->slot[i].key);
         }
     }
 }
@@ -989,7 +923,7 @@ cm_model_clear(cm_model_set_t *set, cm_model_table_t *tab)
     set->nset = 0;
 
     if (++tab->gen == 0) {
-        memset(tab->stamp, 0, sizeof(tab->stamp));
+        memset(tab->slot, 0, sizeof(tab->slot));
         tab->gen = 1;
     }
 }
@@ -1023,16 +957,16 @@ cm_model_test_tset(cm_model_tset_t *ts, uint32_t key)
 {
     uint32_t  i;
 
-    for (i = key >> (32 - 8); ts->stamp[i] == ts->gen;
+    for (i = key >> (32 - 8); ts->slot[i].stamp == ts->gen;
          i = (i + 1) & (CM_MODEL_TSLOTS - 1))
     {
-        if (ts->key[i] == key) {
+        if (ts->slot[i].key == key) {
             return 1;
         }
     }
 
-    ts->stamp[i] = ts->gen;
-    ts->key[i] = key;
+    ts->slot[i].stamp = ts->gen;
+    ts->slot[i].key = key;
 
     return 0;
 }
@@ -1044,7 +978,7 @@ static void
 cm_model_tset_next(cm_model_tset_t *ts)
 {
     if (++ts->gen == 0) {
-        memset(ts->stamp, 0, sizeof(ts->stamp));
+        memset(ts->slot, 0, sizeof(ts->slot));
         ts->gen = 1;
     }
 }

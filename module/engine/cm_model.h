@@ -151,11 +151,11 @@ double cm_model_weight(const cm_model_t *m, uint32_t bucket);
 /*
  * Scratch: two parts, 8-byte aligned and zeroed once.
  *
- * The tables (cm_model_tables_size(), 38 KB): the field's tokens and
+ * The tables (cm_model_tables_size(), 35 KB): the field's tokens and
  * pairs seen, and one token's words and pairs, stamped with a count that
- * each field and token moves on, so never cleared; a token's n-grams;
- * a batch of tokens found.  Any models, of any rule sets, may share one;
- * nothing else may use its memory.
+ * each field and token moves on, so never cleared; a token's characters.
+ * Any models, of any rule sets, may share one; nothing else may use its
+ * memory.
  *
  * The bits (cm_model_bits_size(bits), 48 KB for 2^18 buckets): where a
  * field of more than 2048 tokens and pairs goes on, a bit a bucket, and

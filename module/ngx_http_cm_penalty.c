@@ -36,6 +36,7 @@
 
 typedef struct {
     ngx_str_t                  key;         /* the value, for the log */
+    ngx_atomic_t              *unrecorded;  /* the counter, or NULL */
     ngx_str_t                  after;
     ngx_str_t                  within;
     const char                *argv[NGX_HTTP_CM_PENALTY_ARGC];
@@ -400,6 +401,7 @@ ngx_http_cm_penalty_record(ngx_http_request_t *r, ngx_array_t *penalties,
         rec->key.len = value.len;
         p = ngx_cpymem(p, value.data, value.len);
 
+        rec->unrecorded = ngx_http_cm_counter(r, NGX_HTTP_CM_STAT_UNRECORDED);
         rec->after = pen[i].after;
         rec->within = pen[i].within;
 
@@ -434,9 +436,12 @@ ngx_http_cm_penalty_record(ngx_http_request_t *r, ngx_array_t *penalties,
                                    ngx_http_cm_penalty_reply, rec)
             == NULL)
         {
+            /* the client logs the outage, once for all of it */
+
             ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                            "comment moderation: penalty not recorded, "
                            "no redis connection");
+            ngx_http_cm_count(r, NGX_HTTP_CM_STAT_UNRECORDED, 1);
             ngx_free(rec);
         }
     }
@@ -455,18 +460,27 @@ ngx_http_cm_penalty_reply(void *data, redisReply *reply)
     ngx_uint_t  binary;
     u_char      hex[2 * 64];
 
-    if (reply == NULL || (reply->type == REDIS_REPLY_INTEGER
-                          && reply->integer == 0))
-    {
+    if (reply == NULL || reply->type != REDIS_REPLY_INTEGER) {
+
+        /* no answer (the link went, or the time ran out), or an error */
+
+        if (rec->unrecorded) {
+            (void) ngx_atomic_fetch_add(rec->unrecorded, 1);
+        }
+
+        if (reply) {
+            ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+                          "comment moderation: redis penalty script "
+                          "failed: %*s",
+                          reply->type == REDIS_REPLY_ERROR ? reply->len : 0,
+                          reply->str);
+        }
+
         ngx_free(rec);
         return;
     }
 
-    if (reply->type != REDIS_REPLY_INTEGER) {
-        ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
-                      "comment moderation: redis penalty script failed: "
-                      "%*s", reply->type == REDIS_REPLY_ERROR ? reply->len : 0,
-                      reply->str);
+    if (reply->integer == 0) {
         ngx_free(rec);
         return;
     }

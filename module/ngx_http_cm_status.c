@@ -193,7 +193,11 @@ static ngx_http_cm_stat_name_t  ngx_http_cm_stat_names[] = {
                  "(comment_moderation_duplicates).") },
 
     { ngx_string("comment_moderation_banned_total"),
-      ngx_string("Posts refused by a ban of comment_moderation_penalty.") }
+      ngx_string("Posts refused by a ban of comment_moderation_penalty.") },
+
+    { ngx_string("comment_moderation_penalty_unrecorded_total"),
+      ngx_string("Rejections whose penalty record Redis did not confirm "
+                 "(no connection, no answer): they count towards no ban.") }
 };
 
 
@@ -236,6 +240,17 @@ ngx_http_cm_count(ngx_http_request_t *r, ngx_http_cm_stat_e stat,
     if (st && n) {
         (void) ngx_atomic_fetch_add(&st->counters[stat], n);
     }
+}
+
+
+ngx_atomic_t *
+ngx_http_cm_counter(ngx_http_request_t *r, ngx_http_cm_stat_e stat)
+{
+    ngx_http_cm_stats_t  *st;
+
+    st = ngx_http_cm_stats(r);
+
+    return st ? &st->counters[stat] : NULL;
 }
 
 

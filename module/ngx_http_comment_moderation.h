@@ -61,6 +61,8 @@ typedef enum {
                                           limits, duplicates, penalties */
     NGX_HTTP_CM_STAT_DUPLICATES,       /* posts counted as copies */
     NGX_HTTP_CM_STAT_BANNED,           /* posts refused by a penalty's ban */
+    NGX_HTTP_CM_STAT_UNRECORDED,       /* rejections whose penalty record
+                                          Redis did not confirm */
     NGX_HTTP_CM_NSTATS
 } ngx_http_cm_stat_e;
 
@@ -117,6 +119,9 @@ ngx_int_t ngx_http_cm_answer(ngx_http_request_t *r, ngx_http_cm_verdict_t *v);
 
 void ngx_http_cm_count(ngx_http_request_t *r, ngx_http_cm_stat_e stat,
     ngx_uint_t n);
+/* the counter itself, or NULL: for a callback the request may outlive */
+ngx_atomic_t *ngx_http_cm_counter(ngx_http_request_t *r,
+    ngx_http_cm_stat_e stat);
 void ngx_http_cm_count_decision(ngx_http_request_t *r,
     ngx_http_cm_decision_e decision);
 void ngx_http_cm_count_rule(ngx_http_request_t *r, ngx_uint_t id);

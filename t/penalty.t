@@ -140,6 +140,8 @@ is($m->{comment_moderation_banned_total}, 1,
    "B's status counts the post the ban refused");
 is($m->{'comment_moderation_decisions_total{decision="limit"}'}, 1,
    'as a limit');
+is(metrics($a)->{comment_moderation_penalty_unrecorded_total}, 0,
+   'Redis confirmed every record');
 like($b->wait_log($mark, qr/banned for/),
      qr/penalty: key "a" banned for 1s after 3 rejections within 60000ms/,
      'the ban is logged');
@@ -231,6 +233,9 @@ is($s, 200, 'only where that penalty applies');
 CMRedis::stop_server($rpid, 'KILL');
 ($s) = post($a, '/', 'e', $spam);
 is($s, 403, 'down: rejections still rejected');
+ok(CMTest::wait_for(sub {
+       metrics($a)->{comment_moderation_penalty_unrecorded_total}
+   }, 10), 'down: the record it could not make is counted');
 ($s) = post($a, '/both/', 'c');
 is($s, 200, 'down: the ban cannot be checked, the post fails open');
 

@@ -179,6 +179,8 @@ typedef struct {
     size_t                at[CM_MODEL_GPOS + 1];
     uint8_t               chain[CM_MODEL_GPOS];  /* a position + 1, or 0 */
     uint8_t               last[CM_MODEL_GSLOTS]; /* the same, by slot */
+    uint8_t               chain3[CM_MODEL_GPOS]; /* the same by 3-gram */
+    uint8_t               last3[CM_MODEL_GSLOTS];
 } cm_model_tset_t;
 
 
@@ -613,7 +615,7 @@ cm_model_token(const unsigned char *t, size_t ts, size_t te, unsigned shift,
     cm_model_tset_t *set, unsigned spans, cm_model_feature_pt fn, void *ctx)
 {
     size_t     i, k, ws, pws, *at;
-    uint32_t   c, cc, g1, g2, g3, g4, g5, hw, phw, hk, k2, *code;
+    uint32_t   c, cc, g1, g2, g3, g4, g5, hw, phw, hk, k2, k3, *code;
     unsigned   j, pos, npos, slot, cls, ccls, inword, prev, dup;
 
     cm_model_tset_next(set);
@@ -682,6 +684,7 @@ cm_model_token(const unsigned char *t, size_t ts, size_t te, unsigned shift,
     }
 
     memset(set->last, 0, sizeof(set->last));
+    memset(set->last3, 0, sizeof(set->last3));
 
     g1 = ' ';
     g2 = g3 = g4 = 0;
@@ -701,6 +704,14 @@ cm_model_token(const unsigned char *t, size_t ts, size_t te, unsigned shift,
         set->chain[pos] = (uint8_t) j;
         set->last[slot] = (uint8_t) (pos + 1);
 
+        k3 = g3 * CM_HASH_3;
+
+        if (pos >= 2) {
+            slot = k3 >> (32 - 6);
+            set->chain3[pos] = set->last3[slot];
+            set->last3[slot] = (uint8_t) (pos + 1);
+        }
+
         if (j == 0 && pos >= 4) {
 
             /* most positions: all four n-grams, none a repeat */
@@ -708,7 +719,7 @@ cm_model_token(const unsigned char *t, size_t ts, size_t te, unsigned shift,
             dup = 0;
 
             cm_model_gemit(k2, 2);
-            cm_model_gemit(g3 * CM_HASH_3, 3);
+            cm_model_gemit(k3, 3);
             cm_model_gemit(g4 * CM_HASH_4, 4);
             cm_model_gemit(g5 * CM_HASH_5, 5);
 
@@ -720,7 +731,7 @@ cm_model_token(const unsigned char *t, size_t ts, size_t te, unsigned shift,
         cm_model_gemit(k2, 2);
 
         if (pos >= 2) {
-            cm_model_gemit(g3 * CM_HASH_3, 3);
+            cm_model_gemit(k3, 3);
 
             if (pos >= 3) {
                 cm_model_gemit(g4 * CM_HASH_4, 4);
@@ -775,11 +786,13 @@ cm_model_token_out(const unsigned char *t, size_t ts, size_t te,
 /*
  * Which of the n-grams ending at position pos, g2..g5 (the 2-gram's
  * bit 2, up to the 5-gram's bit 5), ended before, when the 2-gram's slot
- * has: a repeat ends with a repeated 2-gram, so only the positions
- * before it in the slot's chain are looked at, from the nearest, their
- * hashes made again from the codes.  An n-gram repeats one ending at
- * such a position when their hashes are the same, and those of the
- * shorter ones too; done when all have.
+ * has: the 2-gram, when an earlier position in that slot's chain has the
+ * same 2-gram hash; a longer n-gram, when an earlier position in the
+ * chain of the 3-gram's slot has the same 2- and 3-gram hashes and the
+ * same n-gram hash.  A repeated 2-gram behind ever other letters
+ * ("xbaybazba") so walks no long chain.  The earlier positions' hashes
+ * are made again from the codes, from the nearest; done when all have
+ * repeated.
  */
 
 #define CM_HASH_P2            (CM_HASH_P * CM_HASH_P)
@@ -795,10 +808,28 @@ cm_model_repeats(cm_model_tset_t *ts, unsigned pos, unsigned j, uint32_t g2,
     const uint32_t  *c;
 
     c = ts->code;
-    all = (pos >= 4) ? 0x3c : (pos >= 3) ? 0x1c : (pos >= 2) ? 0x0c : 0x04;
-    dup = 0;
 
     for ( /* void */ ; j; j = ts->chain[at]) {
+        at = j - 1;
+
+        if (c[at - 1] * CM_HASH_P + c[at] == g2) {
+            break;
+        }
+    }
+
+    if (j == 0) {
+        return 0;
+    }
+
+    dup = 1u << 2;
+
+    if (pos < 2) {
+        return dup;
+    }
+
+    all = (pos >= 4) ? 0x3c : (pos >= 3) ? 0x1c : 0x0c;
+
+    for (j = ts->chain3[pos]; j; j = ts->chain3[at]) {
         at = j - 1;
         h = c[at - 1] * CM_HASH_P + c[at];
 
@@ -806,17 +837,21 @@ cm_model_repeats(cm_model_tset_t *ts, unsigned pos, unsigned j, uint32_t g2,
             continue;
         }
 
-        dup |= 1u << 2;
+        h += c[at - 2] * CM_HASH_P2;
 
-        if (at >= 2 && (h += c[at - 2] * CM_HASH_P2) == g3) {
-            dup |= 1u << 3;
+        if (h != g3) {
+            continue;
+        }
 
-            if (at >= 3 && (h += c[at - 3] * CM_HASH_P3) == g4) {
-                dup |= 1u << 4;
+        dup |= 1u << 3;
 
-                if (at >= 4 && h + c[at - 4] * CM_HASH_P4 == g5) {
-                    dup |= 1u << 5;
-                }
+        if (at >= 3) {
+            h += c[at - 3] * CM_HASH_P3;
+            dup |= (h == g4) << 4;
+
+            if (at >= 4) {
+                h += c[at - 4] * CM_HASH_P4;
+                dup |= (h == g5) << 5;
             }
         }
 

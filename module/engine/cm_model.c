@@ -45,6 +45,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/random.h>
 
 #include <utf8proc.h>
 
@@ -136,7 +138,8 @@ struct cm_model_s {
  * the table at its start, the same for every model.
  */
 
-#define CM_MODEL_SLOTS        4096
+#define CM_MODEL_SLOTS_BITS   12
+#define CM_MODEL_SLOTS        (1 << CM_MODEL_SLOTS_BITS)
 
 typedef struct {
     uint32_t              stamp;
@@ -145,7 +148,7 @@ typedef struct {
 
 typedef struct {
     uint32_t              gen;
-    uint32_t              pad;
+    uint32_t              mul;       /* the process's: cm_model_seed */
     cm_model_slot_t       slot[CM_MODEL_SLOTS];
 } cm_model_table_t;
 
@@ -168,12 +171,13 @@ typedef struct {
  */
 
 #define CM_MODEL_TSLOTS       256         /* 2^8 */
-#define CM_MODEL_GSLOTS       64          /* 2^6 */
+#define CM_MODEL_GSLOTS_BITS  6
+#define CM_MODEL_GSLOTS       (1 << CM_MODEL_GSLOTS_BITS)
 #define CM_MODEL_GPOS         (CM_MODEL_TOKEN_CHARS + 2)
 
 typedef struct {
     uint32_t              gen;
-    uint32_t              pad;
+    uint32_t              mul;       /* the process's: cm_model_seed */
     cm_model_slot_t       slot[CM_MODEL_TSLOTS];
     uint32_t              code[CM_MODEL_GPOS];
     size_t                at[CM_MODEL_GPOS + 1];
@@ -234,8 +238,9 @@ static int cm_model_token_out(const unsigned char *t, size_t ts, size_t te,
 static unsigned cm_model_repeats(cm_model_tset_t *ts, unsigned pos,
     unsigned j, uint32_t g2, uint32_t g3, uint32_t g4, uint32_t g5);
 static inline int cm_model_seen(cm_model_table_t *tab, uint32_t gen,
-    size_t *nkeys, cm_model_set_t *set, uint32_t key)
+    uint32_t mul, size_t *nkeys, cm_model_set_t *set, uint32_t key)
     __attribute__((always_inline));
+static uint32_t cm_model_seed(const void *p);
 static void cm_model_spill(cm_model_set_t *set, cm_model_table_t *tab,
     uint32_t gen);
 static int cm_model_test_bits(cm_model_set_t *set, uint32_t bucket);
@@ -353,7 +358,7 @@ cm_model_walk(const unsigned char *t, size_t len, unsigned shift,
 {
     int                    rc;
     size_t                 k, nkeys;
-    uint32_t               h, ph, bucket, gen;
+    uint32_t               h, ph, bucket, gen, mul;
     uint64_t               x, m, head;
     unsigned               prev;
     cm_model_set_t         field;
@@ -367,6 +372,7 @@ cm_model_walk(const unsigned char *t, size_t len, unsigned shift,
 
     tab = tables;
     gen = cm_model_set(tab, bits, 32 - shift, &field);
+    mul = tab->mul;
     nkeys = 0;
 
     tset = (cm_model_tset_t *) (tab + 1);
@@ -421,7 +427,7 @@ cm_model_walk(const unsigned char *t, size_t len, unsigned shift,
         if (prev) {
             bucket = ((ph * CM_HASH_P + h) * CM_HASH_PAIR) >> shift;
 
-            if (!cm_model_seen(tab, gen, &nkeys, &field, bucket)
+            if (!cm_model_seen(tab, gen, mul, &nkeys, &field, bucket)
                 && fn(ctx, bucket, CM_MODEL_PAIR, pts - t, p - t) != 0)
             {
                 rc = CM_ERROR;
@@ -433,7 +439,7 @@ cm_model_walk(const unsigned char *t, size_t len, unsigned shift,
         ph = h;
         pts = ts;
 
-        if (cm_model_seen(tab, gen, &nkeys, &field,
+        if (cm_model_seen(tab, gen, mul, &nkeys, &field,
                           (h * CM_HASH_TOKEN) >> shift))
         {
             continue;
@@ -615,7 +621,7 @@ cm_model_token(const unsigned char *t, size_t ts, size_t te, unsigned shift,
     cm_model_tset_t *set, unsigned spans, cm_model_feature_pt fn, void *ctx)
 {
     size_t     i, k, ws, pws, *at;
-    uint32_t   c, cc, g1, g2, g3, g4, g5, hw, phw, hk, k2, k3, *code;
+    uint32_t   c, cc, g1, g2, g3, g4, g5, hw, phw, hk, k2, k3, mul, *code;
     unsigned   j, pos, npos, slot, cls, ccls, inword, prev, dup;
 
     cm_model_tset_next(set);
@@ -685,6 +691,7 @@ cm_model_token(const unsigned char *t, size_t ts, size_t te, unsigned shift,
 
     memset(set->last, 0, sizeof(set->last));
     memset(set->last3, 0, sizeof(set->last3));
+    mul = set->mul;
 
     g1 = ' ';
     g2 = g3 = g4 = 0;
@@ -699,7 +706,7 @@ cm_model_token(const unsigned char *t, size_t ts, size_t te, unsigned shift,
         g1 = c;
 
         k2 = g2 * CM_HASH_2;
-        slot = k2 >> (32 - 6);
+        slot = (k2 * mul) >> (32 - CM_MODEL_GSLOTS_BITS);
         j = set->last[slot];
         set->chain[pos] = (uint8_t) j;
         set->last[slot] = (uint8_t) (pos + 1);
@@ -707,7 +714,7 @@ cm_model_token(const unsigned char *t, size_t ts, size_t te, unsigned shift,
         k3 = g3 * CM_HASH_3;
 
         if (pos >= 2) {
-            slot = k3 >> (32 - 6);
+            slot = (k3 * mul) >> (32 - CM_MODEL_GSLOTS_BITS);
             set->chain3[pos] = set->last3[slot];
             set->last3[slot] = (uint8_t) (pos + 1);
         }
@@ -871,8 +878,8 @@ cm_model_repeats(cm_model_tset_t *ts, unsigned pos, unsigned j, uint32_t g2,
  */
 
 static inline int
-cm_model_seen(cm_model_table_t *tab, uint32_t gen, size_t *nkeys,
-    cm_model_set_t *set, uint32_t key)
+cm_model_seen(cm_model_table_t *tab, uint32_t gen, uint32_t mul,
+    size_t *nkeys, cm_model_set_t *set, uint32_t key)
 {
     uint32_t  i;
 
@@ -885,7 +892,8 @@ cm_model_seen(cm_model_table_t *tab, uint32_t gen, size_t *nkeys,
         return cm_model_test_bits(set, key);
     }
 
-    for (i = key & (CM_MODEL_SLOTS - 1); tab->slot[i].stamp == gen;
+    for (i = (key * mul) >> (32 - CM_MODEL_SLOTS_BITS);
+         tab->slot[i].stamp == gen;
          i = (i + 1) & (CM_MODEL_SLOTS - 1))
     {
         if (tab->slot[i].key == key) {
@@ -979,9 +987,34 @@ cm_model_set(cm_model_table_t *tab, void *state, unsigned bits,
 
     if (tab->gen == 0) {
         tab->gen = 1;
+        tab->mul = cm_model_seed(tab);
     }
 
     return tab->gen;
+}
+
+
+/*
+ * An odd multiplier of the process's own, which places keys in the
+ * field's table and n-grams in a token's chains: no text can know which
+ * keys share a slot, to make a probe or a chain long.  From the kernel,
+ * or, failing that, from where the scratch lies and when.  Where keys
+ * lie changes no count.
+ */
+
+static uint32_t
+cm_model_seed(const void *p)
+{
+    uint32_t  x;
+
+    if (getrandom(&x, sizeof(uint32_t), GRND_NONBLOCK)
+        != (ssize_t) sizeof(uint32_t))
+    {
+        x = (uint32_t) ((uintptr_t) p >> 4) * CM_HASH_5
+            ^ (uint32_t) time(NULL);
+    }
+
+    return x | 1;
 }
 
 
@@ -1012,6 +1045,10 @@ cm_model_test_tset(cm_model_tset_t *ts, uint32_t key)
 static void
 cm_model_tset_next(cm_model_tset_t *ts)
 {
+    if (ts->mul == 0) {
+        ts->mul = cm_model_seed(ts);
+    }
+
     if (++ts->gen == 0) {
         memset(ts->slot, 0, sizeof(ts->slot));
         ts->gen = 1;

@@ -138,8 +138,15 @@ struct cm_model_s {
  * the table at its start, the same for every model.
  */
 
-#define CM_MODEL_SLOTS_BITS   12
-#define CM_MODEL_SLOTS        (1 << CM_MODEL_SLOTS_BITS)
+#define CM_MODEL_SLOTS        4096
+
+/*
+ * A probe this long, rare at the loads of most fields (the 290 keys of a
+ * 1 KB comment fill 7% of the table), most likely means keys made to
+ * share slots: the field goes on in the bits, whose cost no key can
+ * raise; either holds the same set
+ */
+#define CM_MODEL_PROBES       16
 
 typedef struct {
     uint32_t              stamp;
@@ -148,7 +155,7 @@ typedef struct {
 
 typedef struct {
     uint32_t              gen;
-    uint32_t              mul;       /* the process's: cm_model_seed */
+    uint32_t              pad;
     cm_model_slot_t       slot[CM_MODEL_SLOTS];
 } cm_model_table_t;
 
@@ -238,9 +245,12 @@ static int cm_model_token_out(const unsigned char *t, size_t ts, size_t te,
 static unsigned cm_model_repeats(cm_model_tset_t *ts, unsigned pos,
     unsigned j, uint32_t g2, uint32_t g3, uint32_t g4, uint32_t g5);
 static inline int cm_model_seen(cm_model_table_t *tab, uint32_t gen,
-    uint32_t mul, size_t *nkeys, cm_model_set_t *set, uint32_t key)
+    size_t *nkeys, cm_model_set_t *set, uint32_t key)
     __attribute__((always_inline));
 static uint32_t cm_model_seed(const void *p);
+static int cm_model_seen_bits(cm_model_table_t *tab, uint32_t gen,
+    size_t *nkeys, cm_model_set_t *set, uint32_t key)
+    __attribute__((cold, noinline));
 static void cm_model_spill(cm_model_set_t *set, cm_model_table_t *tab,
     uint32_t gen);
 static int cm_model_test_bits(cm_model_set_t *set, uint32_t bucket);
@@ -358,7 +368,7 @@ cm_model_walk(const unsigned char *t, size_t len, unsigned shift,
 {
     int                    rc;
     size_t                 k, nkeys;
-    uint32_t               h, ph, bucket, gen, mul;
+    uint32_t               h, ph, bucket, gen;
     uint64_t               x, m, head;
     unsigned               prev;
     cm_model_set_t         field;
@@ -372,7 +382,6 @@ cm_model_walk(const unsigned char *t, size_t len, unsigned shift,
 
     tab = tables;
     gen = cm_model_set(tab, bits, 32 - shift, &field);
-    mul = tab->mul;
     nkeys = 0;
 
     tset = (cm_model_tset_t *) (tab + 1);
@@ -427,7 +436,7 @@ cm_model_walk(const unsigned char *t, size_t len, unsigned shift,
         if (prev) {
             bucket = ((ph * CM_HASH_P + h) * CM_HASH_PAIR) >> shift;
 
-            if (!cm_model_seen(tab, gen, mul, &nkeys, &field, bucket)
+            if (!cm_model_seen(tab, gen, &nkeys, &field, bucket)
                 && fn(ctx, bucket, CM_MODEL_PAIR, pts - t, p - t) != 0)
             {
                 rc = CM_ERROR;
@@ -439,7 +448,7 @@ cm_model_walk(const unsigned char *t, size_t len, unsigned shift,
         ph = h;
         pts = ts;
 
-        if (cm_model_seen(tab, gen, mul, &nkeys, &field,
+        if (cm_model_seen(tab, gen, &nkeys, &field,
                           (h * CM_HASH_TOKEN) >> shift))
         {
             continue;
@@ -621,7 +630,7 @@ cm_model_token(const unsigned char *t, size_t ts, size_t te, unsigned shift,
     cm_model_tset_t *set, unsigned spans, cm_model_feature_pt fn, void *ctx)
 {
     size_t     i, k, ws, pws, *at;
-    uint32_t   c, cc, g1, g2, g3, g4, g5, hw, phw, hk, k2, k3, mul, *code;
+    uint32_t   c, cc, g1, g2, g3, g4, g5, hw, phw, hk, k2, k3, m2, m3, *code;
     unsigned   j, pos, npos, slot, cls, ccls, inword, prev, dup;
 
     cm_model_tset_next(set);
@@ -691,7 +700,8 @@ cm_model_token(const unsigned char *t, size_t ts, size_t te, unsigned shift,
 
     memset(set->last, 0, sizeof(set->last));
     memset(set->last3, 0, sizeof(set->last3));
-    mul = set->mul;
+    m2 = set->mul * CM_HASH_2;
+    m3 = set->mul * CM_HASH_3;
 
     g1 = ' ';
     g2 = g3 = g4 = 0;
@@ -706,7 +716,7 @@ cm_model_token(const unsigned char *t, size_t ts, size_t te, unsigned shift,
         g1 = c;
 
         k2 = g2 * CM_HASH_2;
-        slot = (k2 * mul) >> (32 - CM_MODEL_GSLOTS_BITS);
+        slot = (g2 * m2) >> (32 - CM_MODEL_GSLOTS_BITS);
         j = set->last[slot];
         set->chain[pos] = (uint8_t) j;
         set->last[slot] = (uint8_t) (pos + 1);
@@ -714,7 +724,7 @@ cm_model_token(const unsigned char *t, size_t ts, size_t te, unsigned shift,
         k3 = g3 * CM_HASH_3;
 
         if (pos >= 2) {
-            slot = (k3 * mul) >> (32 - CM_MODEL_GSLOTS_BITS);
+            slot = (g3 * m3) >> (32 - CM_MODEL_GSLOTS_BITS);
             set->chain3[pos] = set->last3[slot];
             set->last3[slot] = (uint8_t) (pos + 1);
         }
@@ -878,26 +888,29 @@ cm_model_repeats(cm_model_tset_t *ts, unsigned pos, unsigned j, uint32_t g2,
  */
 
 static inline int
-cm_model_seen(cm_model_table_t *tab, uint32_t gen, uint32_t mul,
-    size_t *nkeys, cm_model_set_t *set, uint32_t key)
+cm_model_seen(cm_model_table_t *tab, uint32_t gen, size_t *nkeys,
+    cm_model_set_t *set, uint32_t key)
 {
-    uint32_t  i;
+    uint32_t  i, n;
 
     if (*nkeys >= CM_MODEL_SLOTS / 2) {
-        if (*nkeys == CM_MODEL_SLOTS / 2) {
-            cm_model_spill(set, tab, gen);
-            (*nkeys)++;
-        }
-
-        return cm_model_test_bits(set, key);
+        return cm_model_seen_bits(tab, gen, nkeys, set, key);
     }
 
-    for (i = (key * mul) >> (32 - CM_MODEL_SLOTS_BITS);
-         tab->slot[i].stamp == gen;
+    for (i = key & (CM_MODEL_SLOTS - 1), n = 0; tab->slot[i].stamp == gen;
          i = (i + 1) & (CM_MODEL_SLOTS - 1))
     {
         if (tab->slot[i].key == key) {
             return 1;
+        }
+
+        if (++n == CM_MODEL_PROBES) {
+
+            /* keys made to share slots: the bits from now on */
+
+            *nkeys = CM_MODEL_SLOTS / 2;
+
+            return cm_model_seen_bits(tab, gen, nkeys, set, key);
         }
     }
 
@@ -906,6 +919,21 @@ cm_model_seen(cm_model_table_t *tab, uint32_t gen, uint32_t mul,
     (*nkeys)++;
 
     return 0;
+}
+
+
+/* the same in the bits, the table's keys moved there the first time */
+
+static int
+cm_model_seen_bits(cm_model_table_t *tab, uint32_t gen, size_t *nkeys,
+    cm_model_set_t *set, uint32_t key)
+{
+    if (*nkeys == CM_MODEL_SLOTS / 2) {
+        cm_model_spill(set, tab, gen);
+        (*nkeys)++;
+    }
+
+    return cm_model_test_bits(set, key);
 }
 
 
@@ -987,7 +1015,6 @@ cm_model_set(cm_model_table_t *tab, void *state, unsigned bits,
 
     if (tab->gen == 0) {
         tab->gen = 1;
-        tab->mul = cm_model_seed(tab);
     }
 
     return tab->gen;
@@ -995,11 +1022,10 @@ cm_model_set(cm_model_table_t *tab, void *state, unsigned bits,
 
 
 /*
- * An odd multiplier of the process's own, which places keys in the
- * field's table and n-grams in a token's chains: no text can know which
- * keys share a slot, to make a probe or a chain long.  From the kernel,
- * or, failing that, from where the scratch lies and when.  Where keys
- * lie changes no count.
+ * An odd multiplier of the process's own, which places a token's
+ * n-grams in its chains: no text can know which n-grams share a chain,
+ * to make one long.  From the kernel, or, failing that, from where the
+ * scratch lies and when.  Where n-grams lie changes no count.
  */
 
 static uint32_t

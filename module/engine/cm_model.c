@@ -301,16 +301,18 @@ static void cm_model_error(cm_model_load_t *ld, unsigned line,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 
-/* ASCII: spaces, letters and digits (which make words), the rest */
+/*
+ * ASCII in a token: letters and digits (which make words), the rest; no
+ * token holds a byte up to the space (cm_model_space)
+ */
 
-#define CM_MODEL_SPACE        0
 #define CM_MODEL_WORDCH       1
 #define CM_MODEL_OTHER        2
 
 static const unsigned char  cm_model_class_ascii[128] = {
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0, 2, 2,
     2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-    0, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2,
     2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2,

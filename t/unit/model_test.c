@@ -50,6 +50,8 @@ static char *repeat(const char *head, const char *s, size_t n);
 static void spam_weights(double *w);
 static const char *path(const char *name);
 static void write_file(const char *name, const void *data, size_t len);
+static void write_spam_model(const char *name, double bias,
+    double threshold);
 static void write_model(const char *name, const double *w, double bias,
     double threshold);
 static void write_model_tokens(const char *name, const double *w,
@@ -468,17 +470,14 @@ static void
 test_rules(void)
 {
     size_t         i, n;
-    double        *w, th;
+    double         th;
     cm_result_t    res;
     cm_ruleset_t  *rs;
     cm_rule_info_t info;
     char           needs[64];
     static const char  *spam = "Slot gacor maxwin";
 
-    w = calloc(1 << BITS, sizeof(double));
-    spam_weights(w);
-    write_model("models/r.model", w, -1.0, 0.6);
-    free(w);
+    write_spam_model("models/r.model", -1.0, 0.6);
 
     rs = rules("re 1 2 /terima/ tag=thanks\n"
                "model 5001 5 models/r.model tag=model msg=\"Model\"\n", 0);
@@ -571,13 +570,9 @@ test_errors(void)
 {
     char      *text, *data, buf[4096];
     size_t     len, hlen;
-    double    *w;
     char      *eol;
 
-    w = calloc(1 << BITS, sizeof(double));
-    spam_weights(w);
-    write_model("e.model", w, -1.0, 0.5);
-    free(w);
+    write_spam_model("e.model", -1.0, 0.5);
 
     /* the rule line */
 
@@ -715,16 +710,12 @@ static void
 test_memory(void)
 {
     char           err[CM_ERRLEN];
-    double        *w;
     cm_alloc_t     a;
     counter_t      c;
     cm_model_t    *m;
     cm_ruleset_t  *rs;
 
-    w = calloc(1 << BITS, sizeof(double));
-    spam_weights(w);
-    write_model("mem.model", w, -1.0, 0.5);
-    free(w);
+    write_spam_model("mem.model", -1.0, 0.5);
 
     memset(&c, 0, sizeof(counter_t));
     a.alloc = count_alloc;
@@ -955,7 +946,6 @@ test_shared_scratch(void)
 {
     int                i, j, k;
     char               err[CM_ERRLEN], alone[256], shared[256], *many;
-    double            *w;
     cm_scratch_t      *own;
     cm_ruleset_t      *small, *big, *ref, *other;
     static const char *texts[] = {
@@ -969,10 +959,7 @@ test_shared_scratch(void)
         NULL
     };
 
-    w = calloc(1 << BITS, sizeof(double));
-    spam_weights(w);
-    write_model("models/shared.model", w, -1.0, 0.5);
-    free(w);
+    write_spam_model("models/shared.model", -1.0, 0.5);
 
     /* 2,000 distinct tokens, and their pairs: most of the tables' slots */
 
@@ -1301,6 +1288,20 @@ write_file(const char *name, const void *data, size_t len)
 
     fwrite(data, 1, len, f);
     fclose(f);
+}
+
+
+/* a model of spam_weights() */
+
+static void
+write_spam_model(const char *name, double bias, double threshold)
+{
+    double  *w;
+
+    w = calloc(1 << BITS, sizeof(double));
+    spam_weights(w);
+    write_model(name, w, bias, threshold);
+    free(w);
 }
 
 

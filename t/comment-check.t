@@ -358,6 +358,17 @@ is($rc, 0, 'stats: exit 0');
 like($out, qr/^4 rules OK\n3 regexes: \d+ atoms, 0 always run\n1 word lists: 3 entries, \d+ keys\n\d+ KB/,
      'stats output');
 
+# rules of one regex: matched once for all, which --stats counts
+
+my $twins = write_file('twins.rules',
+    "re 1 5 /slot\\s+gacor/\nre 2 -5 /slot\\s+gacor/ against=x\n"
+    . "re 3 1 /slot\\s+gacor/i\n");
+($rc, $out) = run(undef, '-r', $twins, '--stats');
+like($out, qr/^3 regexes: \d+ atoms, 0 always run\n1 of them an earlier rule's regex, matched once with it$/m,
+     'stats: a regex an earlier rule has (not one of other flags)');
+($rc, $out) = run("main slot  gacor\n", '-r', $twins, '--batch');
+like($out, qr/^hold\t6\t1,2,3$/m, 'twins: each rule hits, 2 with nothing of tag x to cancel');
+
 # --explain: the views and each rule with what it matched
 
 ($rc, $out) = run(undef, '-r', $rules, '--explain', 'Main s.l.o.t GACOR yuk');

@@ -486,6 +486,12 @@ cm_lint(cm_opts_t *o, cm_ruleset_t *rs)
 
     printf("%zu regexes: %zu atoms, %zu always run\n", st.regexes,
            st.atoms, st.always);
+
+    if (st.shared) {
+        printf("%zu of them an earlier rule's regex, matched once with it\n",
+               st.shared);
+    }
+
     printf("%zu word lists: %zu entries, %zu keys\n", st.lists, st.entries,
            st.keys);
 

@@ -328,6 +328,8 @@ typedef struct {
     size_t                lists;     /* "words" rules */
     size_t                models;    /* "model" rules */
     size_t                always;    /* regexes with no atom: always run */
+    size_t                shared;    /* regexes of an earlier rule's:
+                                        matched once for both */
     size_t                atoms;     /* strings the regexes need */
     size_t                entries;   /* word-list lines */
     size_t                keys;      /* their keys, variants included */

@@ -100,6 +100,24 @@ typedef struct {
 } cm_anchor_t;
 
 
+/*
+ * The last matches of regexes that several rules share (cm_rule_t.twin),
+ * each of one view: a rule of the same regex takes it instead of matching
+ * again.  Rules are confirmed in order, so the few last are enough.
+ */
+
+#define CM_TWINS           8
+
+typedef struct {
+    uint32_t                twin;
+    int                     rc;
+    const cm_view_t        *view;
+    size_t                  start;
+    size_t                  end;
+    unsigned                count;
+} cm_twin_match_t;
+
+
 /* one cm_match call */
 
 typedef struct {
@@ -125,6 +143,8 @@ typedef struct {
     size_t                  anchors_alloc;
     size_t                  field;     /* being scanned */
     unsigned                view;
+    cm_twin_match_t         twins[CM_TWINS];
+    unsigned                ntwins;    /* the next to replace */
     char                   *err;
     size_t                  errlen;
 } cm_match_t;
@@ -156,6 +176,8 @@ static int cm_confirm(cm_match_t *m, const cm_rule_t *r, uint32_t index,
 static void cm_anchors_find(cm_match_t *m, uint32_t rule, size_t f,
     size_t *lo, size_t *n);
 static int cm_match_result(cm_match_t *m, const cm_rule_t *r, int rc);
+static int cm_match_regex(cm_match_t *m, const cm_rule_t *r, uint32_t index,
+    cm_view_t *v, size_t *start, size_t *end, unsigned *count);
 static int cm_match_anchored(cm_match_t *m, const cm_rule_t *r,
     cm_view_t *v, const cm_anchor_t *an, size_t n, size_t *start,
     size_t *end, unsigned *count);
@@ -1004,29 +1026,12 @@ cm_confirm(cm_match_t *m, const cm_rule_t *r, uint32_t index, size_t f,
     cm_view_t *v, unsigned *limited, unsigned *matched)
 {
     int       rc;
-    size_t    start, end, lo, n;
+    size_t    start, end;
     unsigned  count;
 
     *matched = 0;
 
-    if (index != (uint32_t) -1 && !m->rs->reference
-        && cm_pf_is_anchored(m->rs->pf[r->view], index))
-    {
-        /* anchors are kept by field and view: the view's own index */
-
-        cm_anchors_find(m, index, (size_t) (v - m->views), &lo, &n);
-
-        if (n == 0) {
-            /* none of its anchors in this field: it cannot match here */
-            return CM_OK;
-        }
-
-        rc = cm_match_anchored(m, r, v, &m->anchors[lo], n, &start, &end,
-                               &count);
-
-    } else {
-        rc = cm_match_view(m, r, v, 0, &start, &end, &count);
-    }
+    rc = cm_match_regex(m, r, index, v, &start, &end, &count);
 
     switch (rc) {
 
@@ -1049,6 +1054,69 @@ cm_confirm(cm_match_t *m, const cm_rule_t *r, uint32_t index, size_t f,
     default:
         return CM_ERROR;
     }
+}
+
+
+/*
+ * A rule's regex on a view: the match of a rule of the same regex on it,
+ * when one was just made, or its own, kept for them
+ */
+
+static int
+cm_match_regex(cm_match_t *m, const cm_rule_t *r, uint32_t index,
+    cm_view_t *v, size_t *start, size_t *end, unsigned *count)
+{
+    int               rc;
+    size_t            i, lo, n;
+    cm_twin_match_t  *tm;
+
+    *start = 0;
+    *end = 0;
+    *count = 0;
+
+    if (r->twin != CM_NO_TWIN) {
+        for (i = 0; i < CM_TWINS; i++) {
+            tm = &m->twins[i];
+
+            if (tm->view == v && tm->twin == r->twin) {
+                *start = tm->start;
+                *end = tm->end;
+                *count = tm->count;
+                return tm->rc;
+            }
+        }
+    }
+
+    if (index != (uint32_t) -1 && !m->rs->reference
+        && cm_pf_is_anchored(m->rs->pf[r->view], index))
+    {
+        /* anchors are kept by field and view: the view's own index */
+
+        cm_anchors_find(m, index, (size_t) (v - m->views), &lo, &n);
+
+        if (n == 0) {
+            /* none of its anchors in this field: it cannot match here */
+            return CM_NOT_MATCHED;
+        }
+
+        rc = cm_match_anchored(m, r, v, &m->anchors[lo], n, start, end,
+                               count);
+
+    } else {
+        rc = cm_match_view(m, r, v, 0, start, end, count);
+    }
+
+    if (r->twin != CM_NO_TWIN && rc != CM_ERROR) {
+        tm = &m->twins[m->ntwins++ % CM_TWINS];
+        tm->twin = r->twin;
+        tm->rc = rc;
+        tm->view = v;
+        tm->start = *start;
+        tm->end = *end;
+        tm->count = *count;
+    }
+
+    return rc;
 }
 
 

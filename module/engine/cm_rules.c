@@ -98,6 +98,8 @@ static int cm_next_token(cm_line_t *ln, cm_str_t *tok);
 static void cm_skip_space(cm_line_t *ln);
 static int cm_check_id(cm_line_t *ln, unsigned id);
 static cm_rule_t *cm_add_rule(cm_line_t *ln, cm_rule_t *r);
+static int cm_ruleset_twins(cm_ruleset_t *rs);
+static int cm_same_regex(const cm_rule_t *a, const cm_rule_t *b);
 static int cm_compile_re(cm_line_t *ln, cm_rule_t *r, cm_str_t *pat,
     uint32_t *posmap, uint32_t options);
 static int cm_load_words(cm_line_t *ln, cm_rule_t *r, cm_str_t *name);
@@ -186,6 +188,11 @@ cm_ruleset_compile(cm_ruleset_t *rs, char *err, size_t errlen)
 
     if (rs->compiled) {
         return CM_OK;
+    }
+
+    if (cm_ruleset_twins(rs) != CM_OK) {
+        snprintf(err, errlen, "out of memory");
+        return CM_ERROR;
     }
 
     for (i = 0; i < rs->nrules; i++) {
@@ -290,6 +297,10 @@ cm_ruleset_stats(const cm_ruleset_t *rs, cm_ruleset_stats_t *st)
     for (i = 0; i < rs->nrules; i++) {
         if (rs->rules[i].type == CM_RULE_RE) {
             st->regexes++;
+
+            if (rs->rules[i].twin != CM_NO_TWIN && rs->rules[i].twin != i) {
+                st->shared++;
+            }
 
         } else if (rs->rules[i].type == CM_RULE_WORDS) {
             st->lists++;
@@ -763,10 +774,19 @@ cm_parse_rule(cm_line_t *ln, unsigned type)
 
     rc = cm_compile_re(ln, rule, &pat, posmap, options);
 
-    cm_rs_free(ln->ld->rs, (void *) pat.data);
     cm_rs_free(ln->ld->rs, posmap);
 
-    return rc;
+    if (rc != CM_OK) {
+        cm_rs_free(ln->ld->rs, (void *) pat.data);
+        return rc;
+    }
+
+    /* kept, to match it once with the rules of the same regex */
+
+    rule->pattern = pat;
+    rule->options = options;
+
+    return CM_OK;
 }
 
 
@@ -1406,6 +1426,83 @@ cm_add_rule(cm_line_t *ln, cm_rule_t *r)
     rs->rules[rs->nrules] = *r;
 
     return &rs->rules[rs->nrules++];
+}
+
+
+/*
+ * The rules whose regexes are the same (cm_same_regex): each gets the
+ * index of the first of them as its twin, the first too; the others
+ * CM_NO_TWIN.  A table of the rules' indexes, open addressing on a hash
+ * of the pattern, so that it is linear in the rules.
+ */
+
+static int
+cm_ruleset_twins(cm_ruleset_t *rs)
+{
+    size_t      i, j, k, size, mask;
+    uint32_t    h, *slot;
+    cm_rule_t  *r, *o;
+
+    for (i = 0; i < rs->nrules; i++) {
+        rs->rules[i].twin = CM_NO_TWIN;
+    }
+
+    for (size = 16; size < 2 * rs->nrules; size *= 2) {
+        /* void */
+    }
+
+    slot = cm_rs_alloc(rs, size * sizeof(uint32_t));
+    if (slot == NULL) {
+        return CM_ERROR;
+    }
+
+    memset(slot, 0xff, size * sizeof(uint32_t));
+    mask = size - 1;
+
+    for (i = 0; i < rs->nrules; i++) {
+        r = &rs->rules[i];
+
+        if (r->type != CM_RULE_RE || r->pattern.data == NULL) {
+            continue;
+        }
+
+        h = 2166136261u ^ r->options;
+
+        for (k = 0; k < r->pattern.len; k++) {
+            h = (h ^ r->pattern.data[k]) * 16777619u;
+        }
+
+        for (j = h & mask; slot[j] != CM_NO_TWIN; j = (j + 1) & mask) {
+            o = &rs->rules[slot[j]];
+
+            if (cm_same_regex(o, r)) {
+                o->twin = slot[j];
+                r->twin = slot[j];
+                break;
+            }
+        }
+
+        if (slot[j] == CM_NO_TWIN) {
+            slot[j] = (uint32_t) i;
+        }
+    }
+
+    cm_rs_free(rs, slot);
+
+    return CM_OK;
+}
+
+
+/* whether two "re" rules match alike: pattern, flags, view and count */
+
+static int
+cm_same_regex(const cm_rule_t *a, const cm_rule_t *b)
+{
+    return a->options == b->options
+           && a->view == b->view
+           && a->count == b->count
+           && a->pattern.len == b->pattern.len
+           && memcmp(a->pattern.data, b->pattern.data, a->pattern.len) == 0;
 }
 
 

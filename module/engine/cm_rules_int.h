@@ -30,6 +30,8 @@
 
 #define CM_INCLUDE_MAX     16
 
+#define CM_NO_TWIN         ((uint32_t) -1)
+
 /* the largest rule file or word list read, see README.md */
 #define CM_FILE_MAX        (64 * 1024 * 1024)
 
@@ -79,6 +81,16 @@ typedef struct {
      */
     pcre2_code          **codes;
     size_t                ncodes;
+
+    /*
+     * An "re" rule's pattern and options, kept to find the rules of the
+     * same regex (pattern, flags, view and count): twin is the first of
+     * them, by index, whose match of a field's view serves them all
+     * (cm_match.c), or CM_NO_TWIN when no other rule has its regex
+     */
+    cm_str_t              pattern;
+    uint32_t              options;
+    uint32_t              twin;
 
     /*
      * a "model" rule: fires at this probability or above, given or the

@@ -4,7 +4,8 @@
  * pattern (cm_ruleset_rule_needs), that every regex gives the same hit
  * with the prefilter as in a reference rule set, anchored regexes with
  * counts and empty matches, reversed (right-to-left override) fields,
- * and the word lists' typos, drawn letters and glued text.
+ * the word lists' typos, drawn letters and glued text, and rules of the
+ * same regex, matched once.
  */
 
 
@@ -24,6 +25,7 @@ static void test_same_as_reference(void);
 static void test_anchored(void);
 static void test_reversed(void);
 static void test_words(void);
+static void test_twins(void);
 static unsigned hits(cm_ruleset_t *rs, const char *text);
 
 
@@ -51,6 +53,7 @@ main(void)
     test_anchored();
     test_reversed();
     test_words();
+    test_twins();
 
     cm_scratch_free(scratch);
 
@@ -450,4 +453,109 @@ test_words(void)
     }
 
     cm_ruleset_free(rs);
+}
+
+
+/*
+ * Rules of the same regex (pattern, flags, view and count) share one
+ * match of a view, whatever their scores and fields; a rule that differs
+ * in any of these matches on its own.  The hits are those of each rule
+ * in a rule set of its own.
+ */
+
+static void
+test_twins(void)
+{
+    size_t               i, k, n;
+    cm_hit_t             want[8];
+    cm_result_t          res, one;
+    cm_ruleset_t        *rs, *alone[8];
+    cm_ruleset_stats_t   st;
+    static const char   *rules[] = {
+        "re 1 5 /(?:slot|togel)\\s+\\w+/\n",
+        "re 2 -3 /(?:slot|togel)\\s+\\w+/\n",
+        "re 3 2 /(?:slot|togel)\\s+\\w+/i\n",
+        "re 4 1 /(?:slot|togel)\\s+\\w+/ count=2\n",
+        "re 5 1 /(?:slot|togel)\\s+\\w+/ view=raw\n",
+        "re 6 4 /(?:slot|togel)\\s+\\w+/ field=title\n",
+        "re 7 1 /gacor/ field=title\n",
+        "re 8 1 /gacor/\n",
+    };
+    static const char   *texts[] = {
+        "main slot gacor",
+        "slot gacor togel jitu",
+        "SLOT GACOR",
+        "tidak ada apa-apa",
+    };
+    static const size_t  nhits[] = { 5, 6, 4, 0 };
+    char                 all[1024];
+
+    all[0] = '\0';
+
+    for (k = 0; k < 8; k++) {
+        strcat(all, rules[k]);
+        alone[k] = load(rules[k], 0);
+    }
+
+    rs = load(all, 0);
+    ok(rs != NULL, "rules of the same regex load");
+
+    if (rs == NULL) {
+        goto done;
+    }
+
+    cm_ruleset_stats(rs, &st);
+    is_int(st.shared, 3, "3 rules share an earlier rule's regex (2, 6, 8)");
+
+    for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+
+        /* what each rule gives alone */
+
+        for (k = 0, n = 0; k < 8; k++) {
+            if (alone[k] == NULL
+                || run(alone[k], texts[i], strlen(texts[i]), &one) != CM_OK)
+            {
+                break;
+            }
+
+            if (one.nhits == 1 && n < 8) {
+                want[n++] = one.hits[0];
+            }
+
+            free(one.hits);
+            free(one.limited);
+        }
+
+        if (k < 8 || run(rs, texts[i], strlen(texts[i]), &res) != CM_OK) {
+            ok(0, "twins: %s", texts[i]);
+            continue;
+        }
+
+        is_int(res.nhits, nhits[i], "twins: %zu hits in \"%s\"", nhits[i],
+               texts[i]);
+
+        for (k = 0; k < res.nhits && k < n; k++) {
+            if (res.hits[k].id != want[k].id
+                || res.hits[k].start != want[k].start
+                || res.hits[k].end != want[k].end
+                || res.hits[k].count != want[k].count)
+            {
+                break;
+            }
+        }
+
+        ok(res.nhits == n && k == n,
+           "twins: each rule's own hit in \"%s\"", texts[i]);
+
+        free(res.hits);
+        free(res.limited);
+    }
+
+    cm_ruleset_free(rs);
+
+done:
+
+    for (k = 0; k < 8; k++) {
+        cm_ruleset_free(alone[k]);
+    }
 }

@@ -48,7 +48,7 @@ like($out, qr/the engine reads it back within/, 'train: checked back');
 
 `$bin train --out $dir/b.model $top/t/model/train.tsv`;
 my $a = slurp("$dir/a.model");
-ok(defined $a && $a =~ /^cm-model 3\n/, 'a model file');
+ok(defined $a && $a =~ /^cm-model 4\n/, 'a model file');
 like($a, qr/^tokens \d+ \d+$/m, 'it lists its tokens');
 is($a, slurp("$dir/b.model"), 'the same data, the same bytes');
 
@@ -196,19 +196,19 @@ like($t->error_log_since($mark),
 is(post($spam)->{h}{'x-backend-moderation'}, 'hold',
    'failed reload: the old model still holds');
 
-$t->write_file('site.model', "cm-model 3\nbits 99\n");
+$t->write_file('site.model', "cm-model 4\nbits 99\n");
 $mark = $t->log_mark;
 is($t->reload, 0, 'reload with a bad header fails');
 like($t->error_log_since($mark),
      qr/\[emerg\].*\Q$model\E:2: bits must be 8 to 24/,
      'the error names FILE:LINE');
 
-(my $old = $a) =~ s/^cm-model 3\n/cm-model 2\n/;
+(my $old = $a) =~ s/^cm-model 4\n/cm-model 3\n/;
 $t->write_file('site.model', $old);
 $mark = $t->log_mark;
-is($t->reload, 0, 'reload with a model of version 2 fails');
+is($t->reload, 0, 'reload with a model of version 3 fails');
 like($t->error_log_since($mark),
-     qr/\[emerg\].*\Q$model\E:1: model version 2, this engine reads version 3: train it again/,
+     qr/\[emerg\].*\Q$model\E:1: model version 3, this engine reads version 4: train it again/,
      'the error names FILE:LINE and says to train it again');
 
 unlink $model;

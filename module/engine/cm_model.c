@@ -10,11 +10,11 @@
  * normalised view: each token is found and hashed, and the first time
  * it comes up in the field its sum is looked up in the table of tokens,
  * or, for a token the table lacks, its n-grams and words are walked and
- * their weights added, each feature once in the token; each pair of
- * neighbouring tokens adds its bucket's weight the first time it comes
- * up in the field.  The sets of what came up are tables stamped with
- * the field's (the token's) number in the caller's scratch, so that the
- * next empties them by counting one up; no memory, in integers.  The
+ * their weights added, each as often as it comes up in the token; each
+ * pair of neighbouring tokens adds its bucket's weight the first time it
+ * comes up in the field.  The set of what came up is a table stamped
+ * with the field's number in the caller's scratch, so that the next
+ * empties it by counting one up; no memory, in integers.  The
  * walk is one inline function, expanded into that pass, into
  * cm_model_features, which comment-check train counts with, and into
  * the loading of the tokens' sums: what the model learns from and what
@@ -22,9 +22,9 @@
  *
  * The file: a text header, then the weights and the tokens as bytes.
  *
- *   cm-model 3
+ *   cm-model 4
  *   # any comment
- *   features char2-5 word1-2 by token
+ *   features char2-5 word1-2 by token, runs of 2
  *   bits 18
  *   bias -2.75
  *   threshold 0.62
@@ -45,8 +45,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <sys/random.h>
 
 #include <utf8proc.h>
 
@@ -55,7 +53,7 @@
 
 
 #define CM_MODEL_MAGIC        "cm-model"
-#define CM_MODEL_FEATURES     "char2-5 word1-2 by token"
+#define CM_MODEL_FEATURES     "char2-5 word1-2 by token, runs of 2"
 
 #define CM_MODEL_STEPS        32767
 
@@ -65,9 +63,11 @@
 /*
  * Hashing: a character's code is its UTF-8 bytes; an n-gram's hash is
  * the polynomial of its codes in CM_HASH_P, a word's too, from its own
- * seed; a feature's key is the hash times a multiplier of its kind, its
- * bucket the key's top bits (Fibonacci hashing).  A token's hash is of
- * its bytes, 8 at a time (cm_model_hash).
+ * seed; a pair's, the first's times CM_HASH_Q (CM_HASH_P for a pair of
+ * tokens) plus the second's; a feature's key is the hash times a
+ * multiplier of its kind, its bucket the key's top bits (Fibonacci
+ * hashing).  A token's hash is of its bytes, 8 at a time
+ * (cm_model_hash).
  */
 #define CM_HASH_P             0x2545f491u
 #define CM_HASH_2             0x9e3779b1u
@@ -76,6 +76,7 @@
 #define CM_HASH_5             0x27d4eb2fu
 #define CM_HASH_WORD          0x165667b1u
 #define CM_HASH_PAIR          0xd3a2646du
+#define CM_HASH_Q             0x7feb352du
 #define CM_HASH_TOKEN         0x61c88647u
 #define CM_HASH_SEED          0x3c6ef372u
 #define CM_HASH_K64           0x9e3779b97f4a7c15ull
@@ -84,8 +85,8 @@
 #define CM_HIGH               0x8080808080808080ull
 
 
-/* the 64-bit words of a bit a bucket */
-#define cm_model_nseen(bits)  (((size_t) 1 << (bits)) / 64)
+/* the 64-bit words of a bit a bucket and a bit a token's key */
+#define cm_model_nseen(bits)  (((size_t) 2 << (bits)) / 64)
 
 #define CM_HDR_FEATURES       0x01
 #define CM_HDR_BITS           0x02
@@ -97,11 +98,10 @@
 #define CM_HDR_RATES          0x40
 
 
-/* a token of the table: its sum and count; len 0 is an empty slot */
+/* a token of the table: its sum and count; an empty slot is all 0 */
 
 typedef struct {
     uint64_t              head;      /* its first 8 bytes, 0-padded */
-    uint32_t              hash;
     uint32_t              off;       /* its bytes in cm_model_t.pool */
     int32_t               dot;       /* in weight steps */
     uint16_t              len;
@@ -130,11 +130,11 @@ struct cm_model_s {
 
 
 /*
- * The set of a field's keys (its tokens' and pairs' buckets).  Up to
- * CM_MODEL_SLOTS / 2 keys, an open-addressing table whose slots are
+ * The set of a field's keys (its pairs' buckets, its tokens' keys).  Up
+ * to CM_MODEL_SLOTS / 2 keys, an open-addressing table whose slots are
  * empty unless stamped with the field's number, so that the next field
- * empties it by counting one up; past that, a bit a bucket, and the
- * words of it made non-zero, to clear just those.  Both in the scratch,
+ * empties it by counting one up; past that, a bit a key, and the words
+ * of it made non-zero, to clear just those.  Both in the scratch,
  * the table at its start, the same for every model.
  */
 
@@ -163,37 +163,29 @@ typedef struct {
     uint64_t             *seen;
     uint32_t             *set;
     size_t                nset;
+    unsigned              bits;
 } cm_model_set_t;
+
+/*
+ * A token's key in the field's set: its hash with the top bit set, which
+ * no bucket has, so that a token and a pair never share a key; in the
+ * bits, the buckets' bits come first, then the tokens', by the hash's
+ * top bits
+ */
+#define cm_model_token_key(h)  ((h) | 0x80000000u)
 
 
 /*
- * One token's walk.  Its words and pairs of words, each counted once in
- * it: the same kind of table as the field's, which a token (at most
- * CM_MODEL_TOKEN_CHARS characters, so at most 63 words and pairs) never
- * fills past a quarter.  Its characters' codes, and where they start,
- * by position (0 is the padding space before it); its n-grams' hashes,
- * by the position they end at, each position chained to the one before
- * it whose 2-gram fell in the same of CM_MODEL_GSLOTS slots, which
- * cm_model_repeats follows.  After the field's table.
+ * One token's walk: where its characters start, by position (0 is the
+ * padding space before it), for the spans that explain shows; after the
+ * field's table.
  */
 
-#define CM_MODEL_TSLOTS       256         /* 2^8 */
-#define CM_MODEL_GSLOTS_BITS  6
-#define CM_MODEL_GSLOTS       (1 << CM_MODEL_GSLOTS_BITS)
 #define CM_MODEL_GPOS         (CM_MODEL_TOKEN_CHARS + 2)
 
 typedef struct {
-    uint32_t              gen;
-    uint32_t              mul;       /* the process's: cm_model_seed */
-    cm_model_slot_t       slot[CM_MODEL_TSLOTS];
-    uint32_t              code[CM_MODEL_GPOS];
     size_t                at[CM_MODEL_GPOS + 1];
-    uint8_t               chain[CM_MODEL_GPOS];  /* a position + 1, or 0 */
-    uint8_t               last[CM_MODEL_GSLOTS]; /* the same, by slot */
-    uint8_t               chain3[CM_MODEL_GPOS]; /* the same by 3-gram */
-    uint8_t               last3[CM_MODEL_GSLOTS];
 } cm_model_tset_t;
-
 
 
 
@@ -236,27 +228,21 @@ static inline int cm_model_walk(const unsigned char *t, size_t len,
     cm_model_sum_t *sum, cm_model_token_pt token, cm_model_feature_pt fn,
     void *ctx) __attribute__((always_inline));
 static inline int cm_model_token(const unsigned char *t, size_t ts,
-    size_t te, unsigned shift, cm_model_tset_t *set, unsigned spans,
-    cm_model_feature_pt fn, void *ctx) __attribute__((always_inline));
+    size_t te, unsigned shift, size_t *at, cm_model_feature_pt fn,
+    void *ctx) __attribute__((always_inline));
 static int cm_model_token_sum(const unsigned char *t, size_t ts, size_t te,
     unsigned shift, cm_model_tset_t *set, cm_model_feature_pt fn, void *ctx);
 static int cm_model_token_out(const unsigned char *t, size_t ts, size_t te,
     unsigned shift, cm_model_tset_t *set, cm_model_feature_pt fn, void *ctx);
-static unsigned cm_model_repeats(cm_model_tset_t *ts, unsigned pos,
-    unsigned j, uint32_t g2, uint32_t g3, uint32_t g4, uint32_t g5);
 static inline int cm_model_seen(cm_model_table_t *tab, uint32_t gen,
     size_t *nkeys, cm_model_set_t *set, uint32_t key)
     __attribute__((always_inline));
-static uint32_t cm_model_seed(const void *p);
 static int cm_model_seen_bits(cm_model_table_t *tab, uint32_t gen,
     size_t *nkeys, cm_model_set_t *set, uint32_t key)
     __attribute__((cold, noinline));
 static void cm_model_spill(cm_model_set_t *set, cm_model_table_t *tab,
     uint32_t gen);
 static int cm_model_test_bits(cm_model_set_t *set, uint32_t bucket);
-static inline int cm_model_test_tset(cm_model_tset_t *ts, uint32_t bucket)
-    __attribute__((always_inline));
-static void cm_model_tset_next(cm_model_tset_t *ts);
 static void cm_model_clear(cm_model_set_t *set, cm_model_table_t *tab);
 static uint32_t cm_model_set(cm_model_table_t *tab, void *state,
     unsigned bits, cm_model_set_t *set);
@@ -377,7 +363,7 @@ cm_model_walk(const unsigned char *t, size_t len, unsigned shift,
     cm_model_table_t      *tab;
     cm_model_tset_t       *tset;
     cm_model_list_t        list;
-    const unsigned char   *p, *ts, *pts, *end;
+    const unsigned char   *p, *ts, *te, *pts, *end;
     const cm_model_tok_t  *e;
 
     cm_model_list(known, &list);
@@ -397,11 +383,7 @@ cm_model_walk(const unsigned char *t, size_t len, unsigned shift,
 
     for ( ;; ) {
 
-        /* the space before it: a view has no two in a row */
-
-        if (end - p > 8) {
-            p += cm_model_space(*p);
-        }
+        /* the spaces before it: a view has no two in a row */
 
         while (p < end && cm_model_space(*p)) {
             p++;
@@ -418,20 +400,25 @@ cm_model_walk(const unsigned char *t, size_t len, unsigned shift,
             m = cm_model_spaces(x);
 
             if (m) {
+
+                /* it ends at a space: the next starts past it */
+
                 k = __builtin_ctzll(m) >> 3;
                 head = x & (((m & -m) >> 7) - 1);
                 h = cm_model_hash8(head, k);
-                p += k;
+                te = p + k;
+                p = te + 1;
                 goto found;
             }
 
-            p = cm_model_run(p + 8, end);
+            te = cm_model_run(p + 8, end);
 
         } else {
-            p = cm_model_run(p + 1, end);
+            te = cm_model_run(p + 1, end);
         }
 
-        h = cm_model_hash(ts, p - ts, end, &head);
+        p = te;
+        h = cm_model_hash(ts, te - ts, end, &head);
 
     found:
 
@@ -439,7 +426,7 @@ cm_model_walk(const unsigned char *t, size_t len, unsigned shift,
             bucket = ((ph * CM_HASH_P + h) * CM_HASH_PAIR) >> shift;
 
             if (!cm_model_seen(tab, gen, &nkeys, &field, bucket)
-                && fn(ctx, bucket, CM_MODEL_PAIR, pts - t, p - t) != 0)
+                && fn(ctx, bucket, CM_MODEL_PAIR, pts - t, te - t) != 0)
             {
                 rc = CM_ERROR;
                 break;
@@ -450,14 +437,13 @@ cm_model_walk(const unsigned char *t, size_t len, unsigned shift,
         ph = h;
         pts = ts;
 
-        if (cm_model_seen(tab, gen, &nkeys, &field,
-                          (h * CM_HASH_TOKEN) >> shift))
+        if (cm_model_seen(tab, gen, &nkeys, &field, cm_model_token_key(h)))
         {
             continue;
         }
 
         if (list.tok) {
-            e = cm_model_find(&list, ts, p - ts, h, head);
+            e = cm_model_find(&list, ts, te - ts, h, head);
 
             if (e) {
                 sum->dot += e->dot;
@@ -466,7 +452,7 @@ cm_model_walk(const unsigned char *t, size_t len, unsigned shift,
             }
         }
 
-        if (token(t, ts - t, p - t, shift, tset, fn, ctx) != CM_OK) {
+        if (token(t, ts - t, te - t, shift, tset, fn, ctx) != CM_OK) {
             rc = CM_ERROR;
             break;
         }
@@ -586,74 +572,79 @@ cm_model_hash8(uint64_t x, size_t len)
 
 
 /*
- * A token's features, each once in it, over its first
- * CM_MODEL_TOKEN_CHARS characters, in two passes.  The first reads the
- * characters: their codes (and, with "spans", where they start), and
- * its words (runs of letters, marks and digits), each alone and with the
- * word before it in the token.  The second reads the token as " TOKEN ":
- * at each position (the padding spaces too) the 2- to 5-grams that end
- * there.  g2..g5 are the n-grams' hashes, each the one before it times
- * CM_HASH_P plus the new code; gN is right from the (N-1)th position on.
- * An n-gram counts unless one of the same hash, whose shorter ones had
- * the same hashes too, ended before (cm_model_repeats: "dup" has bit N
- * set); a word or a pair, unless its key came up before in the token.
+ * A token's features, in one pass over its first CM_MODEL_TOKEN_CHARS
+ * characters, read as " TOKEN ": a character that repeats the two before
+ * it is left out (a run is cut to 2: "wowwww" reads as "woww"); at each
+ * position (the padding spaces too) the 2- to 5-grams that end there,
+ * and its words (runs of letters, marks and digits), each alone and with
+ * the word before it in the token; each as often as it comes up.  g2..g5
+ * are the n-grams' hashes, each the one before it times CM_HASH_P plus
+ * the new code; gN is right from the (N-1)th position on.  "at" (NULL:
+ * no spans) gets where the characters start, for the n-grams' spans.
  */
 
-#define cm_model_temit(key, kind, start, end)                                 \
-    hk = (key);                                                               \
-    if (!cm_model_test_tset(set, hk)                                          \
-        && fn(ctx, hk >> shift, kind, start, end) != 0)                       \
-    {                                                                         \
+#define cm_model_emit(key, kind, start, end)                                  \
+    if (fn(ctx, (key) >> shift, kind, start, end) != 0) {                     \
         return CM_ERROR;                                                      \
     }
 
 #define cm_model_word_end(end)                                                \
-    cm_model_temit(hw * CM_HASH_WORD, CM_MODEL_WORD, ws, end);                \
+    cm_model_emit(hw * CM_HASH_WORD, CM_MODEL_WORD, ws, end);                 \
     if (prev) {                                                               \
-        cm_model_temit((phw * CM_HASH_P + hw) * CM_HASH_PAIR, CM_MODEL_PAIR,  \
-                       pws, end);                                             \
+        cm_model_emit((phw * CM_HASH_Q + hw) * CM_HASH_PAIR, CM_MODEL_PAIR,   \
+                      pws, end);                                              \
     }                                                                         \
     prev = 1;                                                                 \
     phw = hw;                                                                 \
     pws = ws;                                                                 \
     inword = 0;
 
-#define cm_model_gemit(key, len)                                              \
-    if (!(dup & (1u << (len)))                                                \
-        && fn(ctx, (key) >> shift, CM_MODEL_CHAR,                             \
-              spans ? at[pos + 1 - (len)] : 0, spans ? at[pos + 1] : 0)       \
-           != 0)                                                              \
-    {                                                                         \
-        return CM_ERROR;                                                      \
+#define cm_model_gram(key, len, end)                                          \
+    cm_model_emit(key, CM_MODEL_CHAR, at ? at[pos + 1 - (len)] : 0, end)
+
+#define cm_model_grams(c, end)                                                \
+    g5 = g4 * CM_HASH_P + (c);                                                \
+    g4 = g3 * CM_HASH_P + (c);                                                \
+    g3 = g2 * CM_HASH_P + (c);                                                \
+    g2 = g1 * CM_HASH_P + (c);                                                \
+    g1 = (c);                                                                 \
+    cm_model_gram(g2 * CM_HASH_2, 2, end);                                    \
+    if (pos >= 4) {                                                           \
+        cm_model_gram(g3 * CM_HASH_3, 3, end);                                \
+        cm_model_gram(g4 * CM_HASH_4, 4, end);                                \
+        cm_model_gram(g5 * CM_HASH_5, 5, end);                                \
+    } else if (pos >= 2) {                                                    \
+        cm_model_gram(g3 * CM_HASH_3, 3, end);                                \
+        if (pos == 3) {                                                       \
+            cm_model_gram(g4 * CM_HASH_4, 4, end);                            \
+        }                                                                     \
     }
 
 static inline int
 cm_model_token(const unsigned char *t, size_t ts, size_t te, unsigned shift,
-    cm_model_tset_t *set, unsigned spans, cm_model_feature_pt fn, void *ctx)
+    size_t *at, cm_model_feature_pt fn, void *ctx)
 {
-    size_t     i, k, ws, pws, *at;
-    uint32_t   c, cc, g1, g2, g3, g4, g5, hw, phw, hk, k2, k3, m2, m3, *code;
-    unsigned   j, pos, npos, slot, cls, ccls, inword, prev, dup;
-
-    cm_model_tset_next(set);
-
-    code = set->code;
-    at = set->at;
+    size_t     i, k, n, ws, pws;
+    uint32_t   c, cc, c1, c2, g1, g2, g3, g4, g5, hw, phw;
+    unsigned   pos, cls, ccls, inword, prev;
 
     hw = phw = 0;
     ws = pws = 0;
     inword = 0;
     prev = 0;
 
-    code[0] = ' ';
+    /* no character is a space: the padding repeats none */
 
-    if (spans) {
+    c1 = c2 = ' ';
+    g1 = ' ';
+    g2 = g3 = g4 = 0;
+    pos = 0;
+
+    if (at) {
         at[0] = ts;
     }
 
-    for (i = ts, pos = 1; i < te && pos <= CM_MODEL_TOKEN_CHARS;
-         i += k, pos++)
-    {
+    for (i = ts, n = 0; i < te && n < CM_MODEL_TOKEN_CHARS; i += k, n++) {
         c = t[i];
 
         if (c < 0x80) {
@@ -666,9 +657,15 @@ cm_model_token(const unsigned char *t, size_t ts, size_t te, unsigned shift,
             cls = ccls;
         }
 
-        code[pos] = c;
+        if (c == c1 && c == c2) {
+            continue;
+        }
 
-        if (spans) {
+        c2 = c1;
+        c1 = c;
+        pos++;
+
+        if (at) {
             at[pos] = i;
         }
 
@@ -684,6 +681,8 @@ cm_model_token(const unsigned char *t, size_t ts, size_t te, unsigned shift,
         } else if (inword) {
             cm_model_word_end(i);
         }
+
+        cm_model_grams(c, i + k);
     }
 
     if (inword) {
@@ -692,75 +691,13 @@ cm_model_token(const unsigned char *t, size_t ts, size_t te, unsigned shift,
 
     /* the padding space after it, which starts and ends there */
 
-    code[pos] = ' ';
-    npos = pos + 1;
+    pos++;
 
-    if (spans) {
+    if (at) {
         at[pos] = i;
-        at[pos + 1] = i;
     }
 
-    memset(set->last, 0, sizeof(set->last));
-    memset(set->last3, 0, sizeof(set->last3));
-    m2 = set->mul * CM_HASH_2;
-    m3 = set->mul * CM_HASH_3;
-
-    g1 = ' ';
-    g2 = g3 = g4 = 0;
-
-    for (pos = 1; pos < npos; pos++) {
-        c = code[pos];
-
-        g5 = g4 * CM_HASH_P + c;
-        g4 = g3 * CM_HASH_P + c;
-        g3 = g2 * CM_HASH_P + c;
-        g2 = g1 * CM_HASH_P + c;
-        g1 = c;
-
-        k2 = g2 * CM_HASH_2;
-        slot = (g2 * m2) >> (32 - CM_MODEL_GSLOTS_BITS);
-        j = set->last[slot];
-        set->chain[pos] = (uint8_t) j;
-        set->last[slot] = (uint8_t) (pos + 1);
-
-        k3 = g3 * CM_HASH_3;
-
-        if (pos >= 2) {
-            slot = (g3 * m3) >> (32 - CM_MODEL_GSLOTS_BITS);
-            set->chain3[pos] = set->last3[slot];
-            set->last3[slot] = (uint8_t) (pos + 1);
-        }
-
-        if (j == 0 && pos >= 4) {
-
-            /* most positions: all four n-grams, none a repeat */
-
-            dup = 0;
-
-            cm_model_gemit(k2, 2);
-            cm_model_gemit(k3, 3);
-            cm_model_gemit(g4 * CM_HASH_4, 4);
-            cm_model_gemit(g5 * CM_HASH_5, 5);
-
-            continue;
-        }
-
-        dup = j ? cm_model_repeats(set, pos, j, g2, g3, g4, g5) : 0;
-
-        cm_model_gemit(k2, 2);
-
-        if (pos >= 2) {
-            cm_model_gemit(k3, 3);
-
-            if (pos >= 3) {
-                cm_model_gemit(g4 * CM_HASH_4, 4);
-
-                if (pos >= 4) {
-                    cm_model_gemit(g5 * CM_HASH_5, 5);
-                }
-            }
-        }
-    }
+    cm_model_grams(' ', i);
 
     return CM_OK;
 }
@@ -785,7 +722,7 @@ cm_model_token_sum(const unsigned char *t, size_t ts, size_t te,
     s.dot = 0;
     s.n = 0;
 
-    rc = cm_model_token(t, ts, te, shift, set, 0, cm_model_add, &s);
+    rc = cm_model_token(t, ts, te, shift, NULL, cm_model_add, &s);
 
     sum->dot += s.dot;
     sum->n += s.n;
@@ -798,88 +735,7 @@ static int
 cm_model_token_out(const unsigned char *t, size_t ts, size_t te,
     unsigned shift, cm_model_tset_t *set, cm_model_feature_pt fn, void *ctx)
 {
-    return cm_model_token(t, ts, te, shift, set, 1, fn, ctx);
-}
-
-
-/*
- * Which of the n-grams ending at position pos, g2..g5 (the 2-gram's
- * bit 2, up to the 5-gram's bit 5), ended before, when the 2-gram's slot
- * has: the 2-gram, when an earlier position in that slot's chain has the
- * same 2-gram hash; a longer n-gram, when an earlier position in the
- * chain of the 3-gram's slot has the same 2- and 3-gram hashes and the
- * same n-gram hash.  A repeated 2-gram behind ever other letters
- * ("xbaybazba") so walks no long chain.  The earlier positions' hashes
- * are made again from the codes, from the nearest; done when all have
- * repeated.
- */
-
-#define CM_HASH_P2            (CM_HASH_P * CM_HASH_P)
-#define CM_HASH_P3            (CM_HASH_P2 * CM_HASH_P)
-#define CM_HASH_P4            (CM_HASH_P3 * CM_HASH_P)
-
-static unsigned
-cm_model_repeats(cm_model_tset_t *ts, unsigned pos, unsigned j, uint32_t g2,
-    uint32_t g3, uint32_t g4, uint32_t g5)
-{
-    uint32_t         h;
-    unsigned         at, dup, all;
-    const uint32_t  *c;
-
-    c = ts->code;
-
-    for ( /* void */ ; j; j = ts->chain[at]) {
-        at = j - 1;
-
-        if (c[at - 1] * CM_HASH_P + c[at] == g2) {
-            break;
-        }
-    }
-
-    if (j == 0) {
-        return 0;
-    }
-
-    dup = 1u << 2;
-
-    if (pos < 2) {
-        return dup;
-    }
-
-    all = (pos >= 4) ? 0x3c : (pos >= 3) ? 0x1c : 0x0c;
-
-    for (j = ts->chain3[pos]; j; j = ts->chain3[at]) {
-        at = j - 1;
-        h = c[at - 1] * CM_HASH_P + c[at];
-
-        if (h != g2) {
-            continue;
-        }
-
-        h += c[at - 2] * CM_HASH_P2;
-
-        if (h != g3) {
-            continue;
-        }
-
-        dup |= 1u << 3;
-
-        if (at >= 3) {
-            h += c[at - 3] * CM_HASH_P3;
-            dup |= (h == g4) << 4;
-
-            if (at >= 4) {
-                h += c[at - 4] * CM_HASH_P4;
-                dup |= (h == g5) << 5;
-            }
-        }
-
-        if ((dup & all) == all) {
-            break;
-        }
-    }
-
-    return dup;
+    return cm_model_token(t, ts, te, shift, set->at, fn, ctx);
 }
 
 
@@ -961,6 +817,10 @@ cm_model_test_bits(cm_model_set_t *set, uint32_t key)
 {
     uint64_t  bit, *word;
 
+    if (key & 0x80000000u) {
+        key = (1u << set->bits) + ((key << 1) >> (32 - set->bits));
+    }
+
     word = &set->seen[key >> 6];
     bit = (uint64_t) 1 << (key & 63);
 
@@ -1014,73 +874,13 @@ cm_model_set(cm_model_table_t *tab, void *state, unsigned bits,
     set->seen = state;
     set->set = (uint32_t *) (set->seen + cm_model_nseen(bits));
     set->nset = 0;
+    set->bits = bits;
 
     if (tab->gen == 0) {
         tab->gen = 1;
     }
 
     return tab->gen;
-}
-
-
-/*
- * An odd multiplier of the process's own, which places a token's
- * n-grams in its chains: no text can know which n-grams share a chain,
- * to make one long.  From the kernel, or, failing that, from where the
- * scratch lies and when.  Where n-grams lie changes no count.
- */
-
-static uint32_t
-cm_model_seed(const void *p)
-{
-    uint32_t  x;
-
-    if (getrandom(&x, sizeof(uint32_t), GRND_NONBLOCK)
-        != (ssize_t) sizeof(uint32_t))
-    {
-        x = (uint32_t) ((uintptr_t) p >> 4) * CM_HASH_5
-            ^ (uint32_t) time(NULL);
-    }
-
-    return x | 1;
-}
-
-
-/* whether the feature's hash was in the token's set; it is now */
-
-static inline int
-cm_model_test_tset(cm_model_tset_t *ts, uint32_t key)
-{
-    uint32_t  i;
-
-    for (i = key >> (32 - 8); ts->slot[i].stamp == ts->gen;
-         i = (i + 1) & (CM_MODEL_TSLOTS - 1))
-    {
-        if (ts->slot[i].key == key) {
-            return 1;
-        }
-    }
-
-    ts->slot[i].stamp = ts->gen;
-    ts->slot[i].key = key;
-
-    return 0;
-}
-
-
-/* an empty set for the next token; a zeroed scratch starts at 1 */
-
-static void
-cm_model_tset_next(cm_model_tset_t *ts)
-{
-    if (ts->mul == 0) {
-        ts->mul = cm_model_seed(ts);
-    }
-
-    if (++ts->gen == 0) {
-        memset(ts->slot, 0, sizeof(ts->slot));
-        ts->gen = 1;
-    }
 }
 
 
@@ -1101,7 +901,10 @@ cm_model_list(const cm_model_t *m, cm_model_list_t *list)
 }
 
 
-/* a token in the table: its first 8 bytes at once, the rest one by one */
+/*
+ * A token in the table: its first 8 bytes at once (an empty slot's are
+ * 0, a token's never), the rest one by one
+ */
 
 static inline const cm_model_tok_t *
 cm_model_find(const cm_model_list_t *list, const unsigned char *p,
@@ -1111,20 +914,12 @@ cm_model_find(const cm_model_list_t *list, const unsigned char *p,
     const unsigned char   *q;
     const cm_model_tok_t  *e;
 
-    if (len > CM_MODEL_TOKEN_MAX) {
-        return NULL;
-    }
-
     i = (hash * CM_HASH_TOKEN) >> list->shift;
 
     for ( ;; ) {
         e = &list->tok[i];
 
-        if (e->len == 0) {
-            return NULL;
-        }
-
-        if (e->hash == hash && e->head == head && e->len == len) {
+        if (e->head == head && e->len == len) {
             q = list->pool + e->off;
 
             for (j = 8; j < len && q[j] == p[j]; j++) {
@@ -1134,6 +929,9 @@ cm_model_find(const cm_model_list_t *list, const unsigned char *p,
             if (j >= len) {
                 return e;
             }
+
+        } else if (e->head == 0) {
+            return NULL;
         }
 
         i = (i + 1) & list->mask;
@@ -1998,7 +1796,6 @@ cm_model_tokens(cm_model_load_t *ld, const cm_alloc_t *a, cm_model_t *m,
     uint64_t               head;
     cm_model_sum_t         s;
     cm_model_list_t        list;
-    cm_model_tset_t       *tset;
     cm_model_tok_t        *e;
     const unsigned char   *q, *nl;
 
@@ -2013,16 +1810,14 @@ cm_model_tokens(cm_model_load_t *ld, const cm_alloc_t *a, cm_model_t *m,
 
     m->tok = a->alloc(a->data, size);
     m->pool = a->alloc(a->data, len);
-    tset = a->alloc(a->data, sizeof(cm_model_tset_t));
 
-    if (m->tok == NULL || m->pool == NULL || tset == NULL) {
+    if (m->tok == NULL || m->pool == NULL) {
         cm_model_error(ld, 0, "out of memory");
         rc = CM_ERROR;
         goto done;
     }
 
     memset(m->tok, 0, size);
-    memset(tset, 0, sizeof(cm_model_tset_t));
     cm_model_list(m, &list);
     memcpy(m->pool, p, len);
     m->pool_len = len;
@@ -2065,7 +1860,7 @@ cm_model_tokens(cm_model_load_t *ld, const cm_alloc_t *a, cm_model_t *m,
         s.dot = 0;
         s.n = 0;
 
-        (void) cm_model_token_sum(q, 0, k, 32 - m->bits, tset, NULL, &s);
+        (void) cm_model_token_sum(q, 0, k, 32 - m->bits, NULL, NULL, &s);
 
         if (s.n > UINT16_MAX || s.dot > INT32_MAX || s.dot < INT32_MIN) {
             cm_model_error(ld, 0, "token %zu is out of range", ntok);
@@ -2080,7 +1875,6 @@ cm_model_tokens(cm_model_load_t *ld, const cm_alloc_t *a, cm_model_t *m,
 
         e = &m->tok[i];
         e->head = head;
-        e->hash = h;
         e->off = (uint32_t) (q - m->pool);
         e->len = (uint16_t) k;
         e->dot = (int32_t) s.dot;
@@ -2096,10 +1890,6 @@ cm_model_tokens(cm_model_load_t *ld, const cm_alloc_t *a, cm_model_t *m,
     rc = CM_OK;
 
 done:
-
-    if (a->free && tset) {
-        a->free(a->data, tset);
-    }
 
     return rc;
 }

@@ -3,16 +3,18 @@
  * The learned scorer (cm_model.c): a logistic regression over hashed
  * n-grams of a field's normalised view, loaded by a "model" rule.
  *
- * Features, counted by token.  A token is a run of word characters
- * (letters, marks and digits) or a run of other characters but spaces:
- * "wa.me/62" is "wa", ".", "me", "/", "62".  Each distinct token of the
- * field brings, once however often it occurs, itself and the character
- * 2- to 5-grams of its first CM_MODEL_TOKEN_CHARS characters padded
- * with a space at both ends (" slot ": " s", " sl", ..., "ot "); and
- * each pair of neighbouring words counts once in the field.  Each is
- * hashed into one of 2^bits buckets, and x[bucket] is how often the
- * field's distinct tokens and pairs brought it: repeating a token, a
- * phrase or a character adds nothing after its first time.  The
+ * Features, counted by token.  A token is a run of characters between
+ * spaces: "wa.me/62".  Each distinct token of the field brings, once
+ * however often it occurs, the character 2- to 5-grams of its first
+ * CM_MODEL_TOKEN_CHARS characters padded with a space at both ends
+ * (" slot ": " s", " sl", ..., "ot "), and its words (runs of letters,
+ * marks and digits: "wa", "me", "62"), alone and with the word before
+ * it, each as often as it comes up in the token, a run of a character
+ * cut to 2 ("woww" of "wowwwww"); and each pair of neighbouring tokens
+ * counts once in the field.  Each is hashed into one of 2^bits buckets,
+ * and x[bucket] is how often the field's distinct tokens and pairs
+ * brought it: repeating a token or a phrase adds nothing after its first
+ * time, a character nothing after its second in a row.  The
  * probability is
  *
  *   1 / (1 + exp(-(bias + sum of w[bucket] x[bucket] / norm(n))))
@@ -43,7 +45,7 @@
 #include "cm_engine.h"
 
 
-#define CM_MODEL_VERSION     3
+#define CM_MODEL_VERSION     4
 #define CM_MODEL_BITS_MIN    8
 #define CM_MODEL_BITS_MAX    24
 
@@ -76,10 +78,10 @@ typedef struct cm_model_s  cm_model_t;
 
 /*
  * The features of a normalised view, as they count: each distinct
- * token's n-grams and words, each once in the token, and each distinct
- * pair of words, with its bucket, its kind and the bytes of the view it
- * covers (the padding spaces of a token's first and last n-grams are
- * not in the view); a bucket may come up again from another token.
+ * token's n-grams, words and pairs of words, as often as they come up
+ * in it, and each distinct pair of tokens, with its bucket, its kind and
+ * the bytes of the view it covers (the padding spaces of a token's first
+ * and last n-grams are not in the view); a bucket may come up again.
  * "state" is scratch of cm_model_scratch_size(bits) bytes, both parts
  * of the scratch below, zeroed once.  A non-zero return stops the walk:
  * CM_ERROR.

@@ -44,6 +44,7 @@ static int sum_share(void *ctx, uint32_t bucket, unsigned kind, size_t start,
 static void features(const char *text, occ_t *o);
 static void view_features(const char *text, occ_t *o);
 static int has(const occ_t *o, unsigned kind, size_t start, size_t end);
+static uint32_t pair_bucket(const occ_t *o);
 static double expected(const double *w, double bias, const char *text);
 static double predict(const cm_model_t *m, const char *text);
 static char *repeat(const char *head, const char *s, size_t n);
@@ -162,6 +163,32 @@ test_features(void)
     features("abcdefgh", &o);
     is_int(o.kinds[CM_MODEL_CHAR], 9 + 8 + 7 + 6, "long token: n-grams");
 
+    /* an n-gram counts as often as it comes up in the token */
+
+    features("haha", &o);
+    is_int(o.kinds[CM_MODEL_CHAR], 5 + 4 + 3 + 2, "haha: 14 n-grams, ha twice");
+    is_int(o.ndistinct, 13 + 1, "haha: 13 distinct n-grams and a word");
+
+    /* a run of a character is cut to 2, in n-grams and words alike */
+
+    features("wowwwwwwww", &o);
+    features("woww", &o2);
+    ok(o.n == o2.n && memcmp(o.buckets, o2.buckets,
+                             o.n * sizeof(uint32_t)) == 0,
+       "wowwwwwwww: the buckets of woww");
+    features("mantaaaap!!!!", &o);
+    features("mantaap!!", &o2);
+    ok(o.n == o2.n && memcmp(o.buckets, o2.buckets,
+                             o.n * sizeof(uint32_t)) == 0,
+       "mantaaaap!!!!: the buckets of mantaap!!");
+    ok(has(&o, CM_MODEL_WORD, 0, 9), "mantaaaap: the word spans the run");
+
+    /* a pair of words in a token is ordered: aa.ba is not ab.aa */
+
+    features("aa.ba", &o);
+    features("ab.aa", &o2);
+    ok(pair_bucket(&o) != pair_bucket(&o2), "aa.ba and ab.aa: two pairs");
+
     /* punctuation ends words, not tokens */
 
     features("wa.me/62812", &o);
@@ -228,8 +255,8 @@ test_file(void)
     write_model("a.model", w, -2.5, 0.7);
     text = read_model("a.model", &len);
 
-    hdr = "cm-model 3\n# test\nfeatures char2-5 word1-2 by token\nbits 12\n"
-          "bias -2.5\nthreshold 0.69999999999999996\nscale ";
+    hdr = "cm-model 4\n# test\nfeatures char2-5 word1-2 by token, runs of 2\n"
+          "bits 12\nbias -2.5\nthreshold 0.69999999999999996\nscale ";
     is_str(text, strlen(hdr), hdr, "header");
 
     /* the same spec, the same bytes */
@@ -380,13 +407,13 @@ test_repeat(void)
 
     text = repeat("", "1", 65536);
     features(text, o);
-    is_int(o->ndistinct, 13, "64 KB of '1': 13 buckets (12 n-grams, a word)");
+    is_int(o->ndistinct, 7, "64 KB of '1': 7 buckets (6 n-grams of 11, a word)");
 
     p = predict(m, text);
     ok(fabs(p - expected(w, -1.0, text)) < 1e-4,
        "64 KB of '1': p as summed here");
     ok(p <= predict(m, "11111"), "64 KB of '1': no higher than '11111'");
-    ok(p < 0.95, "64 KB of '1': bounded by its 13 buckets over sqrt(128)");
+    ok(p < 0.95, "64 KB of '1': bounded by its 7 buckets over sqrt(128)");
 
     if (p >= 0.95) {
         printf("#   got %.6f\n", p);
@@ -611,18 +638,22 @@ test_errors(void)
     model_error("x.model", "", 0,
                 "x.model:1: not a model file (no \"cm-model\" line)");
     model_error("x.model", "cm-model 1\nfeatures char2-5 word1-2\n", 35,
-                "x.model:1: model version 1, this engine reads version 3: "
+                "x.model:1: model version 1, this engine reads version 4: "
                 "train it again");
     model_error("x.model", "cm-model 2\nfeatures char2-5 word1-2\n", 35,
-                "x.model:1: model version 2, this engine reads version 3: "
+                "x.model:1: model version 2, this engine reads version 4: "
                 "train it again");
-    model_error("x.model", "cm-model 4\n", 11,
-                "x.model:1: model version 4, this engine reads version 3: "
+    model_error("x.model", "cm-model 3\nfeatures char2-5 word1-2 by token\n",
+                45,
+                "x.model:1: model version 3, this engine reads version 4: "
+                "train it again");
+    model_error("x.model", "cm-model 5\n", 11,
+                "x.model:1: model version 5, this engine reads version 4: "
                 "train it again");
     model_error("x.model", "cm-model one\n", 13,
                 "x.model:1: bad version \"one\"");
 
-#define HDR  "cm-model 3\nfeatures char2-5 word1-2 by token\n"
+#define HDR  "cm-model 4\nfeatures char2-5 word1-2 by token, runs of 2\n"
 
     model_error("x.model", HDR "bits 40\n", sizeof(HDR "bits 40\n") - 1,
                 "x.model:3: bits must be 8 to 24");
@@ -638,10 +669,10 @@ test_errors(void)
                 "most 1");
     model_error("x.model", HDR "bias nan\n", sizeof(HDR "bias nan\n") - 1,
                 "x.model:3: bad bias");
-    model_error("x.model", "cm-model 3\nfeatures char1-3\n",
-                sizeof("cm-model 3\nfeatures char1-3\n") - 1,
+    model_error("x.model", "cm-model 4\nfeatures char1-3\n",
+                sizeof("cm-model 4\nfeatures char1-3\n") - 1,
                 "x.model:2: features \"char1-3\" unknown, this engine "
-                "computes \"char2-5 word1-2 by token\"");
+                "computes \"char2-5 word1-2 by token, runs of 2\"");
     model_error("x.model", HDR "bits 12\ndata 0 0 811c9dc5\n",
                 sizeof(HDR "bits 12\ndata 0 0 811c9dc5\n") - 1,
                 "x.model:4: header incomplete before \"data\": it needs "
@@ -700,7 +731,7 @@ test_errors(void)
 
     /* a damaged file named by a rule: the file's own error */
 
-    write_file("bad.model", "cm-model 3\nbits 12\n", 19);
+    write_file("bad.model", "cm-model 4\nbits 12\n", 19);
     rules_error("model 1 5 bad.model\n",
                 "bad.model:2: no \"data\" line: the file is cut short");
 }
@@ -925,7 +956,7 @@ test_rates(void)
                 "test.rules:1: bad threshold \"100%%\", must be a probability "
                 "above 0 and at most 1, or a share of ham such as 3%%");
 
-    model_error("x.model", "cm-model 3\nrates 0.01\n", 22,
+    model_error("x.model", "cm-model 4\nrates 0.01\n", 22,
                 "x.model:2: bad rates line, must be \"rates RATE THRESHOLD "
                 "...\", at most 16 pairs of numbers above 0 and at most 1");
 
@@ -1134,6 +1165,23 @@ has(const occ_t *o, unsigned kind, size_t start, size_t end)
     }
 
     return 0;
+}
+
+
+/* the bucket of the field's first pair of words, or 2^BITS */
+
+static uint32_t
+pair_bucket(const occ_t *o)
+{
+    size_t  i;
+
+    for (i = 0; i < o->n && i < 256; i++) {
+        if (o->kind[i] == CM_MODEL_PAIR) {
+            return o->buckets[i];
+        }
+    }
+
+    return 1u << BITS;
 }
 
 

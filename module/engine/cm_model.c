@@ -185,7 +185,7 @@ typedef struct {
 
 typedef struct {
     size_t                at[CM_MODEL_GPOS + 1];
-} cm_model_tset_t;
+} cm_model_spans_t;
 
 
 
@@ -220,7 +220,7 @@ typedef struct {
 
 /* the walk of a token the table lacks */
 typedef int (*cm_model_token_pt)(const unsigned char *t, size_t ts,
-    size_t te, unsigned shift, cm_model_tset_t *set, cm_model_feature_pt fn,
+    size_t te, unsigned shift, cm_model_spans_t *spans, cm_model_feature_pt fn,
     void *ctx);
 
 static inline int cm_model_walk(const unsigned char *t, size_t len,
@@ -231,9 +231,9 @@ static inline int cm_model_token(const unsigned char *t, size_t ts,
     size_t te, unsigned shift, size_t *at, cm_model_feature_pt fn,
     void *ctx) __attribute__((always_inline));
 static int cm_model_token_sum(const unsigned char *t, size_t ts, size_t te,
-    unsigned shift, cm_model_tset_t *set, cm_model_feature_pt fn, void *ctx);
+    unsigned shift, cm_model_spans_t *spans, cm_model_feature_pt fn, void *ctx);
 static int cm_model_token_out(const unsigned char *t, size_t ts, size_t te,
-    unsigned shift, cm_model_tset_t *set, cm_model_feature_pt fn, void *ctx);
+    unsigned shift, cm_model_spans_t *spans, cm_model_feature_pt fn, void *ctx);
 static inline int cm_model_seen(cm_model_table_t *tab, uint32_t gen,
     size_t *nkeys, cm_model_set_t *set, uint32_t key)
     __attribute__((always_inline));
@@ -329,7 +329,7 @@ cm_model_scratch_size(unsigned bits)
 size_t
 cm_model_tables_size(void)
 {
-    return sizeof(cm_model_table_t) + sizeof(cm_model_tset_t);
+    return sizeof(cm_model_table_t) + sizeof(cm_model_spans_t);
 }
 
 
@@ -361,7 +361,7 @@ cm_model_walk(const unsigned char *t, size_t len, unsigned shift,
     unsigned               prev;
     cm_model_set_t         field;
     cm_model_table_t      *tab;
-    cm_model_tset_t       *tset;
+    cm_model_spans_t      *spans;
     cm_model_list_t        list;
     const unsigned char   *p, *ts, *te, *pts, *end;
     const cm_model_tok_t  *e;
@@ -372,7 +372,7 @@ cm_model_walk(const unsigned char *t, size_t len, unsigned shift,
     gen = cm_model_set(tab, bits, 32 - shift, &field);
     nkeys = 0;
 
-    tset = (cm_model_tset_t *) (tab + 1);
+    spans = (cm_model_spans_t *) (tab + 1);
 
     ph = 0;
     pts = t;
@@ -452,7 +452,7 @@ cm_model_walk(const unsigned char *t, size_t len, unsigned shift,
             }
         }
 
-        if (token(t, ts - t, te - t, shift, tset, fn, ctx) != CM_OK) {
+        if (token(t, ts - t, te - t, shift, spans, fn, ctx) != CM_OK) {
             rc = CM_ERROR;
             break;
         }
@@ -712,7 +712,7 @@ cm_model_token(const unsigned char *t, size_t ts, size_t te, unsigned shift,
 
 static int
 cm_model_token_sum(const unsigned char *t, size_t ts, size_t te,
-    unsigned shift, cm_model_tset_t *set, cm_model_feature_pt fn, void *ctx)
+    unsigned shift, cm_model_spans_t *spans, cm_model_feature_pt fn, void *ctx)
 {
     int              rc;
     cm_model_sum_t  *sum, s;
@@ -733,9 +733,9 @@ cm_model_token_sum(const unsigned char *t, size_t ts, size_t te,
 
 static int
 cm_model_token_out(const unsigned char *t, size_t ts, size_t te,
-    unsigned shift, cm_model_tset_t *set, cm_model_feature_pt fn, void *ctx)
+    unsigned shift, cm_model_spans_t *spans, cm_model_feature_pt fn, void *ctx)
 {
-    return cm_model_token(t, ts, te, shift, set->at, fn, ctx);
+    return cm_model_token(t, ts, te, shift, spans->at, fn, ctx);
 }
 
 

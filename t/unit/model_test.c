@@ -407,7 +407,8 @@ test_repeat(void)
 
     text = repeat("", "1", 65536);
     features(text, o);
-    is_int(o->ndistinct, 7, "64 KB of '1': 7 buckets (6 n-grams of 11, a word)");
+    is_int(o->ndistinct, 7,
+           "64 KB of '1': 7 buckets (6 n-grams of 11, a word)");
 
     p = predict(m, text);
     ok(fabs(p - expected(w, -1.0, text)) < 1e-4,

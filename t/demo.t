@@ -84,7 +84,7 @@ is($s, 403, 'gambling spam rejected by the module');
 my @c = CMDemo::comments($t);
 is(scalar @c, 2, 'the backend stored two comments');
 is_deeply([map { [$_->{state}, $_->{score}, $_->{rules}] } @c],
-          [['shown', 0, '3001,3004'], ['held', 5, '2101']],
+          [['shown', 0, '3001,3004,3005'], ['held', 5, '2101']],
           'with the decision, score and rules nginx passed')
     or diag(explain(\@c));
 
@@ -118,7 +118,7 @@ sub tags_of {
 }
 
 is_deeply([map { [@$_{qw(decision score rules status)}] } @log],
-          [['pass', '0', '3001,3004', 303], ['hold', '5', '2101', 303],
+          [['pass', '0', '3001,3004,3005', 303], ['hold', '5', '2101', 303],
            ['reject', $log[2]{score}, $log[2]{rules}, 403]],
           'decision, score, rules and status of each');
 ok($log[2]{score} >= 10, "the reject's score: $log[2]{score}");

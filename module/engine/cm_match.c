@@ -189,7 +189,7 @@ static void cm_match_limit(cm_match_t *m, const cm_view_t *v);
 static int cm_add_hit(cm_match_t *m, const cm_rule_t *r, size_t f,
     const cm_view_t *v, size_t start, size_t end, unsigned count);
 static int cm_add_limited(cm_match_t *m, const cm_rule_t *r);
-static void cm_match_against(cm_match_t *m);
+static int cm_match_against(cm_match_t *m);
 static int cm_match_models(cm_match_t *m);
 static int cm_match_letters(cm_match_t *m, size_t f, const cm_view_t *view,
     const cm_skel_t *sk);
@@ -356,7 +356,7 @@ cm_match(const cm_ruleset_t *rs, cm_scratch_t *s, const cm_alloc_t *a,
     }
 
     if (rc == CM_OK) {
-        cm_match_against(&m);
+        rc = cm_match_against(&m);
     }
 
     cm_free_views(&m);
@@ -1491,20 +1491,24 @@ cm_add_hit(cm_match_t *m, const cm_rule_t *r, size_t f, const cm_view_t *v,
 /*
  * A negative rule "against" some tags cancels only what the hits with
  * those tags scored: news about gambling lowers the gambling words'
- * score, never the profanity beside them.  Its hit keeps the score it
- * counted with.
+ * score, never the profanity beside them.  Rules against the same tags
+ * share what those hits scored, each taking what is left of it in rule
+ * order, so that together they cancel no more than it either.  What a
+ * max=hold hit loses no longer counts towards holding (res->capped).
+ * Each negative hit keeps the score it counted with.
  */
 
-static void
+static int
 cm_match_against(cm_match_t *m)
 {
-    int                sum;
-    size_t             i, j, k;
-    cm_hit_t          *h, *o;
-    cm_result_t       *res;
-    const cm_rule_t   *r;
+    int               want, take, done, *left;
+    size_t            i, j, k;
+    cm_hit_t         *h, *o;
+    cm_result_t      *res;
+    const cm_rule_t  *r;
 
     res = m->res;
+    left = NULL;
 
     for (i = 0; i < res->nhits; i++) {
         r = m->hit_rules[i];
@@ -1513,13 +1517,29 @@ cm_match_against(cm_match_t *m)
             continue;
         }
 
-        h = &res->hits[i];
-        sum = 0;
+        if (left == NULL) {
 
-        for (j = 0; j < res->nhits; j++) {
+            /* what each positive hit has left to cancel */
+
+            left = m->a->alloc(m->a->data, res->nhits * sizeof(int));
+            if (left == NULL) {
+                snprintf(m->err, m->errlen, "out of memory");
+                return CM_ERROR;
+            }
+
+            for (j = 0; j < res->nhits; j++) {
+                left[j] = res->hits[j].score > 0 ? res->hits[j].score : 0;
+            }
+        }
+
+        h = &res->hits[i];
+        want = -h->score;
+        done = 0;
+
+        for (j = 0; j < res->nhits && done < want; j++) {
             o = &res->hits[j];
 
-            if (o->score <= 0) {
+            if (left[j] == 0) {
                 continue;
             }
 
@@ -1528,17 +1548,32 @@ cm_match_against(cm_match_t *m)
                     && memcmp(o->tag, r->against[k].data, r->against[k].len)
                        == 0)
                 {
-                    sum += o->score;
                     break;
                 }
             }
+
+            if (k == r->nagainst) {
+                continue;
+            }
+
+            take = left[j] < want - done ? left[j] : want - done;
+            left[j] -= take;
+            done += take;
+
+            if (m->hit_rules[j]->hold_only) {
+                res->capped -= take;
+            }
         }
 
-        if (h->score < -sum) {
-            res->score += -sum - h->score;
-            h->score = -sum;
-        }
+        res->score += want - done;
+        h->score = -done;
     }
+
+    if (left && m->a->free) {
+        m->a->free(m->a->data, left);
+    }
+
+    return CM_OK;
 }
 
 

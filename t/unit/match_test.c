@@ -4,8 +4,9 @@
  * pattern (cm_ruleset_rule_needs), that every regex gives the same hit
  * with the prefilter as in a reference rule set, anchored regexes with
  * counts and empty matches, reversed (right-to-left override) fields,
- * the word lists' typos, drawn letters and glued text, and rules of the
- * same regex, matched once.
+ * the word lists' typos, drawn letters and glued text, rules of the same
+ * regex, matched once, and negative rules against tags, which share what
+ * those tags scored.
  */
 
 
@@ -26,6 +27,7 @@ static void test_anchored(void);
 static void test_reversed(void);
 static void test_words(void);
 static void test_twins(void);
+static void test_against(void);
 static unsigned hits(cm_ruleset_t *rs, const char *text);
 
 
@@ -54,6 +56,7 @@ main(void)
     test_reversed();
     test_words();
     test_twins();
+    test_against();
 
     cm_scratch_free(scratch);
 
@@ -558,4 +561,79 @@ done:
     for (k = 0; k < 8; k++) {
         cm_ruleset_free(alone[k]);
     }
+}
+
+
+/*
+ * Negative rules against tags cancel together at most what the hits with
+ * those tags scored, each taking what the ones before it left, never
+ * other tags' scores; what a max=hold hit loses no longer counts towards
+ * holding (res.capped).
+ */
+
+static void
+test_against(void)
+{
+    int            got;
+    size_t         i, k;
+    cm_result_t    res;
+    cm_ruleset_t  *rs;
+    static const struct {
+        const char  *text;
+        int          score;
+        int          capped;
+        unsigned     id;
+        int          hit;       /* the score of rule id's hit */
+    } cases[] = {
+        { "slot berita", 1, 0, 3, -5 },
+        { "slot berita polisi", 0, 0, 4, -1 },
+        { "slot kasar berita polisi", 4, 0, 4, -1 },
+        { "slot gacor", 11, 5, 5, 5 },
+        { "slot gacor polisi", 3, 0, 6, -5 },
+        { "slot kasar gacor polisi", 7, 0, 4, -3 },
+        { "kasar berita", 4, 0, 3, 0 },
+    };
+
+    rs = load("re 1 6 /slot/ tag=gambling\n"
+              "re 2 4 /kasar/ tag=profanity\n"
+              "re 3 -5 /berita/ against=gambling\n"
+              "re 4 -3 /polisi/ against=gambling\n"
+              "re 5 5 /gacor/ tag=model max=hold\n"
+              "re 6 -5 /polisi/ against=model\n", 0);
+    ok(rs != NULL, "rules against tags load");
+
+    if (rs == NULL) {
+        return;
+    }
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        if (run(rs, cases[i].text, strlen(cases[i].text), &res) != CM_OK
+            || res.nhits == 0)
+        {
+            ok(0, "against: %s", cases[i].text);
+            continue;
+        }
+
+        for (k = 0, got = 99; k < res.nhits; k++) {
+            if (res.hits[k].id == cases[i].id) {
+                got = res.hits[k].score;
+            }
+        }
+
+        ok(res.score == cases[i].score && res.capped == cases[i].capped
+           && got == cases[i].hit,
+           "against: \"%s\" scores %d, %d of it hold only, rule %u %d",
+           cases[i].text, cases[i].score, cases[i].capped, cases[i].id,
+           cases[i].hit);
+
+        if (res.score != cases[i].score || res.capped != cases[i].capped) {
+            printf("#   got %d, %d of it hold only\n", res.score,
+                   res.capped);
+        }
+
+        free(res.hits);
+        free(res.limited);
+    }
+
+    cm_ruleset_free(rs);
 }

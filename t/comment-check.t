@@ -282,6 +282,7 @@ sub shipped_batch {
         [ 'flag', 'Situs judi slot online terpercaya no 1 anti blokir dan aman' ],
         [ 'flag', 'Daftar togel online sekarang, aman tidak akan ditangkap, bayar lunas' ],
         [ 'flag', 'Main slot di sini dijamin tidak diblokir kominfo, pasti maxwin' ],
+        [ 'flag', 'Judi online aman gk bakal diblokir, deposit pulsa tanpa potongan' ],
         [ 'hold', 'Kapan situs judi slot gacor ini diberantas? polisi diam saja' ],
         [ 'hold', 'Bandar judi bangsat, tangkap dan hukum seberat beratnya' ],
         [ 'flag', 'd.a.f.t.a.r s.l.o.t g.a.c.o.r sekarang' ],

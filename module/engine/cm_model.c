@@ -57,8 +57,6 @@
 
 #define CM_MODEL_STEPS        32767
 
-#define CM_FNV_BASIS          2166136261u
-#define CM_FNV_PRIME          16777619u
 
 /*
  * Hashing: a character's code is its UTF-8 bytes; an n-gram's hash is
@@ -281,8 +279,6 @@ static int cm_model_rates(cm_model_t *m, const unsigned char *p,
 static int cm_model_double(const unsigned char *p, size_t len, double *v);
 static int cm_model_ulong(const unsigned char *p, size_t len,
     unsigned long max, unsigned long *v);
-static uint32_t cm_model_fnv(uint32_t h, const unsigned char *p,
-    size_t len);
 static void cm_model_error(cm_model_load_t *ld, unsigned line,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -1267,11 +1263,11 @@ cm_model_encode(const cm_alloc_t *a, const cm_model_spec_t *spec,
         nrec++;
     }
 
-    sum = cm_model_fnv(CM_FNV_BASIS, d, dlen);
+    sum = cm_fnv(CM_FNV_BASIS, d, dlen);
 
     if (spec->tokens_len) {
         memcpy(d + dlen, spec->tokens, spec->tokens_len);
-        sum = cm_model_fnv(sum, d + dlen, spec->tokens_len);
+        sum = cm_fnv(sum, d + dlen, spec->tokens_len);
 
         snprintf(toks, sizeof(toks), "tokens %zu %zu\n", ntok,
                  spec->tokens_len);
@@ -1408,7 +1404,7 @@ cm_model_load_at(const cm_alloc_t *a, const char *path, const char *at,
         goto failed;
     }
 
-    if (cm_model_fnv(CM_FNV_BASIS, f.data + hlen, nbytes + tbytes) != sum) {
+    if (cm_fnv(CM_FNV_BASIS, f.data + hlen, nbytes + tbytes) != sum) {
         cm_model_error(&ld, 0, "checksum mismatch: the data is damaged");
         goto failed;
     }
@@ -2005,19 +2001,6 @@ cm_model_ulong(const unsigned char *p, size_t len, unsigned long max,
     }
 
     return CM_OK;
-}
-
-
-static uint32_t
-cm_model_fnv(uint32_t h, const unsigned char *p, size_t len)
-{
-    size_t  i;
-
-    for (i = 0; i < len; i++) {
-        h = (h ^ p[i]) * CM_FNV_PRIME;
-    }
-
-    return h;
 }
 
 

@@ -1439,7 +1439,7 @@ cm_add_rule(cm_line_t *ln, cm_rule_t *r)
 static int
 cm_ruleset_twins(cm_ruleset_t *rs)
 {
-    size_t      i, j, k, size, mask;
+    size_t      i, j, size, mask;
     uint32_t    h, *slot;
     cm_rule_t  *r, *o;
 
@@ -1466,11 +1466,8 @@ cm_ruleset_twins(cm_ruleset_t *rs)
             continue;
         }
 
-        h = 2166136261u ^ r->options;
-
-        for (k = 0; k < r->pattern.len; k++) {
-            h = (h ^ r->pattern.data[k]) * 16777619u;
-        }
+        h = cm_fnv(CM_FNV_BASIS ^ r->options, r->pattern.data,
+                   r->pattern.len);
 
         for (j = h & mask; slot[j] != CM_NO_TWIN; j = (j + 1) & mask) {
             o = &rs->rules[slot[j]];

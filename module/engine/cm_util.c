@@ -197,3 +197,16 @@ cm_utf8_len(unsigned char c)
 
     return 1;
 }
+
+
+uint32_t
+cm_fnv(uint32_t h, const unsigned char *p, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        h = (h ^ p[i]) * 16777619u;
+    }
+
+    return h;
+}

@@ -22,5 +22,9 @@ void *cm_grow(const cm_alloc_t *a, void *p, size_t n, size_t *nalloc,
 /* the length of the UTF-8 sequence a lead byte starts, 1 to 4 */
 size_t cm_utf8_len(unsigned char c);
 
+/* FNV-1a, 32 bits, of len bytes, going on from h (CM_FNV_BASIS to start) */
+#define CM_FNV_BASIS          2166136261u
+uint32_t cm_fnv(uint32_t h, const unsigned char *p, size_t len);
+
 
 #endif /* _CM_UTIL_H_INCLUDED_ */

@@ -173,21 +173,6 @@ typedef struct {
 #define cm_model_token_key(h)  ((h) | 0x80000000u)
 
 
-/*
- * One token's walk: where its characters start, by position (0 is the
- * padding space before it), for the spans that explain shows; after the
- * field's table.
- */
-
-#define CM_MODEL_GPOS         (CM_MODEL_TOKEN_CHARS + 2)
-
-typedef struct {
-    size_t                at[CM_MODEL_GPOS + 1];
-} cm_model_spans_t;
-
-
-
-
 /* the table of tokens, as cm_model_find reads it */
 
 typedef struct {
@@ -218,20 +203,19 @@ typedef struct {
 
 /* the walk of a token the table lacks */
 typedef int (*cm_model_token_pt)(const unsigned char *t, size_t ts,
-    size_t te, unsigned shift, cm_model_spans_t *spans, cm_model_feature_pt fn,
-    void *ctx);
+    size_t te, unsigned shift, cm_model_feature_pt fn, void *ctx);
 
 static inline int cm_model_walk(const unsigned char *t, size_t len,
     unsigned shift, void *tables, void *bits, const cm_model_t *known,
     cm_model_sum_t *sum, cm_model_token_pt token, cm_model_feature_pt fn,
     void *ctx) __attribute__((always_inline));
 static inline int cm_model_token(const unsigned char *t, size_t ts,
-    size_t te, unsigned shift, size_t *at, cm_model_feature_pt fn,
-    void *ctx) __attribute__((always_inline));
+    size_t te, unsigned shift, cm_model_feature_pt fn, void *ctx)
+    __attribute__((always_inline));
 static int cm_model_token_sum(const unsigned char *t, size_t ts, size_t te,
-    unsigned shift, cm_model_spans_t *spans, cm_model_feature_pt fn, void *ctx);
+    unsigned shift, cm_model_feature_pt fn, void *ctx);
 static int cm_model_token_out(const unsigned char *t, size_t ts, size_t te,
-    unsigned shift, cm_model_spans_t *spans, cm_model_feature_pt fn, void *ctx);
+    unsigned shift, cm_model_feature_pt fn, void *ctx);
 static inline int cm_model_seen(cm_model_table_t *tab, uint32_t gen,
     size_t *nkeys, cm_model_set_t *set, uint32_t key)
     __attribute__((always_inline));
@@ -325,7 +309,7 @@ cm_model_scratch_size(unsigned bits)
 size_t
 cm_model_tables_size(void)
 {
-    return sizeof(cm_model_table_t) + sizeof(cm_model_spans_t);
+    return sizeof(cm_model_table_t);
 }
 
 
@@ -357,7 +341,6 @@ cm_model_walk(const unsigned char *t, size_t len, unsigned shift,
     unsigned               prev;
     cm_model_set_t         field;
     cm_model_table_t      *tab;
-    cm_model_spans_t      *spans;
     cm_model_list_t        list;
     const unsigned char   *p, *ts, *te, *pts, *end;
     const cm_model_tok_t  *e;
@@ -367,8 +350,6 @@ cm_model_walk(const unsigned char *t, size_t len, unsigned shift,
     tab = tables;
     gen = cm_model_set(tab, bits, 32 - shift, &field);
     nkeys = 0;
-
-    spans = (cm_model_spans_t *) (tab + 1);
 
     ph = 0;
     pts = t;
@@ -448,7 +429,7 @@ cm_model_walk(const unsigned char *t, size_t len, unsigned shift,
             }
         }
 
-        if (token(t, ts - t, te - t, shift, spans, fn, ctx) != CM_OK) {
+        if (token(t, ts - t, te - t, shift, fn, ctx) != CM_OK) {
             rc = CM_ERROR;
             break;
         }
@@ -575,8 +556,8 @@ cm_model_hash8(uint64_t x, size_t len)
  * and its words (runs of letters, marks and digits), each alone and with
  * the word before it in the token; each as often as it comes up.  g2..g5
  * are the n-grams' hashes, each the one before it times CM_HASH_P plus
- * the new code; gN is right from the (N-1)th position on.  "at" (NULL:
- * no spans) gets where the characters start, for the n-grams' spans.
+ * the new code, and s2..s5 where they start; gN is right from the
+ * (N-1)th position on.
  */
 
 #define cm_model_emit(key, kind, start, end)                                  \
@@ -595,32 +576,34 @@ cm_model_hash8(uint64_t x, size_t len)
     pws = ws;                                                                 \
     inword = 0;
 
-#define cm_model_gram(key, len, end)                                          \
-    cm_model_emit(key, CM_MODEL_CHAR, at ? at[pos + 1 - (len)] : 0, end)
-
-#define cm_model_grams(c, end)                                                \
+#define cm_model_grams(c, start, end)                                         \
     g5 = g4 * CM_HASH_P + (c);                                                \
     g4 = g3 * CM_HASH_P + (c);                                                \
     g3 = g2 * CM_HASH_P + (c);                                                \
     g2 = g1 * CM_HASH_P + (c);                                                \
     g1 = (c);                                                                 \
-    cm_model_gram(g2 * CM_HASH_2, 2, end);                                    \
+    s5 = s4;                                                                  \
+    s4 = s3;                                                                  \
+    s3 = s2;                                                                  \
+    s2 = s1;                                                                  \
+    s1 = (start);                                                             \
+    cm_model_emit(g2 * CM_HASH_2, CM_MODEL_CHAR, s2, end);                    \
     if (pos >= 4) {                                                           \
-        cm_model_gram(g3 * CM_HASH_3, 3, end);                                \
-        cm_model_gram(g4 * CM_HASH_4, 4, end);                                \
-        cm_model_gram(g5 * CM_HASH_5, 5, end);                                \
+        cm_model_emit(g3 * CM_HASH_3, CM_MODEL_CHAR, s3, end);                \
+        cm_model_emit(g4 * CM_HASH_4, CM_MODEL_CHAR, s4, end);                \
+        cm_model_emit(g5 * CM_HASH_5, CM_MODEL_CHAR, s5, end);                \
     } else if (pos >= 2) {                                                    \
-        cm_model_gram(g3 * CM_HASH_3, 3, end);                                \
+        cm_model_emit(g3 * CM_HASH_3, CM_MODEL_CHAR, s3, end);                \
         if (pos == 3) {                                                       \
-            cm_model_gram(g4 * CM_HASH_4, 4, end);                            \
+            cm_model_emit(g4 * CM_HASH_4, CM_MODEL_CHAR, s4, end);            \
         }                                                                     \
     }
 
 static inline int
 cm_model_token(const unsigned char *t, size_t ts, size_t te, unsigned shift,
-    size_t *at, cm_model_feature_pt fn, void *ctx)
+    cm_model_feature_pt fn, void *ctx)
 {
-    size_t     i, k, n, ws, pws;
+    size_t     i, k, n, ws, pws, s1, s2, s3, s4, s5;
     uint32_t   c, cc, c1, c2, g1, g2, g3, g4, g5, hw, phw;
     unsigned   pos, cls, ccls, inword, prev;
 
@@ -634,11 +617,9 @@ cm_model_token(const unsigned char *t, size_t ts, size_t te, unsigned shift,
     c1 = c2 = ' ';
     g1 = ' ';
     g2 = g3 = g4 = 0;
+    s1 = ts;
+    s2 = s3 = s4 = 0;
     pos = 0;
-
-    if (at) {
-        at[0] = ts;
-    }
 
     for (i = ts, n = 0; i < te && n < CM_MODEL_TOKEN_CHARS; i += k, n++) {
         c = t[i];
@@ -661,10 +642,6 @@ cm_model_token(const unsigned char *t, size_t ts, size_t te, unsigned shift,
         c1 = c;
         pos++;
 
-        if (at) {
-            at[pos] = i;
-        }
-
         if (cls == CM_MODEL_WORDCH) {
             if (!inword) {
                 inword = 1;
@@ -678,7 +655,7 @@ cm_model_token(const unsigned char *t, size_t ts, size_t te, unsigned shift,
             cm_model_word_end(i);
         }
 
-        cm_model_grams(c, i + k);
+        cm_model_grams(c, i, i + k);
     }
 
     if (inword) {
@@ -689,11 +666,7 @@ cm_model_token(const unsigned char *t, size_t ts, size_t te, unsigned shift,
 
     pos++;
 
-    if (at) {
-        at[pos] = i;
-    }
-
-    cm_model_grams(' ', i);
+    cm_model_grams(' ', i, i);
 
     return CM_OK;
 }
@@ -708,7 +681,7 @@ cm_model_token(const unsigned char *t, size_t ts, size_t te, unsigned shift,
 
 static int
 cm_model_token_sum(const unsigned char *t, size_t ts, size_t te,
-    unsigned shift, cm_model_spans_t *spans, cm_model_feature_pt fn, void *ctx)
+    unsigned shift, cm_model_feature_pt fn, void *ctx)
 {
     int              rc;
     cm_model_sum_t  *sum, s;
@@ -718,7 +691,7 @@ cm_model_token_sum(const unsigned char *t, size_t ts, size_t te,
     s.dot = 0;
     s.n = 0;
 
-    rc = cm_model_token(t, ts, te, shift, NULL, cm_model_add, &s);
+    rc = cm_model_token(t, ts, te, shift, cm_model_add, &s);
 
     sum->dot += s.dot;
     sum->n += s.n;
@@ -729,9 +702,9 @@ cm_model_token_sum(const unsigned char *t, size_t ts, size_t te,
 
 static int
 cm_model_token_out(const unsigned char *t, size_t ts, size_t te,
-    unsigned shift, cm_model_spans_t *spans, cm_model_feature_pt fn, void *ctx)
+    unsigned shift, cm_model_feature_pt fn, void *ctx)
 {
-    return cm_model_token(t, ts, te, shift, spans->at, fn, ctx);
+    return cm_model_token(t, ts, te, shift, fn, ctx);
 }
 
 
@@ -859,8 +832,8 @@ cm_model_clear(cm_model_set_t *set, cm_model_table_t *tab)
 
 
 /*
- * The scratch: the tables (the field's, then the token's), and apart the
- * bits and their list; the field's stamp, a zeroed table starting at 1
+ * The scratch: the field's table, and apart the bits and their list; the
+ * field's stamp, a zeroed table starting at 1
  */
 
 static uint32_t
@@ -1850,17 +1823,17 @@ cm_model_tokens(cm_model_load_t *ld, const cm_alloc_t *a, cm_model_t *m,
         if (cm_model_find(&list, q, k, h, head) != NULL) {
             cm_model_error(ld, 0, "token %zu, \"%.*s\", is listed twice",
                            ntok, (int) k, q);
-            goto done;
+            return CM_ERROR;
         }
 
         s.dot = 0;
         s.n = 0;
 
-        (void) cm_model_token_sum(q, 0, k, 32 - m->bits, NULL, NULL, &s);
+        (void) cm_model_token_sum(q, 0, k, 32 - m->bits, NULL, &s);
 
         if (s.n > UINT16_MAX || s.dot > INT32_MAX || s.dot < INT32_MIN) {
             cm_model_error(ld, 0, "token %zu is out of range", ntok);
-            goto done;
+            return CM_ERROR;
         }
 
         i = (h * CM_HASH_TOKEN) >> (32 - m->tbits);

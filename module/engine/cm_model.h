@@ -153,16 +153,15 @@ double cm_model_weight(const cm_model_t *m, uint32_t bucket);
 /*
  * Scratch: two parts, 8-byte aligned and zeroed once.
  *
- * The tables (cm_model_tables_size(), 35 KB): the field's tokens and
- * pairs seen, and one token's words and pairs, stamped with a count that
- * each field and token moves on, so never cleared; a token's characters.
- * Any models, of any rule sets, may share one; nothing else may use its
- * memory.
+ * The tables (cm_model_tables_size(), 32 KB): the field's tokens and
+ * pairs seen, stamped with a count that each field moves on, so never
+ * cleared.  Any models, of any rule sets, may share one; nothing else
+ * may use its memory.
  *
- * The bits (cm_model_bits_size(bits), 48 KB for 2^18 buckets): where a
- * field of more than 2048 tokens and pairs goes on, a bit a bucket, and
- * room to list the 64-bit words set, to clear only those; left zeroed,
- * so other zeroed scratch may share its memory.
+ * The bits (cm_model_bits_size(bits), 96 KB for 2^18 buckets): where a
+ * field of more than 2048 tokens and pairs goes on, a bit a bucket and a
+ * bit a token's key, and room to list the 64-bit words set, to clear
+ * only those; left zeroed, so other zeroed scratch may share its memory.
  *
  * cm_model_state_size() is both, the tables first, as cm_model_predict
  * and cm_model_features take them.

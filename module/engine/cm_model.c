@@ -1759,7 +1759,6 @@ static int
 cm_model_tokens(cm_model_load_t *ld, const cm_alloc_t *a, cm_model_t *m,
     const unsigned char *p, size_t len)
 {
-    int                    rc;
     size_t                 i, k, size, ntok, mask;
     uint32_t               h;
     uint64_t               head;
@@ -1782,8 +1781,7 @@ cm_model_tokens(cm_model_load_t *ld, const cm_alloc_t *a, cm_model_t *m,
 
     if (m->tok == NULL || m->pool == NULL) {
         cm_model_error(ld, 0, "out of memory");
-        rc = CM_ERROR;
-        goto done;
+        return CM_ERROR;
     }
 
     memset(m->tok, 0, size);
@@ -1793,7 +1791,6 @@ cm_model_tokens(cm_model_load_t *ld, const cm_alloc_t *a, cm_model_t *m,
 
     s.w = m->w;
     ntok = 0;
-    rc = CM_ERROR;
 
     for (q = m->pool; q < m->pool + len; q = nl + 1) {
         nl = memchr(q, '\n', m->pool + len - q);
@@ -1807,7 +1804,7 @@ cm_model_tokens(cm_model_load_t *ld, const cm_alloc_t *a, cm_model_t *m,
         if (k == 0 || k > CM_MODEL_TOKEN_MAX) {
             cm_model_error(ld, 0, "token %zu is empty or longer than %d "
                            "bytes", ntok, CM_MODEL_TOKEN_MAX);
-            goto done;
+            return CM_ERROR;
         }
 
         /* one token, as cm_model_walk reads them, and its hash */
@@ -1815,7 +1812,7 @@ cm_model_tokens(cm_model_load_t *ld, const cm_alloc_t *a, cm_model_t *m,
         if (cm_utf8_check(q, k) != k || cm_model_run(q, nl) != nl) {
             cm_model_error(ld, 0, "token %zu is not UTF-8 or holds a "
                            "space", ntok);
-            goto done;
+            return CM_ERROR;
         }
 
         h = cm_model_hash(q, k, m->pool + len, &head);
@@ -1853,14 +1850,10 @@ cm_model_tokens(cm_model_load_t *ld, const cm_alloc_t *a, cm_model_t *m,
     if (ntok != m->ntok || q != m->pool + len) {
         cm_model_error(ld, 0, "the tokens are not the %zu the header says",
                        m->ntok);
-        goto done;
+        return CM_ERROR;
     }
 
-    rc = CM_OK;
-
-done:
-
-    return rc;
+    return CM_OK;
 }
 
 

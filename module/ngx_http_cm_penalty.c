@@ -392,6 +392,7 @@ ngx_http_cm_penalty_record(ngx_http_request_t *r, ngx_array_t *penalties,
         rec = ngx_alloc(sizeof(ngx_http_cm_penalty_rec_t) + 4 * len,
                         r->connection->log);
         if (rec == NULL) {
+            ngx_http_cm_count(r, NGX_HTTP_CM_STAT_UNRECORDED, 1);
             return;
         }
 
